@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Which transform turned a checkpoint tensor into (part of) a graph initializer. */
+export const tensorMapping = z.object({
+  checkpoint: z.string(),
+  initializer: z.string(),
+  /** Steps applied in order: "transpose" ([out,in] -> [in,out]), "cast:<from>-><to>". */
+  transforms: z.array(z.string()),
+  /** Set when several checkpoint tensors share one initializer: the columns this one fills. */
+  packed: z.object({ axis: z.number().int(), offset: z.number().int(), length: z.number().int() }).optional(),
+});
+
+export const decodingDefaults = z.object({
+  steps: z.number().int().positive(),
+  genLength: z.number().int().positive(),
+  blockLength: z.number().int().positive(),
+  temperature: z.number().nonnegative(),
+  remasking: z.enum(['low_confidence', 'random']),
+  threshold: z.number().gt(0).lte(1).nullable(),
+  shift: z.boolean(),
+  stopAtEos: z.boolean(),
+});
+export type DecodingDefaults = z.infer<typeof decodingDefaults>;
+
+export const MANIFEST_FILE = 'diffcoder.json';
+export const MANIFEST_FORMAT = 'diffcoder-onnx';
+
+export const manifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  version: z.literal(1),
+  graph: z.string(),
+  externalData: z.string(),
+  externalDataBytes: z.number().int().nonnegative(),
+  dtype: z.enum(['fp32', 'fp16']),
+  architecture: z.object({
+    numLayers: z.number().int().positive(),
+    numHeads: z.number().int().positive(),
+    numKvHeads: z.number().int().positive(),
+    headDim: z.number().int().positive(),
+    hiddenSize: z.number().int().positive(),
+    vocabSize: z.number().int().positive(),
+    maxPositions: z.number().int().positive(),
+  }),
+  io: z.object({
+    inputs: z.object({ inputIds: z.string(), blockLength: z.string(), logitsKeep: z.string(), pastKey: z.string(), pastValue: z.string() }),
+    outputs: z.object({ logits: z.string(), topToken: z.string(), topProb: z.string(), presentKey: z.string(), presentValue: z.string() }),
+    /** Layer placeholder in the per-layer names above. */
+    layerPlaceholder: z.literal('{layer}'),
+  }),
+  tokens: z.object({ bos: z.number().int().nullable(), eos: z.number().int().nullable(), pad: z.number().int().nullable(), mask: z.number().int() }),
+  decoding: decodingDefaults,
+  ops: z.array(z.string()),
+  tensors: z.array(tensorMapping),
+  source: z.object({ checkpoint: z.string(), dtypes: z.array(z.string()), convertedAt: z.string() }),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const DEFAULT_DECODING: DecodingDefaults = {
+  steps: 256,
+  genLength: 256,
+  blockLength: 4,
+  temperature: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  stopAtEos: true,
+};
+
+export const layerName = (template: string, layer: number): string => template.replace('{layer}', String(layer));
