@@ -1,8 +1,9 @@
 import { closeSync, openSync, writeSync, writeFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 
+// onnx-proto is CommonJS: its namespace object is the default export under ESM.
 const { onnx } = onnxProto;
-type onnx = typeof onnxProto.onnx;
 
 type AttrValue = number | number[] | string | { float: number };
 
@@ -49,10 +50,10 @@ export class ExternalDataFile {
  * model code reads like the forward pass it encodes.
  */
 export class GraphBuilder {
-  private nodes: onnx.INodeProto[] = [];
-  private initializers: onnx.ITensorProto[] = [];
-  private inputs: onnx.IValueInfoProto[] = [];
-  private outputs: onnx.IValueInfoProto[] = [];
+  private nodes: OnnxTypes.INodeProto[] = [];
+  private initializers: OnnxTypes.ITensorProto[] = [];
+  private inputs: OnnxTypes.IValueInfoProto[] = [];
+  private outputs: OnnxTypes.IValueInfoProto[] = [];
   private counter = 0;
   readonly opsUsed = new Set<string>();
 
@@ -128,7 +129,7 @@ export class GraphBuilder {
   }
 
   save(path: string, opsets: Record<string, number>, producer: string): void {
-    const model: onnx.IModelProto = {
+    const model: OnnxTypes.IModelProto = {
       irVersion: 8,
       producerName: producer,
       opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
@@ -138,14 +139,14 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, type: ElemType, dims: (number | string)[]): onnx.IValueInfoProto {
+function valueInfo(name: string, type: ElemType, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: { tensorType: { elemType: ELEM[type], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 
-function attribute(name: string, v: AttrValue): onnx.IAttributeProto {
+function attribute(name: string, v: AttrValue): OnnxTypes.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };

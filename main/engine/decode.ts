@@ -1,0 +1,142 @@
+import type { CommittedToken, DecodeEvent, DecodeResult, StopReason } from './events.js';
+import type { ForwardModel } from './model-session.js';
+import { planDecode, type DecodeParams } from './params.js';
+import { Rng } from './rng.js';
+import { choosePositions, proposeTokens } from './sampler.js';
+import { transferSchedule } from './schedule.js';
+
+export interface DecodeOptions {
+  maskId: number;
+  signal?: AbortSignal;
+  /** Ids -> text with special tokens skipped; used for text deltas and the final text. */
+  detokenize: (ids: number[]) => string;
+  /** Prompt tokens per prefill forward (rounded to whole blocks) so long prompts stay bounded. */
+  prefillChunk?: number;
+}
+
+/**
+ * Block-diffusion decoding (spec section 2), one block of `blockLength` aligned positions at a
+ * time. Yields a start event, one event per denoising step, and the result last. With
+ * `fusedCommit`, a finished block is not given its own commit forward: its tokens ride along as
+ * the leading rows of the next block's first forward, which keeps their keys/values.
+ */
+export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>, params: DecodeParams, opts: DecodeOptions): AsyncGenerator<DecodeEvent, DecodeResult> {
+  const a = model.manifest.architecture;
+  const plan = planDecode(params, promptIds, { vocabSize: a.vocabSize, maxPositions: a.maxPositions });
+  const { promptLength: P, stepsPerBlock, prefillLength, canvasLength } = plan;
+  const B = params.blockLength;
+  const mask = opts.maskId;
+  const rng = new Rng(params.seed);
+  const x = new Int32Array(canvasLength).fill(mask);
+  x.set(Array.from(promptIds));
+  const t0 = performance.now();
+  let forwards = 0;
+  let forwardMs = 0;
+  let settledText = '';
+  let stopReason: StopReason = 'length';
+  let end = canvasLength;
+
+  yield { type: 'start', promptLength: P, genLength: params.genLength, canvasLength, blockLength: B, maskId: mask, provider: model.provider };
+
+  model.reset(canvasLength);
+  const chunk = Math.max(B, Math.ceil((opts.prefillChunk ?? 512) / B) * B);
+  for (let s = 0; s < prefillLength; s += chunk) {
+    const e = Math.min(s + chunk, prefillLength);
+    await model.forward({ ids: x.subarray(s, e), rows: 0, keep: e - s, want: 'none', blockLength: B });
+  }
+  const prefillMs = performance.now() - t0;
+
+  const settledDelta = (): string => {
+    let stop = P;
+    while (stop < end && x[stop] !== mask) stop++;
+    const text = stableText(opts.detokenize(Array.from(x.subarray(P, stop))));
+    const delta = text.startsWith(settledText) ? text.slice(settledText.length) : text;
+    settledText = text;
+    return delta;
+  };
+
+  const vocab = a.vocabSize;
+  decoding: for (let s = prefillLength, blockIndex = 0; s < end; s += B, blockIndex++) {
+    const e = Math.min(s + B, end);
+    const rows = e - s;
+    const countMasks = () => x.subarray(s, e).reduce((n, t) => n + (t === mask ? 1 : 0), 0);
+    let masks = countMasks();
+    const schedule = transferSchedule(masks, stepsPerBlock);
+
+    for (let step = 0; step < stepsPerBlock && masks > 0; step++) {
+      const k = schedule[step];
+      if (params.threshold === null && k === 0) continue;
+      if (opts.signal?.aborted) {
+        stopReason = 'cancelled';
+        end = e;
+        break decoding;
+      }
+      // Rows [cacheLength, s) are finished blocks whose keys/values are not cached yet (fused commit).
+      const pending = s - model.cacheLength;
+      const tf = performance.now();
+      const out = await model.forward({ ids: x.subarray(model.cacheLength, e), rows, keep: pending, want: params.temperature > 0 ? 'logits' : 'top', blockLength: B });
+      forwardMs += performance.now() - tf;
+      forwards++;
+
+      const masked = Array.from(x.subarray(s, e), (t) => t === mask);
+      const cand = proposeTokens(rows, out, vocab, params, rng);
+      const chosen = choosePositions(masked, cand.probs, k, params, rng);
+      const committed: CommittedToken[] = chosen.map((r) => {
+        x[s + r] = cand.tokens[r];
+        return { position: s + r, tokenId: cand.tokens[r], confidence: cand.probs[r] };
+      });
+      // A proposal can be the mask id itself; like the reference, that position stays masked.
+      masks = countMasks();
+      yield { type: 'step', blockIndex, step, blockStart: s, blockEnd: e, committed, textDelta: settledDelta(), forwards, elapsedMs: performance.now() - t0 };
+    }
+
+    // The EOS rule: only on a complete block, only in its generated part.
+    if (params.eosId !== null) {
+      for (let i = Math.max(s, P); i < e; i++) {
+        if (x[i] !== params.eosId) continue;
+        x.fill(params.eosId, i, e);
+        end = e;
+        stopReason = 'eos';
+        break decoding;
+      }
+    }
+    if (!params.fusedCommit) {
+      if (opts.signal?.aborted) {
+        stopReason = 'cancelled';
+        end = e;
+        break;
+      }
+      const tf = performance.now();
+      await model.forward({ ids: x.subarray(s, e), rows: 0, keep: e - s, want: 'none', blockLength: B });
+      forwardMs += performance.now() - tf;
+      forwards++;
+    }
+  }
+
+  const tokenIds = Array.from(x.subarray(P, end));
+  const totalMs = performance.now() - t0;
+  const tokens = tokenIds.filter((t) => t !== mask).length;
+  const result: DecodeResult = {
+    type: 'done',
+    tokenIds,
+    text: opts.detokenize(tokenIds),
+    stopReason,
+    stats: {
+      tokens,
+      forwards,
+      forwardsPerToken: tokens ? forwards / tokens : 0,
+      tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0,
+      msPerForward: forwards ? forwardMs / forwards : 0,
+      prefillMs,
+      totalMs,
+      provider: model.provider,
+    },
+  };
+  yield result;
+  return result;
+}
+
+/** Holds back a trailing replacement character: the rest of its UTF-8 bytes may come next step. */
+function stableText(text: string): string {
+  return text.endsWith('\uFFFD') ? text.replace(/\uFFFD+$/, '') : text;
+}

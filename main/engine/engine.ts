@@ -1,0 +1,105 @@
+import { openModelFolder, type ModelFolder } from '../model/model-folder.js';
+import { ModelFolderError } from '../model/errors.js';
+import { decode } from './decode.js';
+import type { DecodeEvent, DecodeResult } from './events.js';
+import { ModelSession } from './model-session.js';
+import { paramsFromDefaults, type DecodeParams } from './params.js';
+import { createSession, type OpenedSession, type ProviderName } from './providers.js';
+import { TextCodec, type ChatMessage } from './tokenizer.js';
+
+export type Prompt = { messages: ChatMessage[] } | { text: string } | { ids: number[] };
+
+export interface GenerateRequest {
+  prompt: Prompt;
+  params?: Partial<DecodeParams>;
+  signal?: AbortSignal;
+}
+
+/**
+ * A loaded model: its folder, tokenizer and one ORT session. The app's engine process, the CLI
+ * and the tests all drive decoding through this class.
+ */
+export class Engine {
+  private busy = false;
+
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly codec: TextCodec,
+    private readonly model: ModelSession,
+    readonly fallbacks: OpenedSession['fallbacks'],
+  ) {}
+
+  static async load(dir: string, opts: { provider?: ProviderName | 'auto' } = {}): Promise<Engine> {
+    const folder = openModelFolder(dir);
+    const codec = new TextCodec(folder.tokenizerJson, folder.tokenizerConfig);
+    let opened: OpenedSession;
+    try {
+      opened = await createSession(folder.graphPath, opts.provider ?? 'auto');
+    } catch (e) {
+      throw new ModelFolderError(folder.manifest.graph, `onnxruntime could not load the graph (${(e as Error).message})`);
+    }
+    checkGraphSignature(folder, opened);
+    return new Engine(folder, codec, new ModelSession(opened.session, folder.manifest, opened.provider), opened.fallbacks);
+  }
+
+  get provider(): ProviderName {
+    return this.model.provider;
+  }
+
+  get defaults(): DecodeParams {
+    return paramsFromDefaults(this.folder.manifest.decoding, this.folder.manifest.tokens.eos);
+  }
+
+  promptIds(prompt: Prompt): number[] {
+    if ('ids' in prompt) return prompt.ids;
+    if ('text' in prompt) return this.codec.encodeRaw(prompt.text);
+    return this.codec.encodeChat(prompt.messages);
+  }
+
+  /** Streams a run. One run at a time per engine: the KV cache belongs to the run. */
+  async *generate(req: GenerateRequest): AsyncGenerator<DecodeEvent, DecodeResult> {
+    if (this.busy) throw new Error('the engine is already running a generation');
+    this.busy = true;
+    try {
+      const params = { ...this.defaults, ...req.params };
+      return yield* decode(this.model, this.promptIds(req.prompt), params, {
+        maskId: this.folder.manifest.tokens.mask,
+        signal: req.signal,
+        detokenize: (ids) => this.codec.decode(ids),
+      });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Runs to the end and returns the result, for callers that do not stream. */
+  async run(req: GenerateRequest): Promise<DecodeResult> {
+    const it = this.generate(req);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}
+
+/** The graph must expose what the manifest promises, or decoding would fail mid-run. */
+function checkGraphSignature(folder: ModelFolder, opened: OpenedSession): void {
+  const { io, architecture } = folder.manifest;
+  const inputs = new Set(opened.session.inputNames);
+  const outputs = new Set(opened.session.outputNames);
+  const needIn = [io.inputs.inputIds, io.inputs.blockLength, io.inputs.logitsKeep];
+  const needOut = [io.outputs.logits, io.outputs.topToken, io.outputs.topProb];
+  for (let i = 0; i < architecture.numLayers; i++) {
+    needIn.push(io.inputs.pastKey.replace('{layer}', String(i)), io.inputs.pastValue.replace('{layer}', String(i)));
+    needOut.push(io.outputs.presentKey.replace('{layer}', String(i)), io.outputs.presentValue.replace('{layer}', String(i)));
+  }
+  const missingIn = needIn.filter((n) => !inputs.has(n));
+  const missingOut = needOut.filter((n) => !outputs.has(n));
+  if (missingIn.length || missingOut.length) {
+    throw new ModelFolderError(folder.manifest.graph, `graph does not match diffcoder.json: missing ${[...missingIn.map((n) => `input ${n}`), ...missingOut.map((n) => `output ${n}`)].slice(0, 3).join(', ')}`);
+  }
+}

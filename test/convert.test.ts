@@ -1,0 +1,81 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ModelSession } from '../main/engine/model-session.js';
+import { createSession } from '../main/engine/providers.js';
+import { convertCheckpoint } from '../main/model/build-graph.js';
+import { openModelFolder } from '../main/model/model-folder.js';
+import { indexCheckpoint } from '../main/model/safetensors.js';
+import { maxAbsDiff } from './helpers/reference-forward.js';
+import { writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';
+
+const ids = [0, 17, 4, 99, 120, 7, 42, 8, 200, 3];
+
+async function logitsOf(modelDir: string): Promise<Float32Array> {
+  const folder = openModelFolder(modelDir);
+  const opened = await createSession(folder.graphPath, 'cpu');
+  const m = new ModelSession(opened.session, folder.manifest, opened.provider);
+  m.reset(ids.length);
+  const out = await m.forward({ ids, rows: ids.length, keep: 0, want: 'logits', blockLength: 4 });
+  await m.dispose();
+  return out.logits!;
+}
+const outDir = () => join(mkdtempSync(join(tmpdir(), 'conv-')), 'model');
+
+describe('graph builder', () => {
+  it('records where every checkpoint tensor went and how', () => {
+    const ckpt = writeTinyCheckpoint();
+    const manifest = convertCheckpoint(ckpt, outDir());
+    const names = [...indexCheckpoint(ckpt).keys()].sort();
+    expect(manifest.tensors.map((t) => t.checkpoint).sort()).toEqual(names);
+    const k = manifest.tensors.find((t) => t.checkpoint === 'model.layers.1.self_attn.k_proj.weight')!;
+    expect(k).toEqual({ checkpoint: 'model.layers.1.self_attn.k_proj.weight', initializer: 'layers.1.qkv_proj', transforms: ['transpose'], packed: { axis: 1, offset: 48, length: 12 } });
+    expect(manifest.tensors.find((t) => t.checkpoint === 'model.embed_tokens.weight')!.transforms).toEqual([]);
+    expect(manifest.ops).toContain('com.microsoft.MultiHeadAttention');
+    expect(manifest.ops).not.toContain('com.microsoft.GroupQueryAttention');
+  });
+
+  it('bf16 and fp16 checkpoints convert, to fp32 or fp16 graphs, with matching logits', async () => {
+    const ref = await logitsOf((() => {
+      const d = outDir();
+      convertCheckpoint(writeTinyCheckpoint(), d);
+      return d;
+    })());
+    for (const [src, out, tol] of [
+      ['BF16', 'fp32', 0.15],
+      ['F16', 'fp32', 0.02],
+      ['F32', 'fp16', 0.02],
+    ] as const) {
+      const d = outDir();
+      const manifest = convertCheckpoint(writeTinyCheckpoint({ dtype: src }), d, { dtype: out });
+      expect(manifest.dtype).toBe(out);
+      const q = manifest.tensors.find((t) => t.checkpoint.endsWith('0.self_attn.q_proj.weight'))!;
+      const expected = src === 'F32' && out === 'fp32' ? [] : [`cast:${src.toLowerCase()}->${out}`];
+      expect(q.transforms).toEqual(['transpose', ...expected]);
+      const logits = await logitsOf(d);
+      const diff = maxAbsDiff(logits, ref);
+      expect(diff).toBeGreaterThan(0);
+      expect(diff).toBeLessThan(tol);
+    }
+  });
+
+  it('fp16 output halves the weight file', () => {
+    const ckpt = writeTinyCheckpoint();
+    const a = outDir();
+    const b = outDir();
+    convertCheckpoint(ckpt, a, { dtype: 'fp32' });
+    convertCheckpoint(ckpt, b, { dtype: 'fp16' });
+    const size = (d: string) => statSync(join(d, 'model.onnx.data')).size;
+    expect(size(b)).toBeLessThan(size(a) * 0.62);
+  });
+
+  it('reports progress up to the checkpoint size', () => {
+    const ckpt = writeTinyCheckpoint();
+    const seen: number[] = [];
+    let total = 0;
+    convertCheckpoint(ckpt, outDir(), { onProgress: (done, t) => (seen.push(done), (total = t)) });
+    expect(seen.at(-1)).toBe(total);
+    expect(seen.every((v, i) => i === 0 || v >= seen[i - 1])).toBe(true);
+  });
+});

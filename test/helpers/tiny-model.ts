@@ -1,0 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convertCheckpoint, type ConvertOptions } from '../../main/model/build-graph.js';
+import { writeTinyCheckpoint } from './tiny-checkpoint.js';
+
+/** Converts a fresh tiny checkpoint with the real graph builder; returns both folders. */
+export function buildTinyModel(opts: { seed?: number; convert?: ConvertOptions } = {}): { checkpoint: string; model: string } {
+  const checkpoint = writeTinyCheckpoint({ seed: opts.seed });
+  const model = join(mkdtempSync(join(tmpdir(), 'tiny-model-')), 'model');
+  convertCheckpoint(checkpoint, model, opts.convert);
+  return { checkpoint, model };
+}
