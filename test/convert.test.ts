@@ -51,7 +51,7 @@ describe('graph builder', () => {
       const manifest = convertCheckpoint(writeTinyCheckpoint({ dtype: src }), d, { dtype: out });
       expect(manifest.dtype).toBe(out);
       const q = manifest.tensors.find((t) => t.checkpoint.endsWith('0.self_attn.q_proj.weight'))!;
-      const expected = src === 'F32' && out === 'fp32' ? [] : [`cast:${src.toLowerCase()}->${out}`];
+      const expected = (src as string) === 'F32' && (out as string) === 'fp32' ? [] : [`cast:${src.toLowerCase()}->${out}`];
       expect(q.transforms).toEqual(['transpose', ...expected]);
       const logits = await logitsOf(d);
       const diff = maxAbsDiff(logits, ref);

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
@@ -6,10 +9,24 @@ export const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'web
 /** What `auto` tries, best first. WebGPU in the Node binding is experimental: only when forced. */
 const AUTO_ORDER: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'cpu'];
 
-/** Providers this onnxruntime-node build can offer, whether or not their libraries load. */
+/**
+ * Providers this onnxruntime-node build offers. CUDA's libraries are a separate download on
+ * Linux (see the README): it counts as present only when they are beside the binding.
+ */
 export function availableProviders(): ProviderName[] {
-  const listed = new Set<string>(ort.listSupportedBackends().map((b) => b.name));
-  return PROVIDERS.filter((p) => p === 'cpu' || listed.has(p));
+  const listed = new Map(ort.listSupportedBackends().map((b) => [b.name as string, b.bundled]));
+  return PROVIDERS.filter((p) => p === 'cpu' || (listed.has(p) && (listed.get(p) || providerLibraryPresent(p))));
+}
+
+function providerLibraryPresent(p: ProviderName): boolean {
+  try {
+    const lib = dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+    const bin = join(lib, '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const file = process.platform === 'win32' ? `onnxruntime_providers_${p}.dll` : `libonnxruntime_providers_${p}.so`;
+    return existsSync(join(bin, file));
+  } catch {
+    return false;
+  }
 }
 
 export interface OpenedSession {

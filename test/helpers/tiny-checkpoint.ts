@@ -57,6 +57,9 @@ export function tinyWeights(seed = 1234, config = TINY): TinyWeights {
   }
   vec('model.norm.weight', h);
   mat('lm_head.weight', v, h, 3 / Math.sqrt(h));
+  // Like a trained model, never propose the mask token at temperature 0: its logit is 0 while the
+  // best of the other 262 zero-mean logits is positive.
+  w['lm_head.weight'].data.fill(0, MASK * h, (MASK + 1) * h);
   return w;
 }
 

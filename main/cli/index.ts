@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { Engine } from '../engine/engine.js';
+import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engine/params.js';
+import { PROVIDERS, type ProviderName } from '../engine/providers.js';
+import { convertCheckpoint } from '../model/build-graph.js';
+import { builtinModelDir } from '../model/builtin.js';
+import { ModelFolderError } from '../model/errors.js';
+import { TerminalCanvas } from './canvas.js';
+import { progressBar } from './progress.js';
+
+const USAGE = `usage:
+  npm run cli -- generate [flags] "prompt"
+      --model DIR            model folder (default: the built-in model)
+      --steps N --gen-length N --block-length N
+      --temperature T --seed N --remasking low_confidence|random
+      --threshold P          commit top-1 plus every token with confidence >= P
+      --shift                use the previous position's logits (shift=True)
+      --no-eos               do not stop at the end-of-sequence token
+      --no-fuse              plain loop: a separate commit forward per block
+      --provider auto|${PROVIDERS.join('|')}
+      --prompt-ids 0,17,4    exact prompt ids, no chat template
+      --raw                  tokenize the prompt as is, no chat template
+      --system TEXT          system message for the chat template
+      --json                 one JSON object per line: steps, then the result
+  npm run cli -- convert <checkpoint-dir> <model-dir> [--dtype fp32|fp16]`;
+
+class UsageError extends Error {}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name}: expected an integer, got "${v}"`);
+  return Number(v);
+}
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got "${v}"`);
+  return n;
+}
+
+async function generate(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      steps: { type: 'string' },
+      'gen-length': { type: 'string' },
+      'block-length': { type: 'string' },
+      temperature: { type: 'string' },
+      seed: { type: 'string' },
+      remasking: { type: 'string' },
+      threshold: { type: 'string' },
+      shift: { type: 'boolean' },
+      'no-eos': { type: 'boolean' },
+      'no-fuse': { type: 'boolean' },
+      provider: { type: 'string' },
+      'prompt-ids': { type: 'string' },
+      raw: { type: 'boolean' },
+      system: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const provider = (values.provider ?? 'auto') as ProviderName | 'auto';
+  if (provider !== 'auto' && !PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}`);
+  const text = positionals.join(' ');
+  if (!values['prompt-ids'] && !text) throw new UsageError('give a prompt, or --prompt-ids');
+  const promptIds = values['prompt-ids']?.split(',').map((s) => int('prompt-ids', s.trim())!);
+
+  const engine = await Engine.load(values.model ?? builtinModelDir(), { provider });
+  for (const f of engine.fallbacks) process.stderr.write(`note: ${f.provider} did not start (${f.error}); using ${engine.provider}\n`);
+  const params: Partial<DecodeParams> = {
+    steps: int('steps', values.steps),
+    genLength: int('gen-length', values['gen-length']),
+    blockLength: int('block-length', values['block-length']),
+    temperature: num('temperature', values.temperature),
+    seed: int('seed', values.seed),
+    remasking: values.remasking as DecodeParams['remasking'] | undefined,
+    threshold: num('threshold', values.threshold),
+    shift: values.shift,
+    eosId: values['no-eos'] ? null : undefined,
+    fusedCommit: values['no-fuse'] ? false : undefined,
+  };
+  for (const k of Object.keys(params) as (keyof DecodeParams)[]) if (params[k] === undefined) delete params[k];
+  const prompt = promptIds ? { ids: promptIds } : values.raw ? { text } : { messages: [...(values.system ? [{ role: 'system' as const, content: values.system }] : []), { role: 'user' as const, content: text }] };
+  const ids = engine.promptIds(prompt);
+
+  const ac = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    ac.abort();
+  });
+
+  const json = values.json === true;
+  const canvas = !json && process.stdout.isTTY ? new TerminalCanvas(process.stdout, (id) => engine.codec.tokenLabel(id)) : null;
+  for await (const ev of engine.generate({ prompt: { ids }, params, signal: ac.signal })) {
+    if (ev.type === 'start') canvas?.start(ev, ids);
+    else if (ev.type === 'step') {
+      if (json) process.stdout.write(`${JSON.stringify(ev)}\n`);
+      canvas?.step(ev);
+    } else {
+      const s = ev.stats;
+      const summary = `${ev.stopReason} · ${s.tokens} tokens · ${s.forwards} forwards (${s.forwardsPerToken.toFixed(2)}/token) · ${s.tokensPerSecond.toFixed(1)} tok/s · ${s.msPerForward.toFixed(1)} ms/forward · ${s.provider}`;
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'done', tokenIds: ev.tokenIds, text: ev.text, stopReason: ev.stopReason, stats: s })}\n`);
+      else if (canvas) {
+        canvas.finish(ev.tokenIds, summary);
+        process.stdout.write(`\n${ev.text}\n`);
+      } else {
+        process.stdout.write(`${ev.text}\n`);
+        process.stderr.write(`${summary}\n`);
+      }
+    }
+  }
+  await engine.dispose();
+  return 0;
+}
+
+function convert(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dtype: { type: 'string' } } });
+  if (positionals.length !== 2) throw new UsageError('convert takes <checkpoint-dir> <model-dir>');
+  const dtype = values.dtype ?? 'fp32';
+  if (dtype !== 'fp32' && dtype !== 'fp16') throw new UsageError('--dtype: expected fp32 or fp16');
+  const bar = progressBar('converting');
+  const t0 = performance.now();
+  const manifest = convertCheckpoint(positionals[0], positionals[1], { dtype, onProgress: (done, total, name) => bar(done, total, name) });
+  process.stderr.write(`wrote ${positionals[1]} (${manifest.dtype}, ${manifest.architecture.numLayers} layers, ${manifest.ops.length} op types) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  try {
+    if (command === 'generate') return await generate(rest);
+    if (command === 'convert') return convert(rest);
+    process.stderr.write(`${USAGE}\n`);
+    return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ModelFolderError || e instanceof DecodeParamError || e instanceof ContextLengthError) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main();
