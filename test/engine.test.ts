@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../main/engine/decode.js';
 import { Engine } from '../main/engine/engine.js';
-import type { DecodeEvent, DecodeResult, StepEvent } from '../main/engine/events.js';
+import type { DecodeEvent, DecodeResult, StepEvent } from '../common/decode-events.js';
 import { ModelSession } from '../main/engine/model-session.js';
 import type { DecodeParams } from '../main/engine/params.js';
 import { RecomputeModel } from './helpers/models.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode } from '../main/engine/decode.js';
-import type { DecodeEvent, DecodeResult, StepEvent } from '../main/engine/events.js';
+import type { DecodeEvent, DecodeResult, StepEvent } from '../common/decode-events.js';
 import type { DecodeParams } from '../main/engine/params.js';
 import { Rng } from '../main/engine/rng.js';
 import { choosePositions, proposeTokens } from '../main/engine/sampler.js';

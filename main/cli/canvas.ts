@@ -1,4 +1,4 @@
-import type { CommittedToken, StartEvent, StepEvent } from '../engine/events.js';
+import type { CommittedToken, StartEvent, StepEvent } from '../../common/decode-events.js';
 
 const ESC = '\x1b[';
 const dim = (s: string) => `${ESC}2m${s}${ESC}22m`;

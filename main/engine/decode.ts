@@ -1,4 +1,4 @@
-import type { CommittedToken, DecodeEvent, DecodeResult, StopReason } from './events.js';
+import type { CommittedToken, DecodeEvent, DecodeResult, StopReason } from '../../common/decode-events.js';
 import type { ForwardModel } from './model-session.js';
 import { planDecode, type DecodeParams } from './params.js';
 import { Rng } from './rng.js';
@@ -10,6 +10,8 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Ids -> text with special tokens skipped; used for text deltas and the final text. */
   detokenize: (ids: number[]) => string;
+  /** One token's text for the step events; defaults to detokenize of the single id. */
+  label?: (id: number) => string;
   /** Prompt tokens per prefill forward (rounded to whole blocks) so long prompts stay bounded. */
   prefillChunk?: number;
 }
@@ -27,6 +29,7 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
   const B = params.blockLength;
   const mask = opts.maskId;
   const rng = new Rng(params.seed);
+  const label = opts.label ?? ((id: number) => opts.detokenize([id]));
   const x = new Int32Array(canvasLength).fill(mask);
   x.set(Array.from(promptIds));
   const t0 = performance.now();
@@ -36,7 +39,7 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
   let stopReason: StopReason = 'length';
   let end = canvasLength;
 
-  yield { type: 'start', promptLength: P, genLength: params.genLength, canvasLength, blockLength: B, maskId: mask, provider: model.provider };
+  yield { type: 'start', promptLength: P, genLength: params.genLength, canvasLength, blockLength: B, maskId: mask, eosId: params.eosId, provider: model.provider };
 
   model.reset(canvasLength);
   const chunk = Math.max(B, Math.ceil((opts.prefillChunk ?? 512) / B) * B);
@@ -83,7 +86,7 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
       const chosen = choosePositions(masked, cand.probs, k, params, rng);
       const committed: CommittedToken[] = chosen.map((r) => {
         x[s + r] = cand.tokens[r];
-        return { position: s + r, tokenId: cand.tokens[r], confidence: cand.probs[r] };
+        return { position: s + r, tokenId: cand.tokens[r], confidence: cand.probs[r], text: label(cand.tokens[r]) };
       });
       // A proposal can be the mask id itself; like the reference, that position stays masked.
       masks = countMasks();

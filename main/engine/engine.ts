@@ -1,7 +1,7 @@
 import { openModelFolder, type ModelFolder } from '../model/model-folder.js';
 import { ModelFolderError } from '../model/errors.js';
 import { decode } from './decode.js';
-import type { DecodeEvent, DecodeResult } from './events.js';
+import type { DecodeEvent, DecodeResult } from '../../common/decode-events.js';
 import { ModelSession } from './model-session.js';
 import { paramsFromDefaults, type DecodeParams } from './params.js';
 import { createSession, type OpenedSession, type ProviderName } from './providers.js';
@@ -66,6 +66,7 @@ export class Engine {
         maskId: this.folder.manifest.tokens.mask,
         signal: req.signal,
         detokenize: (ids) => this.codec.decode(ids),
+        label: (id) => this.codec.tokenLabel(id),
       });
     } finally {
       this.busy = false;

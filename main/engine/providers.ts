@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+import type { ProviderName } from '../../common/decode-events.js';
+
+export type { ProviderName };
 export const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
 
 /** What `auto` tries, best first. WebGPU in the Node binding is experimental: only when forced. */

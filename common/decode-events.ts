@@ -1,10 +1,13 @@
-import type { ProviderName } from './providers.js';
+/** Execution providers onnxruntime-node can run the engine on. */
+export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
 
 export interface CommittedToken {
   /** Absolute canvas position. */
   position: number;
   tokenId: number;
   confidence: number;
+  /** The token's text, special tokens included (for drawing the canvas). */
+  text: string;
 }
 
 export interface StartEvent {
@@ -14,6 +17,7 @@ export interface StartEvent {
   canvasLength: number;
   blockLength: number;
   maskId: number;
+  eosId: number | null;
   provider: ProviderName;
 }
 

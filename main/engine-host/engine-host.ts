@@ -1,0 +1,163 @@
+import type { DecodeEvent } from '../../common/decode-events.js';
+import type { EngineStatus, ModelInfo, ProviderChoice } from '../../common/models.js';
+import type { DecodeParams } from '../engine/params.js';
+import type { ChatMessage } from '../engine/tokenizer.js';
+import type { EngineChild, Launcher } from './launchers.js';
+import type { FromEngine } from './protocol.js';
+
+export type RunEvent = DecodeEvent | { type: 'error'; message: string };
+
+interface Run {
+  onEvent: (ev: RunEvent) => void;
+  finished: () => void;
+}
+
+/** Crashes within this window count towards the restart limit. */
+const CRASH_WINDOW_MS = 60_000;
+const MAX_CRASHES = 3;
+
+/**
+ * Main's side of the engine process: starts it, loads models into it, relays runs and their
+ * step events, and supervises it. If the process dies (kill -9 included), every running request
+ * ends with a clear error, the process is restarted and the last model reloaded; nothing else is
+ * lost. Repeated crashes stop the restarts and say so.
+ */
+export class EngineHost {
+  private child: EngineChild | null = null;
+  private ready: Promise<void> | null = null;
+  private runs = new Map<string, Run>();
+  private pendingLoad: { resolve: (s: EngineStatus) => void } | null = null;
+  private current: { model: ModelInfo; provider: ProviderChoice } | null = null;
+  private crashes: number[] = [];
+  private disposed = false;
+  private statusListeners = new Set<(s: EngineStatus) => void>();
+  status: EngineStatus = { state: 'starting', model: null, provider: null };
+
+  constructor(private readonly launch: Launcher) {}
+
+  onStatus(listener: (s: EngineStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private setStatus(s: EngineStatus): void {
+    this.status = s;
+    for (const l of this.statusListeners) l(s);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the process (once) and resolves when it says it is ready. */
+  start(): Promise<void> {
+    if (this.ready) return this.ready;
+    const child = this.launch();
+    this.child = child;
+    this.ready = new Promise<void>((resolve, reject) => {
+      child.onMessage((msg) => {
+        if (msg.type === 'ready') resolve();
+        else this.onMessage(msg);
+      });
+      child.onExit((code, signal) => {
+        reject(new Error(`engine process exited before it was ready (code ${code}, signal ${signal})`));
+        this.onExit(child, code, signal);
+      });
+    });
+    return this.ready;
+  }
+
+  /** Loads a model; resolves with the resulting status (state 'ready' or 'error'). */
+  async load(model: ModelInfo, provider: ProviderChoice): Promise<EngineStatus> {
+    await this.start();
+    this.current = { model, provider };
+    this.setStatus({ state: 'loading', model, provider: null });
+    return new Promise((resolve) => {
+      this.pendingLoad?.resolve(this.status);
+      this.pendingLoad = { resolve };
+      this.child!.post({ type: 'load', dir: model.dir, provider });
+    });
+  }
+
+  /** Starts a run; events arrive through onEvent, ending with `done` or `error`. */
+  generate(requestId: string, messages: ChatMessage[], params: Partial<DecodeParams>, onEvent: (ev: RunEvent) => void): Promise<void> {
+    if (this.status.state !== 'ready' || !this.child) throw new Error(`the engine is not ready (${this.status.state}${this.status.message ? `: ${this.status.message}` : ''})`);
+    if (this.runs.size > 0) throw new Error('a generation is already running; stop it first');
+    if (this.runs.has(requestId)) throw new Error(`request ${requestId} is already running`);
+    return new Promise<void>((finished) => {
+      this.runs.set(requestId, { onEvent, finished });
+      this.child!.post({ type: 'generate', requestId, messages, params });
+    });
+  }
+
+  /** Asks the engine to stop a run before its next forward. */
+  stop(requestId: string): boolean {
+    if (!this.runs.has(requestId) || !this.child) return false;
+    this.child.post({ type: 'stop', requestId });
+    return true;
+  }
+
+  private onMessage(msg: FromEngine): void {
+    switch (msg.type) {
+      case 'loaded':
+      case 'load-error': {
+        if (!this.current || msg.dir !== this.current.model.dir) return;
+        const s: EngineStatus =
+          msg.type === 'loaded' ? { state: 'ready', model: this.current.model, provider: msg.provider, message: msg.fallbacks.length ? `fell back from ${msg.fallbacks.join('; ')}` : undefined } : { state: 'error', model: this.current.model, provider: null, message: msg.message };
+        this.setStatus(s);
+        this.pendingLoad?.resolve(s);
+        this.pendingLoad = null;
+        return;
+      }
+      case 'event': {
+        const run = this.runs.get(msg.requestId);
+        if (!run) return;
+        run.onEvent(msg.event);
+        if (msg.event.type === 'done') this.finish(msg.requestId);
+        return;
+      }
+      case 'run-error': {
+        this.runs.get(msg.requestId)?.onEvent({ type: 'error', message: msg.message });
+        this.finish(msg.requestId);
+        return;
+      }
+    }
+  }
+
+  private finish(requestId: string): void {
+    const run = this.runs.get(requestId);
+    this.runs.delete(requestId);
+    run?.finished();
+  }
+
+  private onExit(child: EngineChild, code: number | null, signal: string | null): void {
+    if (child !== this.child) return;
+    this.child = null;
+    this.ready = null;
+    if (this.disposed) return;
+    const why = signal ? `killed by ${signal}` : `exit code ${code}`;
+    for (const [id, run] of this.runs) {
+      run.onEvent({ type: 'error', message: `The engine process stopped unexpectedly (${why}) during this run. It is being restarted; send again to retry.` });
+      this.finish(id);
+    }
+    this.pendingLoad?.resolve({ state: 'crashed', model: this.current?.model ?? null, provider: null, message: why });
+    this.pendingLoad = null;
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (this.crashes.length > MAX_CRASHES) {
+      this.setStatus({ state: 'error', model: this.current?.model ?? null, provider: null, message: `the engine process crashed ${this.crashes.length} times in a minute (${why}); not restarting. Restart the app.` });
+      return;
+    }
+    this.setStatus({ state: 'crashed', model: this.current?.model ?? null, provider: null, message: `engine process ${why}; restarting` });
+    const reload = this.current;
+    void this.start()
+      .then(() => (reload ? this.load(reload.model, reload.provider) : undefined))
+      .catch((e: Error) => this.setStatus({ state: 'error', model: reload?.model ?? null, provider: null, message: e.message }));
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.child?.kill();
+    this.child = null;
+  }
+}

@@ -1,0 +1,50 @@
+import type { AppSettings } from '../../common/models.js';
+import { EngineHost } from '../engine-host/engine-host.js';
+import type { Launcher } from '../engine-host/launchers.js';
+import { BUILTIN_ID, ModelRegistry } from '../models/registry.js';
+import { ConversationStore } from '../persistence/conversation-store.js';
+import { SettingsStore } from '../persistence/settings-store.js';
+import { createDispatcher, type EventSink, type Services } from './dispatcher.js';
+
+export const DEFAULT_SETTINGS: AppSettings = {
+  decoding: { steps: 256, genLength: 256, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true },
+  modelId: BUILTIN_ID,
+  provider: 'auto',
+};
+
+export interface CoreOptions {
+  userData: string;
+  builtinModelDir: string;
+  launcher: Launcher;
+  mode: Services['mode'];
+  version: string;
+  openExternal?: Services['openExternal'];
+}
+
+/**
+ * Everything main owns, wired the same way for Electron and browser mode: stores, model
+ * registry, the supervised engine process and the dispatcher that serves the contract.
+ */
+export function createAppCore(opts: CoreOptions, sink: EventSink) {
+  const settings = new SettingsStore(opts.userData, DEFAULT_SETTINGS);
+  const services: Services = {
+    host: new EngineHost(opts.launcher),
+    conversations: new ConversationStore(opts.userData),
+    settings,
+    models: new ModelRegistry(opts.builtinModelDir, settings),
+    mode: opts.mode,
+    version: opts.version,
+    openExternal: opts.openExternal,
+  };
+  const dispatch = createDispatcher(services, sink);
+
+  /** Starts the engine process and loads the selected model (the built-in one if that fails). */
+  async function start(): Promise<void> {
+    await services.host.start();
+    const { settings: s } = settings.load();
+    const model = services.models.get(s.modelId) ?? services.models.get(BUILTIN_ID)!;
+    await services.host.load(model, s.provider);
+  }
+
+  return { services, dispatch, start, dispose: () => services.host.dispose() };
+}

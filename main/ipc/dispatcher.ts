@@ -1,0 +1,94 @@
+import { requests, type EventChannel, type Events, type InvokeChannel, type InvokeResult, type Request, type Response } from '../../common/contract.js';
+import type { AppSettings } from '../../common/models.js';
+import type { EngineHost } from '../engine-host/engine-host.js';
+import type { DecodeParams } from '../engine/params.js';
+import type { ModelRegistry } from '../models/registry.js';
+import type { ConversationStore } from '../persistence/conversation-store.js';
+import type { SettingsStore } from '../persistence/settings-store.js';
+import { isAllowedLink } from '../security/links.js';
+
+export interface Services {
+  host: EngineHost;
+  conversations: ConversationStore;
+  settings: SettingsStore;
+  models: ModelRegistry;
+  mode: 'electron' | 'browser';
+  version: string;
+  /** Opens an allowlisted link outside the app; browser mode has none (the page opens it). */
+  openExternal?: (url: string) => Promise<void>;
+}
+
+/** Where pushed events go: every window (Electron) or every socket (browser mode). */
+export interface EventSink {
+  broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void;
+}
+
+type Handlers = { [C in InvokeChannel]: (req: Request<C>) => Promise<Response<C>> | Response<C> };
+
+export function decodeParams(s: AppSettings['decoding']): Partial<DecodeParams> {
+  const { stopAtEos, ...rest } = s;
+  return { ...rest, ...(stopAtEos ? {} : { eosId: null }) };
+}
+
+/**
+ * Main's handlers, written once. Transports call the returned function with whatever arrived;
+ * it checks the channel and validates the request against the contract before any handler
+ * runs, and turns every failure into an `{ ok: false, error }` answer.
+ */
+export function createDispatcher(s: Services, sink: EventSink): (channel: unknown, request: unknown) => Promise<InvokeResult<InvokeChannel>> {
+  s.host.onStatus((status) => sink.broadcast('engine:status', status));
+
+  const handlers: Handlers = {
+    'app:status': () => ({ engine: s.host.status, version: s.version, mode: s.mode }),
+    'conversations:list': () => s.conversations.list(),
+    'conversations:save': ({ conversation }) => (s.conversations.save(conversation as never), { ok: true }),
+    'conversations:delete': ({ id }) => (s.conversations.delete(id), { ok: true }),
+    'settings:get': () => s.settings.load(),
+    'settings:set': ({ settings }) => (s.settings.save(settings), { settings }),
+    'models:list': () => ({ models: s.models.list() }),
+    'models:add': ({ dir }) => ({ model: s.models.add(dir) }),
+    'models:select': async ({ modelId, provider }) => {
+      const model = s.models.get(modelId);
+      if (!model) throw new Error(`unknown model ${modelId}`);
+      if (model.error) throw new Error(model.error);
+      return { engine: await s.host.load(model, provider) };
+    },
+    'generate:start': ({ requestId, messages, settings }) => {
+      void s.host
+        .generate(requestId, messages, decodeParams(settings), (event) => sink.broadcast('generate:event', { requestId, event }))
+        .catch((e: Error) => sink.broadcast('generate:event', { requestId, event: { type: 'error', message: e.message } }));
+      return { requestId };
+    },
+    'generate:stop': ({ requestId }) => ({ stopped: s.host.stop(requestId) }),
+    'links:open': async ({ url }) => {
+      if (!isAllowedLink(url)) throw new Error(`links to ${safeHost(url)} are not opened from model output (not on the allowlist)`);
+      if (!s.openExternal) return { opened: false };
+      await s.openExternal(url);
+      return { opened: true };
+    },
+  };
+
+  return async (channel, request) => {
+    if (typeof channel !== 'string' || !Object.hasOwn(requests, channel)) return { ok: false, error: `unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}` };
+    const c = channel as InvokeChannel;
+    const parsed = requests[c].safeParse(request);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, error: `invalid request for ${c}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+    }
+    try {
+      const value = await (handlers[c] as (r: unknown) => unknown)(parsed.data);
+      return { ok: true, value: value as Response<InvokeChannel> };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  };
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'that address';
+  }
+}

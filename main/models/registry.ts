@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { ModelInfo } from '../../common/models.js';
+import { openModelFolder } from '../model/model-folder.js';
+import type { SettingsStore } from '../persistence/settings-store.js';
+
+export const BUILTIN_ID = 'builtin';
+
+/** The built-in model plus the folders the user added, each validated when listed. */
+export class ModelRegistry {
+  constructor(
+    private readonly builtinDir: string,
+    private readonly settings: SettingsStore,
+  ) {}
+
+  private describe(dir: string, builtin: boolean): ModelInfo {
+    const info: ModelInfo = { id: builtin ? BUILTIN_ID : dir, name: builtin ? 'Built-in (diffcoder-mini)' : (dir.split(/[\\/]/).filter(Boolean).pop() ?? dir), dir, builtin };
+    try {
+      openModelFolder(dir);
+    } catch (e) {
+      info.error = (e as Error).message;
+    }
+    return info;
+  }
+
+  list(): ModelInfo[] {
+    return [this.describe(this.builtinDir, true), ...this.settings.modelFolders().map((d) => this.describe(d, false))];
+  }
+
+  get(id: string): ModelInfo | undefined {
+    return this.list().find((m) => m.id === id);
+  }
+
+  /** Validates the folder first: a broken one is refused with the loader's message. */
+  add(dir: string): ModelInfo {
+    const abs = resolve(dir);
+    openModelFolder(abs);
+    const folders = this.settings.modelFolders();
+    if (!folders.includes(abs) && abs !== this.builtinDir) this.settings.saveModelFolders([...folders, abs]);
+    return this.describe(abs, abs === this.builtinDir);
+  }
+}

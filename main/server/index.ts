@@ -1,0 +1,41 @@
+/**
+ * `npm run serve`: the app in a browser. The same handlers and engine as the Electron app, in
+ * plain Node, behind a WebSocket on 127.0.0.1. Prints one line with the URL (session token
+ * included). Drive a GPU box over an SSH tunnel: `ssh -L 8765:127.0.0.1:8765 gpu-box` then
+ * `npm run serve -- --port 8765` there and open the printed URL here.
+ */
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { nodeLauncher } from '../engine-host/launchers.js';
+import { createAppCore } from '../ipc/app-core.js';
+import type { EventChannel, Events } from '../../common/contract.js';
+import type { EventSink } from '../ipc/dispatcher.js';
+import { builtinModelDir } from '../model/builtin.js';
+import { startBrowserServer } from './http-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'user-data': { type: 'string' }, renderer: { type: 'string' } } });
+const userData = resolve(values['user-data'] ?? process.env.DIFFCODER_USER_DATA ?? join(homedir(), '.config', 'diffcoder-studio'));
+const rendererDir = resolve(values.renderer ?? join(here, '..', 'renderer'));
+
+// Events may start before the server exists (engine status during start-up): forward lazily.
+let forward: EventSink | null = null;
+const sink: EventSink = { broadcast: <E extends EventChannel>(c: E, p: Events[E]) => forward?.broadcast(c, p) };
+const core = createAppCore(
+  { userData, builtinModelDir: builtinModelDir(join(here, '..', '..', 'resources')), launcher: nodeLauncher(join(here, 'engine-process.js')), mode: 'browser', version: process.env.npm_package_version ?? '0.0.0' },
+  sink,
+);
+const server = await startBrowserServer({ rendererDir, port: values.port ? Number(values.port) : 0, dispatch: core.dispatch });
+forward = server.sink;
+console.log(`DiffCoder Studio: ${server.url}`);
+core.start().catch((e: Error) => console.error(`engine: ${e.message}`));
+
+const shutdown = async () => {
+  await core.dispose();
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
