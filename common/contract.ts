@@ -4,6 +4,7 @@
  * main pushes. The preload bridge, the WebSocket bridge and main's handlers all import this file.
  */
 import { z } from 'zod';
+import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
 import type { DecodeEvent } from './decode-events.js';
 import type { AppSettings, Conversation, EngineStatus, LoadNotice, ModelInfo } from './models.js';
 
@@ -111,8 +112,15 @@ export interface Events {
   'engine:status': EngineStatus;
 }
 export type EventChannel = keyof Events;
-export const EVENT_CHANNELS: readonly EventChannel[] = ['generate:event', 'engine:status'];
-export const INVOKE_CHANNELS = Object.keys(requests) as InvokeChannel[];
+export const EVENT_CHANNELS: readonly EventChannel[] = EVENT_CHANNEL_NAMES;
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = INVOKE_CHANNEL_NAMES;
+
+// Compile-time proof that the name lists and the schemas/events agree, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _invokeNames: Same<(typeof INVOKE_CHANNEL_NAMES)[number], InvokeChannel> = true;
+const _eventNames: Same<(typeof EVENT_CHANNEL_NAMES)[number], EventChannel> = true;
+void _invokeNames;
+void _eventNames;
 
 /** What an invoke answers on the wire: errors travel as data, never as thrown transport errors. */
 export type InvokeResult<C extends InvokeChannel> = { ok: true; value: Response<C> } | { ok: false; error: string };

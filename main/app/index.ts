@@ -1,1 +1,74 @@
-import { app } from 'electron'; void app;
+/**
+ * Electron's main process: owns the model through a supervised engine utility process, serves
+ * the contract over IPC to one hardened window.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { IPC_EVENT, IPC_INVOKE } from '../../common/channels.js';
+import type { EventChannel, Events } from '../../common/contract.js';
+import { createAppCore } from '../ipc/app-core.js';
+import { builtinModelDir } from '../model/builtin.js';
+import { denyPermissions, hardenApp, isTrustedSender } from './security.js';
+import { utilityLauncher } from './utility-launcher.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererIndex = join(here, '..', 'renderer', 'index.html');
+const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererIndex).href;
+
+app.enableSandbox();
+hardenApp();
+
+const core = createAppCore(
+  {
+    userData: app.getPath('userData'),
+    builtinModelDir: builtinModelDir(app.isPackaged ? process.resourcesPath : join(here, '..', '..', 'resources')),
+    launcher: utilityLauncher(join(here, 'engine-process.js')),
+    mode: 'electron',
+    version: app.getVersion(),
+    openExternal: (url) => shell.openExternal(url),
+  },
+  {
+    broadcast<E extends EventChannel>(channel: E, payload: Events[E]) {
+      for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_EVENT, channel, payload);
+    },
+  },
+);
+
+ipcMain.handle(IPC_INVOKE, (event, channel: unknown, request: unknown) => {
+  if (!isTrustedSender(event.senderFrame, rendererUrl)) return { ok: false, error: 'untrusted sender' };
+  return core.dispatch(channel, request);
+});
+
+function createWindow(): void {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'DiffCoder Studio',
+    backgroundColor: '#15171c',
+    webPreferences: {
+      preload: join(here, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void win.loadFile(rendererIndex);
+}
+
+void app.whenReady().then(() => {
+  denyPermissions();
+  createWindow();
+  core.start().catch((e: Error) => console.error(`engine: ${e.message}`));
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('before-quit', () => void core.dispose());

@@ -1,0 +1,20 @@
+/** Channel names alone (no schemas), so the preload bundle stays tiny. contract.ts checks they match. */
+export const INVOKE_CHANNEL_NAMES = [
+  'app:status',
+  'conversations:list',
+  'conversations:save',
+  'conversations:delete',
+  'settings:get',
+  'settings:set',
+  'models:list',
+  'models:add',
+  'models:select',
+  'generate:start',
+  'generate:stop',
+  'links:open',
+] as const;
+export const EVENT_CHANNEL_NAMES = ['generate:event', 'engine:status'] as const;
+
+/** Electron IPC channel names that carry the contract. */
+export const IPC_INVOKE = 'diffcoder:invoke';
+export const IPC_EVENT = 'diffcoder:event';
