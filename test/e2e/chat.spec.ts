@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { e2eModelDir, expect, startServe, test, type Served } from './serve-fixture';
+
+const assistant = (page: Page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
+
+async function ready(page: Page, url: string) {
+  await page.goto(url);
+  await expect(page.getByTestId('status-bar')).toContainText(/cpu/i, { timeout: 60_000 });
+}
+
+/** Settings written before start-up, as a returning user would have them. */
+function userDataWith(decoding: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
+  mkdirSync(dir, { recursive: true });
+  const settings = {
+    decoding: { steps: 128, genLength: 128, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true, ...decoding },
+    modelId: 'builtin',
+    provider: 'cpu',
+  };
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
+  return dir;
+}
+
+const maxPositions = () => JSON.parse(readFileSync(join(e2eModelDir(), 'config.json'), 'utf8')).max_position_embeddings as number;
+
+test('chat: masks appear, fill in over several steps, end as Markdown; reload keeps the conversation', async ({ page }) => {
+  const served = await startServe(userDataWith({ steps: 128, genLength: 128 }));
+  try {
+    await ready(page, served.url);
+    await page.getByTestId('composer').fill('Write a Python function `is_even(n)` that does this: Return True if n is even.');
+    await page.getByTestId('composer').press('Enter');
+    const msg = assistant(page);
+    await expect(msg).toHaveAttribute('data-status', 'streaming');
+    // Mask placeholders are drawn, and their number goes down step by step.
+    const counts = new Set<number>();
+    await expect
+      .poll(
+        async () => {
+          const n = await msg.locator('.mask-chip').count();
+          if (n > 0) counts.add(n);
+          if (counts.size === 2) await page.screenshot({ path: 'docs/screenshot-decoding.png' });
+          return counts.size;
+        },
+        { intervals: [5], timeout: 60_000 },
+      )
+      .toBeGreaterThanOrEqual(3);
+    await expect(msg).toHaveAttribute('data-status', /done/, { timeout: 60_000 });
+    await expect(msg.locator('.mask-chip')).toHaveCount(0);
+    await expect(msg.locator('.markdown')).toBeVisible();
+    const finalText = (await msg.locator('.markdown').innerText()).trim();
+    expect(finalText.length).toBeGreaterThan(0);
+    await expect(page.getByTestId('status-bar')).toContainText(/tok\/s/);
+    await page.screenshot({ path: 'docs/screenshot-done.png' });
+
+    await page.reload();
+    await expect(page.getByTestId('conversation-item')).toHaveCount(1);
+    await expect(page.locator('[data-testid="message"][data-role="user"]')).toContainText('is_even');
+    await expect(assistant(page)).toHaveAttribute('data-status', 'done');
+    expect((await assistant(page).locator('.markdown').innerText()).trim()).toBe(finalText);
+  } finally {
+    served.process.kill('SIGTERM');
+  }
+});
+
+test('Stop ends the run quickly and keeps the partial text marked as stopped', async ({ page }) => {
+  const gen = Math.min(2048, Math.floor((maxPositions() - 256) / 4) * 4);
+  const served = await startServe(userDataWith({ steps: gen, genLength: gen, stopAtEos: false }));
+  try {
+    await ready(page, served.url);
+    await page.getByTestId('composer').fill('Write a Python function `count(xs)` that does this: Count the items.');
+    await page.getByTestId('send').click();
+    const msg = assistant(page);
+    await expect(msg.locator('.mask-chip').first()).toBeVisible({ timeout: 30_000 });
+    const t0 = Date.now();
+    await page.getByTestId('stop').click();
+    await expect(msg).toHaveAttribute('data-status', 'stopped', { timeout: 10_000 });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await expect(msg.locator('.stopped-marker')).toBeVisible();
+    await expect(msg.locator('.mask-chip')).toHaveCount(0);
+    // The composer is usable again at once.
+    await expect(page.getByTestId('send')).toBeVisible();
+  } finally {
+    served.process.kill('SIGTERM');
+  }
+});
+
+test('a code block in the chat opens in the editor with one click', async ({ page, served }: { page: Page; served: Served }) => {
+  await ready(page, served.url);
+  await page.getByTestId('composer').fill('Explain this code:\n```python\ndef square(x):\n    return x * x\n```');
+  await page.getByTestId('send').click();
+  const user = page.locator('[data-testid="message"][data-role="user"]').last();
+  await user.locator('.open-in-editor').first().click();
+  await expect(page.getByTestId('editor')).toContainText('def square(x):', { timeout: 20_000 });
+  await expect(assistant(page)).toHaveAttribute('data-status', /done|stopped/, { timeout: 60_000 });
+});
+
+test('a bad model folder shows its error', async ({ page, served }: { page: Page; served: Served }) => {
+  await ready(page, served.url);
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('add-model').click();
+  const bad = mkdtempSync(join(tmpdir(), 'not-a-model-'));
+  await page.getByTestId('model-dir').fill(bad);
+  await page.getByTestId('model-dir').press('Enter');
+  await expect(page.locator('.model-error')).toContainText('diffcoder.json: missing');
+});
