@@ -24,6 +24,6 @@ export default defineConfig({
   renderer: {
     root: 'renderer',
     plugins: [react()],
-    build: { rollupOptions: { input: resolve('renderer/index.html') } },
+    build: { minify: true, rollupOptions: { input: resolve('renderer/index.html') } },
   },
 });

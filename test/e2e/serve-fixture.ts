@@ -43,6 +43,7 @@ export async function startServe(userData = mkdtempSync(join(tmpdir(), 'e2e-user
 }
 
 export const test = base.extend<{ served: Served }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies by destructuring
   served: async ({}, use) => {
     const served = await startServe();
     await use(served);

@@ -1,0 +1,26 @@
+/** A conversation as a Markdown document, and the file name to save it under. */
+import type { Conversation } from '../../../common/models';
+import { fence } from './conversations';
+
+const ROLE: Record<string, string> = { user: 'User', assistant: 'Assistant', system: 'System' };
+
+export function conversationToMarkdown(c: Conversation): string {
+  const lines: string[] = [`# ${c.title}`, '', `_Exported from DiffCoder Studio, ${new Date(c.updatedAt).toISOString()}_`, ''];
+  for (const m of c.messages) {
+    lines.push(`## ${ROLE[m.role] ?? m.role}`, '');
+    if (m.attachment) lines.push(fence(m.attachment.text, m.attachment.language), '');
+    if (m.content) lines.push(m.content, '');
+    if (m.status === 'stopped') lines.push('_(stopped)_', '');
+    if (m.status === 'error') lines.push(`_(error: ${m.error ?? 'unknown'})_`, '');
+  }
+  return lines.join('\n').replace(/\n+$/, '\n');
+}
+
+export function exportFileName(c: Conversation): string {
+  const base = c.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return `${base || 'conversation'}.md`;
+}

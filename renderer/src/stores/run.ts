@@ -1,0 +1,188 @@
+/**
+ * The running assistant message: one run at a time. `generate:event` events for the active request
+ * are buffered and applied once per animation frame (FrameCoalescer); the end of a run (done or
+ * error) flushes everything and writes the exact final text into the conversation.
+ */
+import { create } from 'zustand';
+import type { EditorTarget, Message } from '../../../common/models';
+import type { Events } from '../../../common/contract';
+import { applyEvents, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
+import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
+import { appendMessages, chatMessages, truncateBefore, updateMessage } from '../lib/conversations';
+import { randomId, requestId as newRequestId } from '../lib/ids';
+import { isValid, validateDecodeSettings } from '../lib/settings';
+import { generationService } from '../services';
+import { useConversationsStore } from './conversations';
+import { useEditorStore } from './editor';
+import { useEngineStore } from './engine';
+import { useSettingsStore } from './settings';
+import { useUiStore } from './ui';
+
+export interface ActiveRun {
+  requestId: string;
+  conversationId: string;
+  messageId: string;
+  target?: EditorTarget;
+  startedAt: number;
+  stopping: boolean;
+}
+
+interface RunStore {
+  active: ActiveRun | null;
+  canvas: CanvasState | null;
+  /** Send a new user message (with the pending attachment) and run. Returns false when it cannot start. */
+  send(text: string): Promise<boolean>;
+  /** Replace the last assistant message with a new run. */
+  regenerate(conversationId: string): Promise<boolean>;
+  /** Edit a user message, drop everything after it, and run again. */
+  editAndResend(conversationId: string, messageId: string, text: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const raf: Scheduler = (cb) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16));
+
+let coalescer: FrameCoalescer<RunEvent> | null = null;
+
+function decodingSettings() {
+  const s = useSettingsStore.getState().settings;
+  if (!s) throw new Error('settings are not loaded yet (is the engine reachable?)');
+  const errors = validateDecodeSettings(s.decoding);
+  if (!isValid(errors)) throw new Error(`invalid decoding settings: ${Object.values(errors)[0]}`);
+  return s.decoding;
+}
+
+export const useRunStore = create<RunStore>((set, get) => {
+  const applyBatch = (events: RunEvent[]) => {
+    const { active, canvas } = get();
+    if (!active || !canvas) return;
+    const next = applyEvents(canvas, events);
+    set({ canvas: next });
+    const last = events[events.length - 1];
+    if (isFinal(last)) finish(active, next);
+    else if (next.settledText !== canvas.settledText) {
+      // Keep the stored message roughly current while streaming (saved debounced).
+      useConversationsStore.getState().mutate(active.conversationId, (c) => updateMessage(c, active.messageId, { content: next.settledText }), 'debounced');
+    }
+  };
+
+  coalescer = new FrameCoalescer<RunEvent>(raf, applyBatch);
+
+  const finish = (run: ActiveRun, canvas: CanvasState) => {
+    const conv = useConversationsStore.getState();
+    let patch: Partial<Message>;
+    if (canvas.phase === 'error') {
+      patch = { status: 'error', error: canvas.error ?? 'the run failed', content: canvas.settledText };
+    } else {
+      const stopped = canvas.stopReason === 'cancelled';
+      patch = { status: stopped ? 'stopped' : 'done', content: canvas.text ?? '', stopReason: canvas.stopReason ?? undefined, stats: canvas.stats ?? undefined };
+      if (canvas.stats) useEngineStore.getState().setLastStats(canvas.stats);
+    }
+    conv.mutate(run.conversationId, (c) => updateMessage(c, run.messageId, patch), 'now');
+    set({ active: null });
+  };
+
+  const begin = async (conversationId: string, userMessage: Message | null, target: EditorTarget | undefined): Promise<boolean> => {
+    if (get().active) {
+      useUiStore.getState().notify('info', 'A generation is already running: stop it first.');
+      return false;
+    }
+    let decoding;
+    try {
+      decoding = decodingSettings();
+    } catch (e) {
+      useUiStore.getState().notify('error', (e as Error).message);
+      return false;
+    }
+    const convStore = useConversationsStore.getState();
+    const assistant: Message = { id: randomId('m'), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming', ...(target ? { target } : {}) };
+    const updated = convStore.mutate(conversationId, (c) => appendMessages(c, userMessage ? [userMessage, assistant] : [assistant]), 'now');
+    if (!updated) return false;
+    const messages = chatMessages(updated.messages.slice(0, -1));
+    const run: ActiveRun = { requestId: newRequestId(), conversationId, messageId: assistant.id, target, startedAt: Date.now(), stopping: false };
+    coalescer!.reset();
+    set({ active: run, canvas: emptyCanvas() });
+    try {
+      if (messages.length === 0) throw new Error('nothing to send');
+      await generationService.start(run.requestId, messages, decoding);
+    } catch (e) {
+      if (get().active?.requestId === run.requestId) {
+        coalescer!.reset();
+        const canvas = applyEvents(get().canvas ?? emptyCanvas(), [{ type: 'error', message: (e as Error).message }]);
+        set({ canvas });
+        finish(run, canvas);
+      }
+      return false;
+    }
+    return true;
+  };
+
+  return {
+    active: null,
+    canvas: null,
+    send: async (text) => {
+      const editor = useEditorStore.getState();
+      const attachment = editor.attachment ?? undefined;
+      if (!text.trim() && !attachment) return false;
+      if (get().active) return false;
+      const convStore = useConversationsStore.getState();
+      const conversationId = convStore.activeId && convStore.conversations.some((c) => c.id === convStore.activeId) ? convStore.activeId : convStore.create();
+      const target: EditorTarget | undefined = editor.generateIntoEditor && editor.activeId ? { kind: 'editor', documentId: editor.activeId } : undefined;
+      const user: Message = { id: randomId('m'), role: 'user', content: text, createdAt: Date.now(), ...(attachment ? { attachment } : {}) };
+      const ok = begin(conversationId, user, target);
+      editor.clearAttachment();
+      return ok;
+    },
+    regenerate: async (conversationId) => {
+      if (get().active) return false;
+      const c = useConversationsStore.getState().conversations.find((x) => x.id === conversationId);
+      const last = c?.messages[c.messages.length - 1];
+      if (!c || !last || last.role !== 'assistant') return false;
+      useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, last.id), 'none');
+      return begin(conversationId, null, last.target);
+    },
+    editAndResend: async (conversationId, messageId, text) => {
+      if (get().active) return false;
+      const c = useConversationsStore.getState().conversations.find((x) => x.id === conversationId);
+      const msg = c?.messages.find((m) => m.id === messageId);
+      if (!c || !msg || msg.role !== 'user' || !text.trim()) return false;
+      useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, messageId), 'none');
+      return begin(conversationId, { ...msg, id: randomId('m'), content: text, createdAt: Date.now() }, undefined);
+    },
+    stop: async () => {
+      const run = get().active;
+      if (!run || run.stopping) return;
+      set({ active: { ...run, stopping: true } });
+      try {
+        const r = await generationService.stop(run.requestId);
+        if (!r.stopped) {
+          // main knows no such run: its end is on the way or was lost. Give it a moment, then end it here.
+          setTimeout(() => {
+            if (get().active?.requestId === run.requestId) {
+              coalescer!.push({ type: 'error', message: 'the engine no longer knows this run (it was stopped)' });
+              coalescer!.flush();
+            }
+          }, 2000);
+        }
+      } catch (e) {
+        useUiStore.getState().notify('error', `Stop failed: ${(e as Error).message}`);
+        set((s) => (s.active?.requestId === run.requestId ? { active: { ...run, stopping: false } } : {}));
+      }
+    },
+  };
+});
+
+/** Routes `generate:event` events of the active request into the run store. */
+export function routeGenerateEvent(payload: Events['generate:event']): void {
+  const run = useRunStore.getState().active;
+  if (!run || payload.requestId !== run.requestId || !coalescer) return;
+  coalescer.push(payload.event);
+  if (isFinal(payload.event)) coalescer.flush();
+}
+
+/** When the carrier drops mid-run, the run's events are lost: end it as an error, keeping the partial text. */
+export function failActiveRun(message: string): void {
+  const { active } = useRunStore.getState();
+  if (!active || !coalescer) return;
+  coalescer.push({ type: 'error', message });
+  coalescer.flush();
+}
