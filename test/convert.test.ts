@@ -79,3 +79,28 @@ describe('graph builder', () => {
     expect(seen.every((v, i) => i === 0 || v >= seen[i - 1])).toBe(true);
   });
 });
+
+describe('execution provider coverage', () => {
+  it('every op in the graph has a kernel on cpu, cuda and dml (read from ORT sources, see op-support.ts)', async () => {
+    const { OP_SUPPORT } = await import('../main/model/op-support.js');
+    for (const bias of ['broadcast', 'per-head'] as const) {
+      for (const dtype of ['fp32', 'fp16'] as const) {
+        const manifest = convertCheckpoint(writeTinyCheckpoint(), outDir(), { dtype, attentionBias: bias });
+        for (const op of manifest.ops) {
+          const row = OP_SUPPORT.find((r) => r.op === op);
+          expect(row, `${op} is not in OP_SUPPORT`).toBeDefined();
+          expect([row!.cpu, row!.cuda, row!.dml]).toEqual([true, true, true]);
+        }
+      }
+    }
+  });
+
+  it('the per-head attention bias (for DirectML) gives the same logits as the broadcast one', async () => {
+    const ckpt = writeTinyCheckpoint();
+    const a = outDir();
+    const b = outDir();
+    convertCheckpoint(ckpt, a);
+    expect(convertCheckpoint(ckpt, b, { attentionBias: 'per-head' }).attentionBias).toBe('per-head');
+    expect(maxAbsDiff(await logitsOf(a), await logitsOf(b))).toBeLessThan(1e-5);
+  });
+});

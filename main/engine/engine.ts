@@ -67,6 +67,8 @@ export class Engine {
         signal: req.signal,
         detokenize: (ids) => this.codec.decode(ids),
         label: (id) => this.codec.tokenLabel(id),
+        // A per-head bias is heads x larger: keep prefill chunks small.
+        prefillChunk: this.folder.manifest.attentionBias === 'per-head' ? 128 : 512,
       });
     } finally {
       this.busy = false;

@@ -52,7 +52,13 @@ export async function createSession(graphPath: string, requested: ProviderName |
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(graphPath, { graphOptimizationLevel: 'all', ...options, executionProviders: [provider] });
+      const session = await ort.InferenceSession.create(graphPath, {
+        graphOptimizationLevel: 'all',
+        ...options,
+        // WebGPU registers int64 kernels (positions, the block-causal mask) only when asked.
+        ...(provider === 'webgpu' ? { extra: { 'ep.webgpuexecutionprovider.enableInt64': '1' } } : {}),
+        executionProviders: [provider],
+      });
       return { session, provider, fallbacks };
     } catch (e) {
       fallbacks.push({ provider, error: (e as Error).message });

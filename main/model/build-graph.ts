@@ -14,6 +14,11 @@ const OPSET = 17;
 
 export interface ConvertOptions {
   dtype?: OutputDtype;
+  /**
+   * `per-head` expands the attention bias to [1, heads, S, T]: DirectML's MultiHeadAttention
+   * rejects the broadcast [1, 1, S, T] form (see op-support.ts). Costs heads x the bias memory.
+   */
+  attentionBias?: 'broadcast' | 'per-head';
   decoding?: Partial<DecodingDefaults>;
   /** Called after every weight with the checkpoint bytes done so far. */
   onProgress?: (doneBytes: number, totalBytes: number, tensor: string) => void;
@@ -51,7 +56,8 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
       options.onProgress?.(doneBytes, totalBytes, name);
     };
     const w = new WeightWriter(g, dtype, tensors, progress);
-    buildBlockDiffusionGraph(g, config, plan, w);
+    const attentionBias = options.attentionBias ?? 'broadcast';
+    buildBlockDiffusionGraph(g, config, plan, w, attentionBias);
     ext.close();
     g.save(join(tmp, GRAPH_FILE), { '': OPSET, 'com.microsoft': 1 }, 'diffcoder-studio');
     for (const f of COPIED) if (existsSync(join(checkpointDir, f))) copyFileSync(join(checkpointDir, f), join(tmp, f));
@@ -63,6 +69,7 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
       externalData: DATA_FILE,
       externalDataBytes: ext.size,
       dtype,
+      attentionBias,
       architecture: {
         numLayers: config.numLayers,
         numHeads: config.numHeads,
@@ -267,7 +274,7 @@ class WeightWriter {
  * cannot see the next one). Only the last `logits_keep` rows reach the LM head, and the present
  * keys/values are the new rows only; the caller appends the rows it wants to keep.
  */
-function buildBlockDiffusionGraph(g: GraphBuilder, c: LlamaConfig, plan: WeightPlan, w: WeightWriter): void {
+function buildBlockDiffusionGraph(g: GraphBuilder, c: LlamaConfig, plan: WeightPlan, w: WeightWriter, biasLayout: 'broadcast' | 'per-head'): void {
   const { headDim: d, numHeads: nh, numKvHeads: nkv } = c;
   const kvDim = nkv * d;
   const group = nh / nkv;
@@ -299,7 +306,8 @@ function buildBlockDiffusionGraph(g: GraphBuilder, c: LlamaConfig, plan: WeightP
   const kBlock = g.op1('Unsqueeze', [g.op1('Div', [kPos, blockLength]), zero]);
   const visible = g.op1('LessOrEqual', [kBlock, qBlock]);
   const bias2d = g.op1('Where', [visible, g.constant('float32', [0], []), g.constant('float32', [-Infinity], [])]);
-  const attnBias = g.op1('Unsqueeze', [bias2d, i64([0, 1])]);
+  const bias4d = g.op1('Unsqueeze', [bias2d, i64([0, 1])]);
+  const attnBias = biasLayout === 'broadcast' ? bias4d : g.op1('Expand', [bias4d, g.op1('Concat', [i64([1, nh]), g.op1('Shape', [bias2d])], { axis: 0 })]);
 
   // Rotary tables for every position the model supports, float32 as HF computes them.
   const half = d / 2;

@@ -32,6 +32,7 @@ export const manifestSchema = z.object({
   externalData: z.string(),
   externalDataBytes: z.number().int().nonnegative(),
   dtype: z.enum(['fp32', 'fp16']),
+  attentionBias: z.enum(['broadcast', 'per-head']).default('broadcast'),
   architecture: z.object({
     numLayers: z.number().int().positive(),
     numHeads: z.number().int().positive(),
