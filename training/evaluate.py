@@ -72,7 +72,7 @@ def main():
     ap.add_argument("--val-seqs", type=int, default=256)
     ap.add_argument("--limit", type=int, default=0, help="only the first N prompts (smoke)")
     ap.add_argument("--gen-length", type=int, default=128)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)

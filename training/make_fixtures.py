@@ -16,7 +16,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "..", "test", "fixtures", "parity.json"))
     ap.add_argument("--prompts", default=os.path.join(HERE, "eval_prompts.jsonl"))
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     tok = Tokenizer(os.path.join(args.model, "tokenizer.json"))
     m = HFLlama(args.model)
     eos = m.cfg["eos_token_id"]

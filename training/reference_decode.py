@@ -199,7 +199,7 @@ def main():
     ap.add_argument("--shift", action="store_true")
     ap.add_argument("--no-eos", action="store_true")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     tok = Tokenizer(os.path.join(args.model, "tokenizer.json"))
     text = args.prompt if args.raw else render_chat([{"role": "user", "content": args.prompt}], True)
     ids = tok.encode(text)

@@ -73,6 +73,8 @@ def main():
     ap.add_argument("--eval-minutes", type=float, default=5)
     ap.add_argument("--val-seqs", type=int, default=32)
     ap.add_argument("--weights", default="pretrain=1,chat=2,fim=1")
+    ap.add_argument("--weights2", default="pretrain=1,chat=3,fim=0.5",
+                    help="document mix in phase 2 (diffusion); empty = same as --weights")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-steps", type=int, default=0, help="smoke tests")
@@ -88,7 +90,9 @@ def main():
                        ("cpu" if args.device == "auto" else args.device))
     os.makedirs(args.out, exist_ok=True)
     until = parse_until(args.until)
-    weights = {k: float(v) for k, v in (x.split("=") for x in args.weights.split(","))}
+    parse_w = lambda s: {k: float(v) for k, v in (x.split("=") for x in s.split(","))}
+    weights1 = parse_w(args.weights)
+    weights2 = parse_w(args.weights2) if args.weights2 else weights1
 
     cfg = Config(hidden_size=args.hidden, intermediate_size=args.ffn, num_hidden_layers=args.layers,
                  num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
@@ -119,8 +123,10 @@ def main():
     print(f"docs loaded in {time.time()-t0:.1f}s: " +
           ", ".join(f"{k}={len(v)} ({sum(x.numel() for x in v)} tok)" for k, v in tr.items()), flush=True)
     val = epoch_sequences(va, {"pretrain": 1, "chat": 1, "fim": 1}, args.seq, 0)[: args.val_seqs].to(dev)
+    ph0 = state["phase"] if state else "ar"
+    weights = weights1 if ph0 == "ar" else weights2
     seqs = epoch_sequences(tr, weights, args.seq, args.seed * 1000 + epoch)
-    print(f"epoch {epoch}: {seqs.shape[0]} sequences of {args.seq}", flush=True)
+    print(f"epoch {epoch}: {seqs.shape[0]} sequences of {args.seq}, mix {weights}", flush=True)
 
     log_path = os.path.join(args.out, "log.csv")
     new_log = not os.path.exists(log_path)
@@ -163,7 +169,7 @@ def main():
         os.replace(tmp, os.path.join(args.out, path_name))
 
     gen = torch.Generator(device=dev).manual_seed(args.seed * 7919 + step)
-    phase = "ar" if frac_now() < args.ar_frac else "diffusion"
+    phase = ph0
     last_ck = last_ev = time.time()
     acc_loss, acc_n, acc_tok, acc_t = 0.0, 0, 0, time.time()
     step_time = 2.0
@@ -177,6 +183,11 @@ def main():
         if new_phase != phase or first:
             if new_phase != phase:
                 save("ar_final.pt")
+                if new_phase == "diffusion" and weights2 != weights:
+                    weights = weights2
+                    epoch += 1; bidx = 0
+                    seqs = epoch_sequences(tr, weights, args.seq, args.seed * 1000 + epoch)
+                    print(f"epoch {epoch}: {seqs.shape[0]} sequences, mix {weights}", flush=True)
             phase = new_phase
             first = False
             va_ar, va_ne = evaluate(phase)

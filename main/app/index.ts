@@ -18,6 +18,8 @@ const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererI
 
 app.enableSandbox();
 hardenApp();
+// Tests and portable setups point the app at their own user data folder.
+if (process.env.DIFFCODER_USER_DATA) app.setPath('userData', process.env.DIFFCODER_USER_DATA);
 
 const core = createAppCore(
   {
