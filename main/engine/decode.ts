@@ -49,9 +49,14 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
   }
   const prefillMs = performance.now() - t0;
 
+  // The settled text is everything before the first mask; it only grows when that frontier moves,
+  // so the prefix is detokenized again only then, not at every step.
+  let settledEnd = P;
   const settledDelta = (): string => {
-    let stop = P;
+    let stop = settledEnd;
     while (stop < end && x[stop] !== mask) stop++;
+    if (stop === settledEnd) return '';
+    settledEnd = stop;
     const text = stableText(opts.detokenize(Array.from(x.subarray(P, stop))));
     const delta = text.startsWith(settledText) ? text.slice(settledText.length) : text;
     settledText = text;
