@@ -48,7 +48,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     if args.model is None:
         d = tempfile.mkdtemp()

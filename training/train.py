@@ -179,7 +179,8 @@ def main():
         if now + 3 * step_time + 10 > until or (args.max_steps and step >= args.max_steps):
             break
         f = frac_now()
-        new_phase = "ar" if f < args.ar_frac else "diffusion"
+        # never go back to AR (a resume with a later --until lowers the fraction)
+        new_phase = "diffusion" if (phase == "diffusion" or f >= args.ar_frac) else "ar"
         if new_phase != phase or first:
             if new_phase != phase:
                 save("ar_final.pt")
