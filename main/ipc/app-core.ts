@@ -1,6 +1,7 @@
 import type { AppSettings } from '../../common/models.js';
 import { EngineHost } from '../engine-host/engine-host.js';
 import type { Launcher } from '../engine-host/launchers.js';
+import { openModelFolder } from '../model/model-folder.js';
 import { BUILTIN_ID, ModelRegistry } from '../models/registry.js';
 import { ConversationStore } from '../persistence/conversation-store.js';
 import { SettingsStore } from '../persistence/settings-store.js';
@@ -21,12 +22,22 @@ export interface CoreOptions {
   openExternal?: Services['openExternal'];
 }
 
+/** First-start settings: the built-in model's own decoding defaults when its folder is readable. */
+function defaultSettings(builtinDir: string): AppSettings {
+  try {
+    const { steps, genLength, blockLength, temperature, remasking, threshold, shift, stopAtEos } = openModelFolder(builtinDir).manifest.decoding;
+    return { ...DEFAULT_SETTINGS, decoding: { steps, genLength, blockLength, temperature, seed: 0, remasking, threshold, shift, stopAtEos } };
+  } catch {
+    return DEFAULT_SETTINGS;
+  }
+}
+
 /**
  * Everything main owns, wired the same way for Electron and browser mode: stores, model
  * registry, the supervised engine process and the dispatcher that serves the contract.
  */
 export function createAppCore(opts: CoreOptions, sink: EventSink) {
-  const settings = new SettingsStore(opts.userData, DEFAULT_SETTINGS);
+  const settings = new SettingsStore(opts.userData, defaultSettings(opts.builtinModelDir));
   const services: Services = {
     host: new EngineHost(opts.launcher),
     conversations: new ConversationStore(opts.userData),
