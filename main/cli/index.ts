@@ -24,7 +24,8 @@ const USAGE = `usage:
       --system TEXT          system message for the chat template
       --json                 one JSON object per line: steps, then the result
   npm run cli -- convert <checkpoint-dir> <model-dir> [--dtype fp32|fp16] [--target any|dml]
-      --target dml           attention bias per head (DirectML rejects the broadcast form)`;
+      --target dml           attention bias per head (DirectML rejects the broadcast form)
+      --default-gen-length N the model's default gen_length (= steps) in diffcoder.json`;
 
 class UsageError extends Error {}
 
@@ -119,7 +120,8 @@ async function generate(argv: string[]): Promise<number> {
 }
 
 function convert(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dtype: { type: 'string' }, target: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dtype: { type: 'string' }, target: { type: 'string' }, 'default-gen-length': { type: 'string' } } });
+  const defaultGen = int('default-gen-length', values['default-gen-length']);
   const target = values.target ?? 'any';
   if (target !== 'any' && target !== 'dml') throw new UsageError('--target: expected any or dml');
   if (positionals.length !== 2) throw new UsageError('convert takes <checkpoint-dir> <model-dir>');
@@ -127,7 +129,7 @@ function convert(argv: string[]): number {
   if (dtype !== 'fp32' && dtype !== 'fp16') throw new UsageError('--dtype: expected fp32 or fp16');
   const bar = progressBar('converting');
   const t0 = performance.now();
-  const manifest = convertCheckpoint(positionals[0], positionals[1], { dtype, attentionBias: target === 'dml' ? 'per-head' : 'broadcast', onProgress: (done, total, name) => bar(done, total, name) });
+  const manifest = convertCheckpoint(positionals[0], positionals[1], { dtype, attentionBias: target === 'dml' ? 'per-head' : 'broadcast', decoding: defaultGen ? { steps: defaultGen, genLength: defaultGen } : undefined, onProgress: (done, total, name) => bar(done, total, name) });
   process.stderr.write(`wrote ${positionals[1]} (${manifest.dtype}, ${manifest.architecture.numLayers} layers, ${manifest.ops.length} op types) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;
 }
