@@ -8,6 +8,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'settings:set',
   'models:list',
   'models:add',
+  'models:pickFolder',
   'models:select',
   'generate:start',
   'generate:stop',

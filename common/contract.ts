@@ -79,6 +79,7 @@ export const requests = {
   'settings:set': z.object({ settings: appSettingsSchema }).strict(),
   'models:list': z.object({}).strict(),
   'models:add': z.object({ dir: z.string().min(1).max(4096) }).strict(),
+  'models:pickFolder': z.object({}).strict(),
   'models:select': z.object({ modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict(),
   'generate:start': z.object({ requestId: id, messages: z.array(chatMessageSchema).min(1).max(10_000), settings: decodeSettingsSchema }).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
@@ -98,6 +99,8 @@ export interface Responses {
   'settings:set': { settings: AppSettings };
   'models:list': { models: ModelInfo[] };
   'models:add': { model: ModelInfo };
+  /** A native folder dialog (Electron); null when cancelled or in browser mode. */
+  'models:pickFolder': { dir: string | null };
   'models:select': { engine: EngineStatus };
   'generate:start': { requestId: string };
   'generate:stop': { stopped: boolean };

@@ -111,6 +111,10 @@ describe('handlers', () => {
     expect(run.at(-1)!.event).toMatchObject({ type: 'done', stats: { tokens: 8 } });
   });
 
+  it('browser mode has no native folder picker: the page asks for a path', async () => {
+    expect(await core.dispatch('models:pickFolder', {})).toEqual({ ok: true, value: { dir: null } });
+  });
+
   it('link allowlist: https on known documentation hosts only', async () => {
     expect(isAllowedLink('https://docs.python.org/3/library/ast.html')).toBe(true);
     expect(isAllowedLink('http://docs.python.org/')).toBe(false);

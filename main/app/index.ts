@@ -4,7 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, shell } from 'electron';
 import { IPC_EVENT, IPC_INVOKE } from '../../common/channels.js';
 import type { EventChannel, Events } from '../../common/contract.js';
 import { createAppCore } from '../ipc/app-core.js';
@@ -29,6 +29,11 @@ const core = createAppCore(
     mode: 'electron',
     version: app.getVersion(),
     openExternal: (url) => shell.openExternal(url),
+    pickFolder: async () => {
+      const win = BrowserWindow.getFocusedWindow();
+      const r = win ? await dialog.showOpenDialog(win, { title: 'Add model folder', properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
   },
   {
     broadcast<E extends EventChannel>(channel: E, payload: Events[E]) {

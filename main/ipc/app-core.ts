@@ -20,6 +20,7 @@ export interface CoreOptions {
   mode: Services['mode'];
   version: string;
   openExternal?: Services['openExternal'];
+  pickFolder?: Services['pickFolder'];
 }
 
 /** First-start settings: the built-in model's own decoding defaults when its folder is readable. */
@@ -46,6 +47,7 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
     mode: opts.mode,
     version: opts.version,
     openExternal: opts.openExternal,
+    pickFolder: opts.pickFolder,
   };
   const dispatch = createDispatcher(services, sink);
 

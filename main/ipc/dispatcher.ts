@@ -16,6 +16,8 @@ export interface Services {
   version: string;
   /** Opens an allowlisted link outside the app; browser mode has none (the page opens it). */
   openExternal?: (url: string) => Promise<void>;
+  /** Native folder picker; browser mode has none (the page asks for a path). */
+  pickFolder?: () => Promise<string | null>;
 }
 
 /** Where pushed events go: every window (Electron) or every socket (browser mode). */
@@ -47,6 +49,7 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
     'settings:set': ({ settings }) => (s.settings.save(settings), { settings }),
     'models:list': () => ({ models: s.models.list() }),
     'models:add': ({ dir }) => ({ model: s.models.add(dir) }),
+    'models:pickFolder': async () => ({ dir: s.pickFolder ? await s.pickFolder() : null }),
     'models:select': async ({ modelId, provider }) => {
       const model = s.models.get(modelId);
       if (!model) throw new Error(`unknown model ${modelId}`);

@@ -34,17 +34,20 @@ test('chat: masks appear, fill in over several steps, end as Markdown; reload ke
     await page.getByTestId('composer').press('Enter');
     const msg = assistant(page);
     await expect(msg).toHaveAttribute('data-status', 'streaming');
-    // Mask placeholders are drawn, and their number goes down step by step.
-    const counts = new Set<number>();
+    // Mask placeholders are drawn, and the committed count grows step by step while they are.
+    const committed = new Set<number>();
     await expect
       .poll(
         async () => {
-          const n = await msg.locator('.mask-chip').count();
-          if (n > 0) counts.add(n);
-          if (counts.size === 2) await page.screenshot({ path: 'docs/screenshot-decoding.png' });
-          return counts.size;
+          if ((await msg.getAttribute('data-status')) !== 'streaming') return -1;
+          const masks = await msg.locator('.mask-chip').count();
+          const meta = (await msg.locator('.canvas-meta').textContent().catch(() => '')) ?? '';
+          const n = /(\d+)\/\d+ tokens/.exec(meta);
+          if (masks > 0 && n) committed.add(Number(n[1]));
+          if (committed.size === 2) await page.screenshot({ path: 'docs/screenshot-decoding.png' });
+          return committed.size;
         },
-        { intervals: [5], timeout: 60_000 },
+        { intervals: [1], timeout: 60_000 },
       )
       .toBeGreaterThanOrEqual(3);
     await expect(msg).toHaveAttribute('data-status', /done/, { timeout: 60_000 });

@@ -5,6 +5,7 @@ import { applyPreset, isValid, matchingPreset, parseNumber, validateDecodeSettin
 import { useEngineStore } from '../stores/engine';
 import { useSettingsStore } from '../stores/settings';
 import { useUiStore } from '../stores/ui';
+import { modelService } from '../services';
 
 type NumField = 'steps' | 'genLength' | 'blockLength' | 'temperature' | 'seed';
 const NUM_FIELDS: { field: NumField; label: string; hint: string; step?: string }[] = [
@@ -33,6 +34,7 @@ export function SettingsDialog() {
   const loadError = useSettingsStore((s) => s.loadError);
   const models = useSettingsStore((s) => s.models);
   const engine = useEngineStore((s) => s.engine);
+  const mode = useEngineStore((s) => s.mode);
 
   const [base, setBase] = useState<AppSettings | null>(settings);
   const [raw, setRaw] = useState<Raw | null>(settings ? toRaw(settings.decoding) : null);
@@ -96,6 +98,15 @@ export function SettingsDialog() {
       setApplyError((e as Error).message);
     } finally {
       setApplying(false);
+    }
+  };
+
+  const browse = async () => {
+    try {
+      const { dir: picked } = await modelService.pickFolder();
+      if (picked) setDir(picked);
+    } catch (e) {
+      setModelError((e as Error).message);
     }
   };
 
@@ -169,6 +180,11 @@ export function SettingsDialog() {
                     onChange={(e) => setDir(e.target.value)}
                     onKeyDown={(e) => e.key === 'Enter' && void addModel()}
                   />
+                  {mode === 'electron' && (
+                    <button type="button" data-testid="browse-model" onClick={() => void browse()}>
+                      Browse…
+                    </button>
+                  )}
                   <button type="button" className="primary" disabled={adding} onClick={() => void addModel()}>
                     {adding ? 'Checking…' : 'Add'}
                   </button>

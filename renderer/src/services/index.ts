@@ -39,6 +39,7 @@ export const settingsService = {
 export const modelService = {
   list: () => b().invoke('models:list', {}),
   add: (dir: string) => b().invoke('models:add', { dir }),
+  pickFolder: () => b().invoke('models:pickFolder', {}),
   select: (modelId: string, provider: ProviderChoice) => b().invoke('models:select', { modelId, provider }),
 };
 
