@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,4 +109,31 @@ test('a bad model folder shows its error', async ({ page, served }: { page: Page
   await page.getByTestId('model-dir').fill(bad);
   await page.getByTestId('model-dir').press('Enter');
   await expect(page.locator('.model-error')).toContainText('diffcoder.json: missing');
+});
+
+test('a crashed engine process: the run ends with a clear error, the next one succeeds', async ({ page }) => {
+  const gen = Math.min(2048, Math.floor((maxPositions() - 256) / 4) * 4);
+  const served = await startServe(userDataWith({ steps: gen, genLength: gen, stopAtEos: false }));
+  try {
+    await ready(page, served.url);
+    await page.getByTestId('composer').fill('Write a Python function `f(x)` that does this: Return x.');
+    await page.getByTestId('send').click();
+    const msg = assistant(page);
+    await expect(msg.locator('.mask-chip').first()).toBeVisible({ timeout: 30_000 });
+    // The engine process is serve's only child: kill -9 it mid-run.
+    const child = execFileSync('pgrep', ['-P', String(served.process.pid)], { encoding: 'utf8' }).trim().split('\n')[0];
+    process.kill(Number(child), 'SIGKILL');
+    await expect(msg).toHaveAttribute('data-status', 'error', { timeout: 20_000 });
+    await expect(msg.locator('.run-error')).toContainText('engine process stopped unexpectedly');
+    // Main restarts the engine and reloads the model; the conversation is intact.
+    await expect(page.getByTestId('status-bar')).toContainText(/ready/i, { timeout: 60_000 });
+    await page.getByTestId('composer').fill('Write a Python function `g(x)` that does this: Return x.');
+    await page.getByTestId('send').click();
+    await expect(page.locator('[data-testid="message"][data-role="user"]')).toHaveCount(2);
+    await expect(page.getByTestId('stop')).toBeVisible();
+    await page.getByTestId('stop').click();
+    await expect(assistant(page)).toHaveAttribute('data-status', /stopped|done/, { timeout: 20_000 });
+  } finally {
+    served.process.kill('SIGTERM');
+  }
 });
