@@ -104,3 +104,23 @@ describe('execution provider coverage', () => {
     expect(maxAbsDiff(await logitsOf(a), await logitsOf(b))).toBeLessThan(1e-5);
   });
 });
+
+describe('mapping weights back', () => {
+  it('export-weights recovers every checkpoint tensor exactly from an fp32 model folder', async () => {
+    const { exportWeights } = await import('../main/model/export-weights.js');
+    const { readTensorBytes } = await import('../main/model/safetensors.js');
+    const ckpt = writeTinyCheckpoint();
+    const model = outDir();
+    convertCheckpoint(ckpt, model);
+    const back = mkdtempSync(join(tmpdir(), 'back-'));
+    const r = exportWeights(model, back);
+    const original = indexCheckpoint(ckpt);
+    const recovered = indexCheckpoint(back);
+    expect(r.tensors).toBe(original.size);
+    for (const [name, t] of original) {
+      const u = recovered.get(name)!;
+      expect(u.shape).toEqual(t.shape);
+      expect(Buffer.compare(Buffer.from(readTensorBytes(u)), Buffer.from(readTensorBytes(t))), name).toBe(0);
+    }
+  });
+});

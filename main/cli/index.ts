@@ -5,6 +5,7 @@ import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engi
 import { PROVIDERS, type ProviderName } from '../engine/providers.js';
 import { convertCheckpoint } from '../model/build-graph.js';
 import { builtinModelDir } from '../model/builtin.js';
+import { exportWeights } from '../model/export-weights.js';
 import { ModelFolderError } from '../model/errors.js';
 import { TerminalCanvas } from './canvas.js';
 import { progressBar } from './progress.js';
@@ -25,7 +26,9 @@ const USAGE = `usage:
       --json                 one JSON object per line: steps, then the result
   npm run cli -- convert <checkpoint-dir> <model-dir> [--dtype fp32|fp16] [--target any|dml]
       --target dml           attention bias per head (DirectML rejects the broadcast form)
-      --default-gen-length N the model's default gen_length (= steps) in diffcoder.json`;
+      --default-gen-length N the model's default gen_length (= steps) in diffcoder.json
+  npm run cli -- export-weights <model-dir> <out-dir>
+      writes the checkpoint tensors back (model.safetensors), using diffcoder.json's mapping`;
 
 class UsageError extends Error {}
 
@@ -134,11 +137,20 @@ function convert(argv: string[]): number {
   return 0;
 }
 
+function exportWeightsCommand(argv: string[]): number {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length !== 2) throw new UsageError('export-weights takes <model-dir> <out-dir>');
+  const r = exportWeights(positionals[0], positionals[1]);
+  process.stderr.write(`wrote ${r.tensors} tensors to ${r.file}\n`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   try {
     if (command === 'generate') return await generate(rest);
     if (command === 'convert') return convert(rest);
+    if (command === 'export-weights') return exportWeightsCommand(rest);
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   } catch (e) {

@@ -1,0 +1,81 @@
+import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { f16ToF32, type SafetensorsDtype } from './dtype.js';
+import { ModelFolderError } from './errors.js';
+import { openModelFolder } from './model-folder.js';
+import { writeSafetensors } from './safetensors.js';
+
+const { onnx } = onnxProto;
+
+interface Located {
+  dims: number[];
+  dataType: number;
+  offset: number;
+  length: number;
+}
+
+/** Where each external initializer lives in the data file, read from the graph itself. */
+function locateInitializers(graphPath: string): Map<string, Located> {
+  const model = onnx.ModelProto.decode(readFileSync(graphPath));
+  const out = new Map<string, Located>();
+  for (const t of model.graph?.initializer ?? []) {
+    const ext = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
+    if (ext.offset === undefined) continue;
+    out.set(t.name!, { dims: (t.dims ?? []).map(Number), dataType: t.dataType!, offset: Number(ext.offset), length: Number(ext.length) });
+  }
+  return out;
+}
+
+/**
+ * Maps a model folder's weights back to checkpoint tensors using the manifest's record of each
+ * tensor (initializer, packing, transpose) and writes them as a Hugging Face safetensors file:
+ * the way back from a converted model to a checkpoint (for example to continue training).
+ * Weights come back as float32 (exact for fp32 models; fp16 models give their fp16 values).
+ */
+export function exportWeights(modelDir: string, outDir: string): { tensors: number; file: string } {
+  const folder = openModelFolder(modelDir);
+  const located = locateInitializers(folder.graphPath);
+  const fd = openSync(join(modelDir, folder.manifest.externalData), 'r');
+  const tensors: Parameters<typeof writeSafetensors>[1] = {};
+  try {
+    const readInit = (name: string): { data: Float32Array; dims: number[] } => {
+      const loc = located.get(name);
+      if (!loc) throw new ModelFolderError(folder.manifest.graph, `initializer ${name} named in diffcoder.json is not in the graph`);
+      const buf = Buffer.alloc(loc.length);
+      readSync(fd, buf, 0, loc.length, loc.offset);
+      const fp16 = loc.dataType === onnx.TensorProto.DataType.FLOAT16;
+      const data = fp16 ? f16ToF32(new Uint16Array(buf.buffer, buf.byteOffset, loc.length / 2)) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + loc.length));
+      return { data, dims: loc.dims };
+    };
+    for (const m of folder.manifest.tensors) {
+      const { data, dims } = readInit(m.initializer);
+      let rows = dims[0];
+      let cols = dims.length > 1 ? dims[1] : 1;
+      let values = data;
+      if (m.packed) {
+        // Packed side by side along axis 1: take this tensor's columns.
+        const { offset, length } = m.packed;
+        const cut = new Float32Array(rows * length);
+        for (let r = 0; r < rows; r++) cut.set(data.subarray(r * cols + offset, r * cols + offset + length), r * length);
+        values = cut;
+        cols = length;
+      }
+      let shape = dims.length > 1 ? [rows, cols] : [rows];
+      if (m.transforms.includes('transpose')) {
+        const t = new Float32Array(values.length);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = values[r * cols + c];
+        values = t;
+        [rows, cols] = [cols, rows];
+        shape = [rows, cols];
+      }
+      tensors[m.checkpoint] = { dtype: 'F32' as SafetensorsDtype, shape, data: values };
+    }
+  } finally {
+    closeSync(fd);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'model.safetensors');
+  writeSafetensors(file, tensors);
+  return { tensors: Object.keys(tensors).length, file };
+}
