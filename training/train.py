@@ -61,6 +61,10 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out", "run"))
     ap.add_argument("--data", default=os.path.join(HERE, "out", "data"))
     ap.add_argument("--tokenizer", default=os.path.join(HERE, "out", "tokenizer", "tokenizer.json"))
+    ap.add_argument("--init-from", default=None,
+                    help="HF folder (model.safetensors + config.json) to start from when there is no ckpt.pt, "
+                         "e.g. the output of `npm run cli -- export-weights resources/models/diffcoder-mini DIR`; "
+                         "goes straight to the diffusion phase with a fresh optimizer")
     ap.add_argument("--until", required=True, help="UTC deadline, e.g. 2026-11-27T01:05:00Z")
     ap.add_argument("--ar-frac", type=float, default=0.3)
     ap.add_argument("--seq", type=int, default=256)
@@ -111,7 +115,21 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     step, tokens, epoch, bidx, start = 0, 0, 0, 0, time.time()
-    if state:
+    if state is None and args.init_from:
+        from export import read_safetensors, hf_name
+        hf_cfg = json.load(open(os.path.join(args.init_from, "config.json")))
+        cfg = Config(**{k: hf_cfg[k] for k in cfg.__dict__ if k in hf_cfg})
+        model = Model(cfg).to(dev)
+        decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+        no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
+                                 {"params": no_decay, "weight_decay": 0.0}],
+                                lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+        hf = read_safetensors(os.path.join(args.init_from, "model.safetensors"))
+        model.load_state_dict({k: hf[hf_name(k)] for k in model.state_dict()})
+        state = {"phase": "diffusion", "init": True}
+        print(f"initialised from {args.init_from}", flush=True)
+    if state and not state.get("init"):
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, tokens, epoch, bidx, start = (state[k] for k in ("step", "tokens", "epoch", "bidx", "start"))

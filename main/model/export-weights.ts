@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { f16ToF32, type SafetensorsDtype } from './dtype.js';
@@ -77,5 +77,9 @@ export function exportWeights(modelDir: string, outDir: string): { tensors: numb
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'model.safetensors');
   writeSafetensors(file, tensors);
+  // The rest of a Hugging Face folder, so the result is a checkpoint that converts or trains again.
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) {
+    if (existsSync(join(modelDir, f))) copyFileSync(join(modelDir, f), join(outDir, f));
+  }
   return { tensors: Object.keys(tensors).length, file };
 }
