@@ -75,7 +75,7 @@ On 2 CPU cores (torch 1.13 from Debian with OpenBLAS), {hours:.2f} hours of wall
 1. next-token (AR) pretraining: {ar_tokens/1e6:.2f} M tokens, validation loss {ar_val[0]:.2f} -> {ar_val[-1]:.2f} nats/token;
 2. block-diffusion training (the Stable-DiffCoder / SDAR objective): per aligned block of 4 a mask rate u ~ U[1/4, 1], at least one masked token per block, clean earlier blocks as context, loss on masked tokens weighted 1/u: {(tokens-ar_tokens)/1e6:.2f} M tokens.
 
-Final validation NELBO: **{nelbo[-1]:.3f} nats/token** (block-diffusion objective, validation split).
+Final validation NELBO: **{res['val_nelbo_per_token']:.3f} nats/token** (block-diffusion objective, {res['val_tokens']:,} tokens of the validation split, `evaluate.py`; the training log's last check on a smaller sample said {nelbo[-1]:.3f}).
 
 ![loss curve](loss_curve.png)
 
@@ -85,6 +85,9 @@ Final validation NELBO: **{nelbo[-1]:.3f} nats/token** (block-diffusion objectiv
 |---|---|---|---|
 | default: steps = gen_length = {dflt['gen_length']}, block 4, low_confidence | **{dflt['parse_rate']*100:.0f}%** | {dflt['stopped_by_eos']*100:.0f}% | {dflt['forwards_per_token']:.3f} |
 | threshold 0.9 | {fast['parse_rate']*100:.0f}% | {fast['stopped_by_eos']*100:.0f}% | {fast['forwards_per_token']:.3f} |
+
+Parsing is not correctness: the answers are Python-shaped (signature, one-line docstring, a
+body) but usually do not do what was asked, and names are often not copied from the request.
 
 Forwards per token above count the reference loop (denoising + one commit per block); the app's
 engine folds each commit into the next block's first forward, giving the same tokens with fewer
@@ -101,4 +104,4 @@ Licence: the weights are trained only on the CPython standard library (PSF-2.0);
 code is MIT.
 """
 open(os.path.join(a.model_dir, "README.md"), "w").write(card)
-print(f"model card -> {a.model_dir}/README.md ({params:,} params, {size/2**20:.1f} MB, nelbo {nelbo[-1]:.3f}, parse {dflt['parse_rate']:.2f})")
+print(f"model card -> {a.model_dir}/README.md ({params:,} params, {size/2**20:.1f} MB, nelbo {res['val_nelbo_per_token']:.3f}, parse {dflt['parse_rate']:.2f})")
