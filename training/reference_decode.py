@@ -19,18 +19,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(info["shape"]).copy())
-    return out
+# The same reader the export uses, so the decoder reads exactly what was written.
+from export import read_safetensors as load_safetensors  # noqa: E402
 
 
 class HFLlama:

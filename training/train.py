@@ -108,23 +108,23 @@ def main():
         cfg = Config(**state["config"])
         print(f"resuming from {ck_path} at step {state['step']}", flush=True)
     torch.manual_seed(args.seed)
-    model = Model(cfg).to(dev)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
-    step, tokens, epoch, bidx, start = 0, 0, 0, 0, time.time()
-    if state is None and args.init_from:
-        from export import read_safetensors, hf_name
-        hf_cfg = json.load(open(os.path.join(args.init_from, "config.json")))
-        cfg = Config(**{k: hf_cfg[k] for k in cfg.__dict__ if k in hf_cfg})
+
+    def make_model_and_opt(cfg):
         model = Model(cfg).to(dev)
         decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
         no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
         opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
                                  {"params": no_decay, "weight_decay": 0.0}],
                                 lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
+        return model, opt
+
+    model, opt = make_model_and_opt(cfg)
+    step, tokens, epoch, bidx, start = 0, 0, 0, 0, time.time()
+    if state is None and args.init_from:
+        from export import read_safetensors, hf_name
+        hf_cfg = json.load(open(os.path.join(args.init_from, "config.json")))
+        cfg = Config(**{k: hf_cfg[k] for k in cfg.__dict__ if k in hf_cfg})
+        model, opt = make_model_and_opt(cfg)
         hf = read_safetensors(os.path.join(args.init_from, "model.safetensors"))
         model.load_state_dict({k: hf[hf_name(k)] for k in model.state_dict()})
         state = {"phase": "diffusion", "init": True}
