@@ -26,8 +26,10 @@ export class ModelRegistry {
     return [this.describe(this.builtinDir, true), ...this.settings.modelFolders().map((d) => this.describe(d, false))];
   }
 
+  /** Validates only the model asked for (a real tokenizer.json is megabytes of JSON). */
   get(id: string): ModelInfo | undefined {
-    return this.list().find((m) => m.id === id);
+    if (id === BUILTIN_ID) return this.describe(this.builtinDir, true);
+    return this.settings.modelFolders().includes(id) ? this.describe(id, false) : undefined;
   }
 
   /** Validates the folder first: a broken one is refused with the loader's message. */

@@ -27,6 +27,12 @@ function userDataWith(decoding: Record<string, unknown>): string {
 
 const maxPositions = () => JSON.parse(readFileSync(join(e2eModelDir(), 'config.json'), 'utf8')).max_position_embeddings as number;
 
+/** A server whose runs last long enough to act mid-run: as many tokens as fit, no EOS stop. */
+function startLongRunServe(): Promise<Served> {
+  const gen = Math.min(2048, Math.floor((maxPositions() - 256) / 4) * 4);
+  return startServe(userDataWith({ steps: gen, genLength: gen, stopAtEos: false }));
+}
+
 test('chat: masks appear, fill in over several steps, end as Markdown; reload keeps the conversation', async ({ page }) => {
   const served = await startServe(userDataWith({ steps: 128, genLength: 128 }));
   try {
@@ -68,8 +74,7 @@ test('chat: masks appear, fill in over several steps, end as Markdown; reload ke
 });
 
 test('Stop ends the run quickly and keeps the partial text marked as stopped', async ({ page }) => {
-  const gen = Math.min(2048, Math.floor((maxPositions() - 256) / 4) * 4);
-  const served = await startServe(userDataWith({ steps: gen, genLength: gen, stopAtEos: false }));
+  const served = await startLongRunServe();
   try {
     await ready(page, served.url);
     await page.getByTestId('composer').fill('Write a Python function `count(xs)` that does this: Count the items.');
@@ -112,8 +117,7 @@ test('a bad model folder shows its error', async ({ page, served }: { page: Page
 });
 
 test('a crashed engine process: the run ends with a clear error, the next one succeeds', async ({ page }) => {
-  const gen = Math.min(2048, Math.floor((maxPositions() - 256) / 4) * 4);
-  const served = await startServe(userDataWith({ steps: gen, genLength: gen, stopAtEos: false }));
+  const served = await startLongRunServe();
   try {
     await ready(page, served.url);
     await page.getByTestId('composer').fill('Write a Python function `f(x)` that does this: Return x.');
