@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../main/engine/engine.js';
 import { ContextLengthError, DecodeParamError, planDecode, type DecodeParams } from '../main/engine/params.js';
-import { convertCheckpoint } from '../main/model/build-graph.js';
+import { convertCheckpoint } from '../main/model/convert.js';
 import { ModelFolderError } from '../main/model/errors.js';
 import { openModelFolder } from '../main/model/model-folder.js';
 import { writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';

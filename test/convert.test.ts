@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelSession } from '../main/engine/model-session.js';
 import { createSession } from '../main/engine/providers.js';
-import { convertCheckpoint } from '../main/model/build-graph.js';
+import { convertCheckpoint } from '../main/model/convert.js';
 import { openModelFolder } from '../main/model/model-folder.js';
 import { indexCheckpoint } from '../main/model/safetensors.js';
 import { maxAbsDiff } from './helpers/reference-forward.js';

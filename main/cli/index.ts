@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
 import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engine/params.js';
 import { PROVIDERS, type ProviderName } from '../engine/providers.js';
-import { convertCheckpoint } from '../model/build-graph.js';
+import { convertCheckpoint } from '../model/convert.js';
 import { builtinModelDir } from '../model/builtin.js';
 import { exportWeights } from '../model/export-weights.js';
 import { ModelFolderError } from '../model/errors.js';

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { loadLlamaConfig, readJsonFile, type LlamaConfig } from './config.js';
 import { f32ToF16, halfToFloat, type OutputDtype, type SafetensorsDtype } from './dtype.js';
 import { ModelFolderError } from './errors.js';
+import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../common/model-formats.js';
 import { DEFAULT_DECODING, MANIFEST_FILE, MANIFEST_FORMAT, type DecodingDefaults, type Manifest } from './manifest.js';
 import { ExternalDataFile, GraphBuilder } from './onnx-writer.js';
 import { indexCheckpoint, readTensorBytes, type TensorInfo } from './safetensors.js';
@@ -13,10 +14,20 @@ export const DATA_FILE = 'model.onnx.data';
 const OPSET = 17;
 
 export interface ConvertOptions {
-  dtype?: OutputDtype;
+  /** Weight dtype (default fp32). int4/int8 write com.microsoft.MatMulNBits for every linear layer. */
+  dtype?: WeightDtype;
+  /** Quantization block size along K for int4/int8 (default 32). */
+  blockSize?: QuantBlockSize;
+  /** Quantization scheme for int4/int8 (default: the one with the lower measured error). */
+  quant?: QuantScheme;
+  /** How the embedding table is stored for int4/int8/fp16 folders (default fp16). */
+  embedding?: EmbeddingFormat;
+  /** Provider family the graph is built for: attention op and bias layout (default any). */
+  target?: GraphTarget;
   /**
    * `per-head` expands the attention bias to [1, heads, S, T]: DirectML's MultiHeadAttention
    * rejects the broadcast [1, 1, S, T] form (see op-support.ts). Costs heads x the bias memory.
+   * Derived from `target` when not given.
    */
   attentionBias?: 'broadcast' | 'per-head';
   decoding?: Partial<DecodingDefaults>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GRAPH_TARGETS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 
 /** Which transform turned a checkpoint tensor into (part of) a graph initializer. */
 export const tensorMapping = z.object({
@@ -8,6 +9,20 @@ export const tensorMapping = z.object({
   transforms: z.array(z.string()),
   /** Set when several checkpoint tensors share one initializer: the columns this one fills. */
   packed: z.object({ axis: z.number().int(), offset: z.number().int(), length: z.number().int() }).optional(),
+  /**
+   * Set when the initializer holds blockwise-quantized weights (MatMulNBits / GatherBlockQuantized):
+   * the initializer is the packed data; `<initializer>.scales` and, when asymmetric,
+   * `<initializer>.zero_points` sit beside it.
+   */
+  quant: z
+    .object({
+      bits: z.union([z.literal(4), z.literal(8)]),
+      blockSize: z.number().int().positive(),
+      symmetric: z.boolean(),
+      /** MatMulNBits accuracy_level (0 = A in its own float type, 4 = A quantized to int8). */
+      accuracyLevel: z.number().int().min(0).max(4),
+    })
+    .optional(),
 });
 
 export const decodingDefaults = z.object({
@@ -31,7 +46,19 @@ export const manifestSchema = z.object({
   graph: z.string(),
   externalData: z.string(),
   externalDataBytes: z.number().int().nonnegative(),
-  dtype: z.enum(['fp32', 'fp16']),
+  /** Weight dtype of the linear layers. */
+  dtype: z.enum(WEIGHT_DTYPES),
+  /** Activations and KV cache: fp16 only for graphs built for GPU providers. */
+  computeDtype: z.enum(['fp32', 'fp16']).default('fp32'),
+  /** The provider family the graph was built for. */
+  target: z.enum(GRAPH_TARGETS).default('any'),
+  /**
+   * `gqa`: ONNX Attention (opset 23) with kv_num_heads, KV heads not repeated (CPU, CUDA);
+   * `mha-repeat`: com.microsoft.MultiHeadAttention with each KV head repeated (WebGPU, DML).
+   */
+  attention: z.enum(['gqa', 'mha-repeat']).default('mha-repeat'),
+  /** How the embedding table is stored. */
+  embedding: z.enum(['fp32', 'fp16', 'q8', 'q4']).default('fp32'),
   attentionBias: z.enum(['broadcast', 'per-head']).default('broadcast'),
   architecture: z.object({
     numLayers: z.number().int().positive(),

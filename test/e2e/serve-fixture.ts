@@ -16,7 +16,7 @@ export function e2eModelDir(): string {
   if (existsSync(join(builtin, 'diffcoder.json'))) return builtin;
   const dir = join(tmpdir(), 'diffcoder-e2e-tiny-model');
   if (!existsSync(join(dir, 'diffcoder.json'))) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('./test/helpers/tiny-model.ts').then(async (m) => { const { convertCheckpoint } = await import('./main/model/build-graph.ts'); const { writeTinyCheckpoint } = await import('./test/helpers/tiny-checkpoint.ts'); convertCheckpoint(writeTinyCheckpoint({ config: { max_position_embeddings: 4096 } }), ${JSON.stringify(dir)}); })`], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('./test/helpers/tiny-model.ts').then(async (m) => { const { convertCheckpoint } = await import('./main/model/convert.ts'); const { writeTinyCheckpoint } = await import('./test/helpers/tiny-checkpoint.ts'); convertCheckpoint(writeTinyCheckpoint({ config: { max_position_embeddings: 4096 } }), ${JSON.stringify(dir)}); })`], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('could not build the tiny model');
   }
   return dir;

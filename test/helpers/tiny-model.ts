@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertCheckpoint, type ConvertOptions } from '../../main/model/build-graph.js';
+import { convertCheckpoint, type ConvertOptions } from '../../main/model/convert.js';
 import { writeTinyCheckpoint } from './tiny-checkpoint.js';
 
 /** Converts a fresh tiny checkpoint with the real graph builder; returns both folders. */
