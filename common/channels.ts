@@ -10,11 +10,14 @@ export const INVOKE_CHANNEL_NAMES = [
   'models:add',
   'models:pickFolder',
   'models:select',
+  'models:inspectCheckpoint',
+  'models:import',
+  'models:importCancel',
   'generate:start',
   'generate:stop',
   'links:open',
 ] as const;
-export const EVENT_CHANNEL_NAMES = ['generate:event', 'engine:status'] as const;
+export const EVENT_CHANNEL_NAMES = ['generate:event', 'engine:status', 'models:importProgress'] as const;
 
 /** Electron IPC channel names that carry the contract. */
 export const IPC_INVOKE = 'diffcoder:invoke';

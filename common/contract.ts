@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
 import type { DecodeEvent } from './decode-events.js';
-import type { AppSettings, Conversation, EngineStatus, LoadNotice, ModelInfo } from './models.js';
-
-export const providerChoiceSchema = z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+import { weightDtypeSchema } from './model-formats.js';
+import { providerChoiceSchema, providerNameSchema } from './providers.js';
+import type { AppSettings, CheckpointInspection, Conversation, EngineStatus, ImportProgress, LoadNotice, ModelInfo } from './models.js';
 
 const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const text = (max: number) => z.string().max(max);
@@ -47,7 +47,7 @@ const messageSchema = z
         msPerForward: z.number(),
         prefillMs: z.number(),
         totalMs: z.number(),
-        provider: z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']),
+        provider: providerNameSchema,
       })
       .strict()
       .optional(),
@@ -79,7 +79,12 @@ export const requests = {
   'settings:set': z.object({ settings: appSettingsSchema }).strict(),
   'models:list': z.object({}).strict(),
   'models:add': z.object({ dir: z.string().min(1).max(4096) }).strict(),
-  'models:pickFolder': z.object({}).strict(),
+  // `purpose` only titles the native dialog.
+  'models:pickFolder': z.object({ purpose: z.enum(['model', 'checkpoint']).optional() }).strict(),
+  // Paths are checked again in main (absolute, an existing folder) before anything reads them.
+  'models:inspectCheckpoint': z.object({ dir: z.string().min(1).max(4096) }).strict(),
+  'models:import': z.object({ dir: z.string().min(1).max(4096), dtype: weightDtypeSchema }).strict(),
+  'models:importCancel': z.object({ importId: id }).strict(),
   'models:select': z.object({ modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict(),
   'generate:start': z.object({ requestId: id, messages: z.array(chatMessageSchema).min(1).max(10_000), settings: decodeSettingsSchema }).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
@@ -102,6 +107,11 @@ export interface Responses {
   /** A native folder dialog (Electron); null when cancelled or in browser mode. */
   'models:pickFolder': { dir: string | null };
   'models:select': { engine: EngineStatus };
+  'models:inspectCheckpoint': { inspection: CheckpointInspection };
+  /** Answers once the conversion process has started; progress and the outcome come as models:importProgress. */
+  'models:import': { importId: string; outputDir: string };
+  /** False when that import is not running (already finished, or unknown). */
+  'models:importCancel': { cancelled: boolean };
   'generate:start': { requestId: string };
   'generate:stop': { stopped: boolean };
   'links:open': { opened: boolean };
@@ -113,6 +123,8 @@ export interface Events {
   /** Every event of a run, in order; `error` ends a run that failed (engine crash included). */
   'generate:event': { requestId: string; event: DecodeEvent | { type: 'error'; message: string } };
   'engine:status': EngineStatus;
+  /** An import's progress (at most ~10 a second) and its outcome: done (model registered and selected), error, cancelled. */
+  'models:importProgress': ImportProgress;
 }
 export type EventChannel = keyof Events;
 export const EVENT_CHANNELS: readonly EventChannel[] = EVENT_CHANNEL_NAMES;

@@ -1,5 +1,6 @@
-/** Execution providers onnxruntime-node can run the engine on. */
-export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu';
+import type { ProviderName } from './providers.js';
+
+export type { ProviderName };
 
 export interface CommittedToken {
   /** Absolute canvas position. */

@@ -1,9 +1,11 @@
 /**
  * Plain data shared by every process: what is stored, sent over IPC and shown. No behaviour.
  */
-import type { DecodeStats, ProviderName, StopReason } from './decode-events.js';
+import type { DecodeStats, StopReason } from './decode-events.js';
+import type { ProviderChoice, ProviderName } from './providers.js';
+import type { WeightDtype } from './model-formats.js';
 
-export type { DecodeStats, ProviderName, StopReason };
+export type { DecodeStats, ProviderChoice, ProviderName, StopReason, WeightDtype };
 
 /** Decoding parameters as the user sets them (the engine's DecodeParams minus internals). */
 export interface DecodeSettings {
@@ -24,8 +26,6 @@ export const PRESETS: Record<'reference' | 'fast', Partial<DecodeSettings>> = {
   /** Threshold decoding: several confident tokens per step. */
   fast: { blockLength: 4, threshold: 0.9, temperature: 0, remasking: 'low_confidence', shift: false },
 };
-
-export type ProviderChoice = ProviderName | 'auto';
 
 export interface AppSettings {
   decoding: DecodeSettings;
@@ -91,5 +91,73 @@ export interface EngineStatus {
   model: ModelInfo | null;
   provider: ProviderName | null;
   /** Why the state is crashed/error. */
+  message?: string;
+}
+
+/** One weight dtype an imported checkpoint can be converted to, with what it will cost here. */
+export interface ImportTarget {
+  dtype: WeightDtype;
+  /** The model folder's size on disk. */
+  diskBytes: number;
+  /** Memory the engine needs to run it (weights, KV cache, activations) at `contextLength` tokens. */
+  memoryBytes: number;
+  /** Whether `memoryBytes` fits the memory available now; null when that is unknown. */
+  fitsMemory: boolean | null;
+  /** Whether it fits the free GPU memory; null without a GPU we can measure. */
+  fitsGpu: boolean | null;
+  /** Whether `diskBytes` fits the free space of the models folder; null when that is unknown. */
+  fitsDisk: boolean | null;
+}
+
+/** What models:inspectCheckpoint found in a Hugging Face checkpoint folder. */
+export interface CheckpointInspection {
+  dir: string;
+  /** The folder's name, used to name the imported model. */
+  name: string;
+  /** `architectures[0]` of config.json (or its model_type). */
+  architecture: string;
+  shape: {
+    numLayers: number;
+    hiddenSize: number;
+    intermediateSize: number;
+    numHeads: number;
+    numKvHeads: number;
+    headDim: number;
+    vocabSize: number;
+    maxPositions: number;
+  };
+  parameters: number;
+  checkpointBytes: number;
+  /** Safetensors dtypes of the weights, e.g. ["BF16"]. */
+  sourceDtypes: string[];
+  tokenizer: boolean;
+  chatTemplate: boolean;
+  /** Why converting would fail, each naming the file; empty when it can run. */
+  problems: string[];
+  /** Context length the memory estimates assume. */
+  contextLength: number;
+  availableMemoryBytes: number | null;
+  gpuFreeBytes: number | null;
+  freeDiskBytes: number | null;
+  /** Where imported models are written (the app's user data models folder). */
+  modelsDir: string;
+  targets: ImportTarget[];
+}
+
+/** Progress and outcome of an import, pushed as models:importProgress. */
+export interface ImportProgress {
+  importId: string;
+  /** The checkpoint folder's name. */
+  checkpoint: string;
+  dtype: WeightDtype;
+  outputDir: string;
+  /** `done` carries the registered (and selected) model, `error` the converter's message verbatim. */
+  state: 'running' | 'done' | 'error' | 'cancelled';
+  doneBytes: number;
+  totalBytes: number;
+  /** The checkpoint tensor converted last. */
+  tensor: string | null;
+  elapsedMs: number;
+  model?: ModelInfo;
   message?: string;
 }

@@ -30,10 +30,12 @@ describe('graph builder', () => {
     const names = [...indexCheckpoint(ckpt).keys()].sort();
     expect(manifest.tensors.map((t) => t.checkpoint).sort()).toEqual(names);
     const k = manifest.tensors.find((t) => t.checkpoint === 'model.layers.1.self_attn.k_proj.weight')!;
-    expect(k).toEqual({ checkpoint: 'model.layers.1.self_attn.k_proj.weight', initializer: 'layers.1.qkv_proj', transforms: ['transpose'], packed: { axis: 1, offset: 48, length: 12 } });
+    expect(k).toEqual({ checkpoint: 'model.layers.1.self_attn.k_proj.weight', shape: [12, 48], initializer: 'layers.1.attn.qkv_proj', transforms: ['transpose'], packed: { axis: 1, offset: 48, length: 12 } });
     expect(manifest.tensors.find((t) => t.checkpoint === 'model.embed_tokens.weight')!.transforms).toEqual([]);
-    expect(manifest.ops).toContain('com.microsoft.MultiHeadAttention');
-    expect(manifest.ops).not.toContain('com.microsoft.GroupQueryAttention');
+    // CPU graphs hand ONNX Attention the KV heads as they are (no 4x repeat).
+    expect(manifest.attention).toBe('gqa');
+    expect(manifest.ops).toContain('Attention');
+    expect(manifest.ops).not.toContain('com.microsoft.MultiHeadAttention');
   });
 
   it('bf16 and fp16 checkpoints convert, to fp32 or fp16 graphs, with matching logits', async () => {

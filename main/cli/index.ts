@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
 import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engine/params.js';
-import { PROVIDERS, type ProviderName } from '../engine/providers.js';
+import { isProviderChoice, PROVIDERS } from '../../common/providers.js';
 import { convertCheckpoint } from '../model/convert.js';
 import { builtinModelDir } from '../model/builtin.js';
 import { exportWeights } from '../model/export-weights.js';
@@ -67,8 +67,8 @@ async function generate(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
     },
   });
-  const provider = (values.provider ?? 'auto') as ProviderName | 'auto';
-  if (provider !== 'auto' && !PROVIDERS.includes(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}`);
+  const provider = values.provider ?? 'auto';
+  if (!isProviderChoice(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}`);
   const text = positionals.join(' ');
   if (!values['prompt-ids'] && !text) throw new UsageError('give a prompt, or --prompt-ids');
   const promptIds = values['prompt-ids']?.split(',').map((s) => int('prompt-ids', s.trim())!);

@@ -4,7 +4,7 @@
  * mode and tests, by Node's child_process.fork (process.send).
  */
 import { Engine } from '../engine/engine.js';
-import type { FromEngine, ToEngine } from './protocol.js';
+import { LOAD_DELAY_ENV, type FromEngine, type ToEngine } from './protocol.js';
 
 interface Port {
   post(msg: FromEngine): void;
@@ -20,46 +20,63 @@ function connect(): Port {
 
 const port = connect();
 let engine: Engine | null = null;
-const running = new Map<string, AbortController>();
+const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+/** Loads run one after another: each releases what the previous one loaded. */
+let loads: Promise<void> = Promise.resolve();
 
+/**
+ * Releases the current model before loading the next, so two models are never resident together
+ * (an 8B folder next to another can be more than the machine has). The price: a load that fails
+ * leaves no model loaded, which the host reports as an error status either way.
+ */
 async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['provider']): Promise<void> {
-  for (const c of running.values()) c.abort();
   try {
+    // Runs must leave session.run() before their session is released under them.
+    for (const r of running.values()) r.abort.abort();
+    await Promise.all([...running.values()].map((r) => r.done));
+    if (engine) {
+      const old = engine;
+      engine = null;
+      await old.dispose();
+      port.post({ type: 'released', dir: old.folder.dir });
+    }
+    port.post({ type: 'loading', dir });
+    const delay = Number(process.env[LOAD_DELAY_ENV] ?? 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const next = await Engine.load(dir, { provider });
-    await engine?.dispose();
     engine = next;
-    port.post({ type: 'loaded', dir, provider: next.provider, fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`) });
+    port.post({ type: 'loaded', dir, provider: next.provider, fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`), rss: process.memoryUsage().rss });
   } catch (e) {
     port.post({ type: 'load-error', dir, message: (e as Error).message });
   }
 }
 
-async function generate(msg: Extract<ToEngine, { type: 'generate' }>): Promise<void> {
+async function generate(msg: Extract<ToEngine, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
   if (!engine) return port.post({ type: 'run-error', requestId: msg.requestId, message: 'no model is loaded' });
-  const ac = new AbortController();
-  running.set(msg.requestId, ac);
   try {
-    for await (const event of engine.generate({ prompt: { messages: msg.messages }, params: msg.params, signal: ac.signal })) {
+    for await (const event of engine.generate({ prompt: { messages: msg.messages }, params: msg.params, signal })) {
       port.post({ type: 'event', requestId: msg.requestId, event });
     }
   } catch (e) {
     port.post({ type: 'run-error', requestId: msg.requestId, message: (e as Error).message });
-  } finally {
-    running.delete(msg.requestId);
   }
 }
 
 port.onMessage((msg) => {
   switch (msg.type) {
     case 'load':
-      void load(msg.dir, msg.provider);
+      loads = loads.then(() => load(msg.dir, msg.provider));
       break;
-    case 'generate':
-      void generate(msg);
+    case 'generate': {
+      const abort = new AbortController();
+      // finally() runs a microtask later, so the entry is always set before it is deleted.
+      const done = generate(msg, abort.signal).finally(() => running.delete(msg.requestId));
+      running.set(msg.requestId, { abort, done });
       break;
+    }
     case 'stop':
-      running.get(msg.requestId)?.abort();
+      running.get(msg.requestId)?.abort.abort();
       break;
   }
 });
-port.post({ type: 'ready', pid: process.pid });
+port.post({ type: 'ready', pid: process.pid, rss: process.memoryUsage().rss });

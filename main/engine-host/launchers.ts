@@ -12,10 +12,13 @@ export interface EngineChild {
 
 export type Launcher = () => EngineChild;
 
-/** Node's child_process: browser mode and tests. `execArgv` lets tests run the .ts entry via tsx. */
-export function nodeLauncher(entry: string, execArgv: string[] = []): Launcher {
+/**
+ * Node's child_process: browser mode and tests. `execArgv` lets tests run the .ts entry via tsx;
+ * `env` (default: this process's) lets them set test hooks for the child alone.
+ */
+export function nodeLauncher(entry: string, execArgv: string[] = [], env?: NodeJS.ProcessEnv): Launcher {
   return () => {
-    const child = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return {
       get pid() {
         return child.pid;

@@ -9,9 +9,22 @@ export type ToEngine =
   | { type: 'generate'; requestId: string; messages: ChatMessage[]; params: Partial<DecodeParams> }
   | { type: 'stop'; requestId: string };
 
+/**
+ * `rss` (bytes) on `ready` and `loaded` lets main credit the memory a model frees when the next
+ * load releases it. A load posts `released` (old model disposed, if there was one), then
+ * `loading`, then `loaded` or `load-error`: two models are never resident together.
+ */
 export type FromEngine =
-  | { type: 'ready'; pid: number }
-  | { type: 'loaded'; dir: string; provider: ProviderName; fallbacks: string[] }
+  | { type: 'ready'; pid: number; rss: number }
+  | { type: 'released'; dir: string }
+  | { type: 'loading'; dir: string }
+  | { type: 'loaded'; dir: string; provider: ProviderName; fallbacks: string[]; rss: number }
   | { type: 'load-error'; dir: string; message: string }
   | { type: 'event'; requestId: string; event: DecodeEvent }
   | { type: 'run-error'; requestId: string; message: string };
+
+/**
+ * Test-only: the engine process waits this many milliseconds after `loading` before it loads, so a
+ * test can kill it while a load is pending (as the OOM killer would) without racing a fast load.
+ */
+export const LOAD_DELAY_ENV = 'DIFFCODER_TEST_LOAD_DELAY_MS';

@@ -4,7 +4,7 @@ import { decode } from './decode.js';
 import type { DecodeEvent, DecodeResult } from '../../common/decode-events.js';
 import { ModelSession } from './model-session.js';
 import { paramsFromDefaults, type DecodeParams } from './params.js';
-import { createSession, type OpenedSession, type ProviderName } from './providers.js';
+import { createSession, sessionOptionsFor, type OpenedSession, type ProviderName } from './providers.js';
 import { TextCodec, type ChatMessage } from './tokenizer.js';
 
 export type Prompt = { messages: ChatMessage[] } | { text: string } | { ids: number[] };
@@ -34,7 +34,8 @@ export class Engine {
     const codec = new TextCodec(folder.tokenizerJson, folder.tokenizerConfig);
     let opened: OpenedSession;
     try {
-      opened = await createSession(folder.graphPath, opts.provider ?? 'auto', { intraOpNumThreads: intraOpThreads(folder.manifest.externalDataBytes) });
+      const threads = intraOpThreads(folder.manifest.externalDataBytes);
+      opened = await createSession(folder.graphPath, opts.provider ?? 'auto', (p) => ({ ...sessionOptionsFor(folder.manifest, p), intraOpNumThreads: threads }));
     } catch (e) {
       throw new ModelFolderError(folder.manifest.graph, `onnxruntime could not load the graph (${(e as Error).message})`);
     }

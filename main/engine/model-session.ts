@@ -30,17 +30,92 @@ export interface ForwardModel {
   forward(req: ForwardRequest): Promise<ForwardOutput>;
 }
 
+export type KvDtype = 'fp32' | 'fp16';
+
 /**
- * One ORT session plus the exact KV cache of the finished prefix. The cache is kept as
- * [position][kv heads * head dim], so the prefix the graph needs is one contiguous view of a
- * preallocated buffer: nothing is copied to feed it, and only new rows come back.
+ * How a graph exchanges the KV cache with the session.
+ * - `dtype`: the manifest's computeDtype. fp16 caches are Uint16Array bit patterns fed as 'float16'
+ *   (GPU targets only: the CPU EP computes attention in fp32).
+ * - `presentKv`: `new` (every graph today) returns only the rows of this forward, [1, seq, kvDim],
+ *   and the session appends the first `keep` of them; `all` returns the cache the next forward
+ *   reads, [1, past + kv_keep, kvDim], so that on WebGPU it can stay in a GPU buffer that is fed
+ *   back as is (docs/gpu.md: onnxruntime-node cannot concatenate or read back device tensors).
+ * - `kvKeep`: the int64 [1] input that tells an `all` graph how many new rows to append.
+ * `presentKv`/`kvKeep` are the manifest io fields proposed in docs/gpu.md; until the manifest
+ * schema declares them, parsing drops them and every folder reads as `new`.
+ */
+export interface KvLayout {
+  dtype: KvDtype;
+  presentKv: 'new' | 'all';
+  kvKeep: string | null;
+}
+
+type ProposedIo = Manifest['io'] & { presentKv?: 'new' | 'all'; inputs: { kvKeep?: string } };
+
+export function kvLayoutOf(manifest: Manifest): KvLayout {
+  const io = manifest.io as ProposedIo;
+  const presentKv = io.presentKv === 'all' ? 'all' : 'new';
+  const kvKeep = io.inputs.kvKeep ?? null;
+  if (presentKv === 'all' && !kvKeep) throw new Error('diffcoder.json: io.presentKv "all" needs io.inputs.kvKeep (the input that says how many new rows to keep)');
+  return { dtype: manifest.computeDtype ?? 'fp32', presentKv, kvKeep };
+}
+
+const KV_BYTES: Record<KvDtype, number> = { fp32: 4, fp16: 2 };
+
+/** Keys plus values of one position over all layers: 128 KiB in fp16 for Stable-DiffCoder 8B (32 layers x 8 x 128). */
+export function kvBytesPerPosition(arch: Pick<Manifest['architecture'], 'numLayers' | 'numKvHeads' | 'headDim'>, dtype: KvDtype): number {
+  return 2 * arch.numLayers * arch.numKvHeads * arch.headDim * KV_BYTES[dtype];
+}
+
+/**
+ * Host<->device bytes the KV cache costs one forward over `seq` new positions with `cached`
+ * positions cached, `keep` of the new ones kept. With the cache in host memory (CPU, CUDA and DML
+ * in onnxruntime-node, which has no IO binding for them) every forward uploads the whole cached
+ * prefix, because attention reads every cached row: at context N that is
+ * N x kvBytesPerPosition, e.g. 256 MiB fp16 / 512 MiB fp32 at N = 2048 for the 8B model. Only the
+ * valid prefix is sent (never the preallocated capacity), and present rows come back only on
+ * forwards that keep some: all `seq` new rows with a `new` graph, the whole cache with an `all`
+ * graph on the host. A device-resident cache (WebGPU, `all` graph) moves nothing.
+ */
+export function kvTransferBytes(
+  arch: Pick<Manifest['architecture'], 'numLayers' | 'numKvHeads' | 'headDim'>,
+  dtype: KvDtype,
+  f: { cached: number; seq: number; keep: number; presentKv?: 'new' | 'all'; deviceResident?: boolean },
+): { upload: number; download: number } {
+  if (f.deviceResident) return { upload: 0, download: 0 };
+  const per = kvBytesPerPosition(arch, dtype);
+  const returned = f.keep === 0 ? 0 : f.presentKv === 'all' ? f.cached + f.keep : f.seq;
+  return { upload: f.cached * per, download: returned * per };
+}
+
+type KvArray = Float32Array | Uint16Array;
+
+/** An output's fp16 bits. The Tensor constructor wraps Uint16Array data in a Float16Array where the runtime has one (Electron). */
+function kvData(t: ort.Tensor, dtype: KvDtype): KvArray {
+  const data = t.data as ArrayBufferView & { length: number };
+  if (dtype === 'fp32') return data as Float32Array;
+  return data instanceof Uint16Array ? data : new Uint16Array(data.buffer, data.byteOffset, data.length);
+}
+
+/**
+ * One ORT session plus the exact KV cache of the finished prefix. On the host the cache is kept
+ * as [position][kv heads * head dim], so the prefix the graph needs is one contiguous view of a
+ * preallocated buffer: nothing is copied to feed it, and only new rows come back. When the
+ * session returns present keys/values in GPU buffers (WebGPU with an `all` graph), the cache is
+ * those tensors, fed back to the next forward untouched.
  */
 export class ModelSession implements ForwardModel {
-  private keys: Float32Array[] = [];
-  private values: Float32Array[] = [];
+  private keys: KvArray[] = [];
+  private values: KvArray[] = [];
+  /** Per layer, the cache as a device tensor [1, length, kvDim]; null while it is on the host. */
+  private deviceKeys: (ort.Tensor | null)[];
+  private deviceValues: (ort.Tensor | null)[];
   private length = 0;
   private capacity = 0;
+  private allocated = 0;
   private readonly kvDim: number;
+  private readonly tensorType: 'float32' | 'float16';
+  readonly kv: KvLayout;
   private readonly names: { pastKey: string[]; pastValue: string[]; presentKey: string[]; presentValue: string[] };
 
   constructor(
@@ -50,52 +125,89 @@ export class ModelSession implements ForwardModel {
   ) {
     const a = manifest.architecture;
     this.kvDim = a.numKvHeads * a.headDim;
+    this.kv = kvLayoutOf(manifest);
+    this.tensorType = this.kv.dtype === 'fp16' ? 'float16' : 'float32';
     const per = (t: string) => Array.from({ length: a.numLayers }, (_, i) => layerName(t, i));
     this.names = { pastKey: per(manifest.io.inputs.pastKey), pastValue: per(manifest.io.inputs.pastValue), presentKey: per(manifest.io.outputs.presentKey), presentValue: per(manifest.io.outputs.presentValue) };
+    this.deviceKeys = new Array(a.numLayers).fill(null);
+    this.deviceValues = new Array(a.numLayers).fill(null);
+    // A dtype mismatch would otherwise surface as ORT's "Unexpected input data type" mid-run.
+    const meta = session.inputMetadata?.find((m) => m.name === this.names.pastKey[0]);
+    if (meta?.isTensor && meta.type !== this.tensorType) {
+      throw new Error(`graph input ${meta.name} is ${meta.type} but diffcoder.json says computeDtype ${this.kv.dtype} (${this.tensorType})`);
+    }
   }
 
   get cacheLength(): number {
     return this.length;
   }
 
+  /** Whether the cache currently lives in device buffers. */
+  get deviceResident(): boolean {
+    return this.deviceKeys[0] !== null;
+  }
+
   /** Empties the cache and makes room for `capacity` positions. */
   reset(capacity: number): void {
     this.length = 0;
-    if (capacity <= this.capacity) return;
+    this.releaseDevice();
+    this.capacity = Math.max(this.capacity, capacity);
+  }
+
+  /** Host buffers are allocated when first written, so a device-resident session never holds a host copy. */
+  private ensureHost(): void {
+    if (this.allocated >= this.capacity) return;
     const n = this.manifest.architecture.numLayers;
-    this.keys = Array.from({ length: n }, () => new Float32Array(capacity * this.kvDim));
-    this.values = Array.from({ length: n }, () => new Float32Array(capacity * this.kvDim));
-    this.capacity = capacity;
+    const make = () => (this.kv.dtype === 'fp16' ? new Uint16Array(this.capacity * this.kvDim) : new Float32Array(this.capacity * this.kvDim));
+    this.keys = Array.from({ length: n }, make);
+    this.values = Array.from({ length: n }, make);
+    this.allocated = this.capacity;
+  }
+
+  private releaseDevice(): void {
+    for (const list of [this.deviceKeys, this.deviceValues]) {
+      for (let i = 0; i < list.length; i++) {
+        list[i]?.dispose();
+        list[i] = null;
+      }
+    }
+  }
+
+  /** The cached prefix of one layer as a feed: the device tensor itself, or a view of the host buffer. */
+  private pastFeed(device: ort.Tensor | null, host: KvArray | undefined): ort.Tensor {
+    if (device) return device;
+    const view = host ? host.subarray(0, this.length * this.kvDim) : this.kv.dtype === 'fp16' ? new Uint16Array(0) : new Float32Array(0);
+    return new ort.Tensor(this.tensorType, view, [1, this.length, this.kvDim]);
   }
 
   async forward(req: ForwardRequest): Promise<ForwardOutput> {
     const seq = req.ids.length;
     if (this.length + req.keep > this.capacity) throw new Error(`KV cache overflow: ${this.length} + ${req.keep} > ${this.capacity}`);
     const { inputs, outputs } = this.manifest.io;
-    const past = this.length * this.kvDim;
     const feeds: Record<string, ort.Tensor> = {
       [inputs.inputIds]: new ort.Tensor('int64', BigInt64Array.from(Array.from(req.ids, (v) => BigInt(v))), [1, seq]),
       [inputs.blockLength]: new ort.Tensor('int64', BigInt64Array.of(BigInt(req.blockLength)), [1]),
       [inputs.logitsKeep]: new ort.Tensor('int64', BigInt64Array.of(BigInt(req.rows)), [1]),
     };
-    for (let i = 0; i < this.keys.length; i++) {
-      feeds[this.names.pastKey[i]] = new ort.Tensor('float32', this.keys[i].subarray(0, past), [1, this.length, this.kvDim]);
-      feeds[this.names.pastValue[i]] = new ort.Tensor('float32', this.values[i].subarray(0, past), [1, this.length, this.kvDim]);
+    if (this.kv.kvKeep) feeds[this.kv.kvKeep] = new ort.Tensor('int64', BigInt64Array.of(BigInt(req.keep)), [1]);
+    for (let i = 0; i < this.names.pastKey.length; i++) {
+      feeds[this.names.pastKey[i]] = this.pastFeed(this.deviceKeys[i], this.keys[i]);
+      feeds[this.names.pastValue[i]] = this.pastFeed(this.deviceValues[i], this.values[i]);
     }
     const fetches: string[] = [];
     if (req.want !== 'none') fetches.push(outputs.topToken, outputs.topProb);
     if (req.want === 'logits') fetches.push(outputs.logits);
+    // Present rows are fetched only when some are kept: a denoising step's would be thrown away.
     if (req.keep > 0) fetches.push(...this.names.presentKey, ...this.names.presentValue);
     if (fetches.length === 0) fetches.push(outputs.topToken);
     const result = await this.session.run(feeds, fetches);
 
     if (req.keep > 0) {
-      const n = req.keep * this.kvDim;
-      for (let i = 0; i < this.keys.length; i++) {
-        this.keys[i].set((result[this.names.presentKey[i]].data as Float32Array).subarray(0, n), past);
-        this.values[i].set((result[this.names.presentValue[i]].data as Float32Array).subarray(0, n), past);
-      }
-      this.length += req.keep;
+      this.append(
+        this.names.presentKey.map((n) => result[n]),
+        this.names.presentValue.map((n) => result[n]),
+        req.keep,
+      );
     }
     const top = result[outputs.topToken];
     return {
@@ -105,7 +217,37 @@ export class ModelSession implements ForwardModel {
     };
   }
 
+  /** Adds `keep` positions to the cache from this forward's present keys/values. */
+  private append(presentKeys: ort.Tensor[], presentValues: ort.Tensor[], keep: number): void {
+    const past = this.length;
+    if (presentKeys[0].location === 'gpu-buffer') {
+      // Only a whole-cache graph can stay on the device: new rows alone would have to be
+      // concatenated, and onnxruntime-node has no device op for that nor a way to read them back.
+      if (this.kv.presentKv !== 'all') throw new Error('present keys/values came back in GPU buffers, but this graph returns only new rows (io.presentKv "new")');
+      const rows = presentKeys[0].dims[1];
+      if (rows !== past + keep) throw new Error(`present cache has ${rows} rows, expected ${past} + ${keep}`);
+      // The previous tensors were this run's inputs; the run is over, so their buffers can go.
+      this.releaseDevice();
+      presentKeys.forEach((t, i) => (this.deviceKeys[i] = t));
+      presentValues.forEach((t, i) => (this.deviceValues[i] = t));
+      this.length += keep;
+      return;
+    }
+    if (this.deviceResident) throw new Error('present keys/values came back on the host while the cache is on the device');
+    this.ensureHost();
+    // A `new` graph returns rows [past, past + seq) from 0; an `all` graph returns [0, past + keep).
+    const from = (this.kv.presentKv === 'all' ? past : 0) * this.kvDim;
+    const n = keep * this.kvDim;
+    const at = past * this.kvDim;
+    for (let i = 0; i < presentKeys.length; i++) {
+      this.keys[i].set(kvData(presentKeys[i], this.kv.dtype).subarray(from, from + n), at);
+      this.values[i].set(kvData(presentValues[i], this.kv.dtype).subarray(from, from + n), at);
+    }
+    this.length += keep;
+  }
+
   async dispose(): Promise<void> {
+    this.releaseDevice();
     await this.session.release();
   }
 }

@@ -1,8 +1,10 @@
 import type { AppSettings } from '../../common/models.js';
 import { EngineHost } from '../engine-host/engine-host.js';
 import type { Launcher } from '../engine-host/launchers.js';
+import { ImportService } from '../import/import-service.js';
+import type { WorkerLauncher } from '../import/worker-launcher.js';
 import { openModelFolder } from '../model/model-folder.js';
-import { BUILTIN_ID, ModelRegistry } from '../models/registry.js';
+import { BUILTIN_ID, ModelRegistry, importedModelsDir } from '../models/registry.js';
 import { ConversationStore } from '../persistence/conversation-store.js';
 import { SettingsStore } from '../persistence/settings-store.js';
 import { createDispatcher, type EventSink, type Services } from './dispatcher.js';
@@ -21,6 +23,8 @@ export interface CoreOptions {
   version: string;
   openExternal?: Services['openExternal'];
   pickFolder?: Services['pickFolder'];
+  /** Starts the checkpoint conversion worker (main/import/convert-worker.ts, built to out/main/convert-worker.js). */
+  convertWorker?: WorkerLauncher;
 }
 
 /** First-start settings: the built-in model's own decoding defaults when its folder is readable. */
@@ -49,6 +53,22 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
     openExternal: opts.openExternal,
     pickFolder: opts.pickFolder,
   };
+  if (opts.convertWorker) {
+    services.imports = new ImportService({
+      modelsDir: importedModelsDir(opts.userData),
+      launcher: opts.convertWorker,
+      emit: (p) => sink.broadcast('models:importProgress', p),
+      // An import ends with its model registered and selected, like adding a folder and choosing it in Settings.
+      register: (dir) => {
+        const model = services.models.add(dir);
+        const { settings: s } = settings.load();
+        settings.save({ ...s, modelId: model.id });
+        // Not awaited: engine:status reports loading, then ready or the loader's error.
+        void services.host.load(model, s.provider);
+        return model;
+      },
+    });
+  }
   const dispatch = createDispatcher(services, sink);
 
   /** Starts the engine process and loads the selected model (the built-in one if that fails). */
@@ -59,5 +79,11 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
     await services.host.load(model, s.provider);
   }
 
-  return { services, dispatch, start, dispose: () => services.host.dispose() };
+  /** Ends the import worker (its partial folder removed) and the engine process. */
+  async function dispose(): Promise<void> {
+    await services.imports?.dispose();
+    await services.host.dispose();
+  }
+
+  return { services, dispatch, start, dispose };
 }

@@ -2,6 +2,7 @@ import { requests, type EventChannel, type Events, type InvokeChannel, type Invo
 import type { AppSettings } from '../../common/models.js';
 import type { EngineHost } from '../engine-host/engine-host.js';
 import type { DecodeParams } from '../engine/params.js';
+import type { ImportService } from '../import/import-service.js';
 import type { ModelRegistry } from '../models/registry.js';
 import type { ConversationStore } from '../persistence/conversation-store.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
@@ -17,7 +18,9 @@ export interface Services {
   /** Opens an allowlisted link outside the app; browser mode has none (the page opens it). */
   openExternal?: (url: string) => Promise<void>;
   /** Native folder picker; browser mode has none (the page asks for a path). */
-  pickFolder?: () => Promise<string | null>;
+  pickFolder?: (purpose: 'model' | 'checkpoint') => Promise<string | null>;
+  /** Checkpoint import (conversion in a worker process); absent where no worker entry is given. */
+  imports?: ImportService;
 }
 
 /** Where pushed events go: every window (Electron) or every socket (browser mode). */
@@ -39,6 +42,10 @@ export function decodeParams(s: AppSettings['decoding']): Partial<DecodeParams> 
  */
 export function createDispatcher(s: Services, sink: EventSink): (channel: unknown, request: unknown) => Promise<InvokeResult<InvokeChannel>> {
   s.host.onStatus((status) => sink.broadcast('engine:status', status));
+  const imports = () => {
+    if (!s.imports) throw new Error('importing checkpoints is not available in this build');
+    return s.imports;
+  };
 
   const handlers: Handlers = {
     'app:status': () => ({ engine: s.host.status, version: s.version, mode: s.mode }),
@@ -49,7 +56,10 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
     'settings:set': ({ settings }) => (s.settings.save(settings), { settings }),
     'models:list': () => ({ models: s.models.list() }),
     'models:add': ({ dir }) => ({ model: s.models.add(dir) }),
-    'models:pickFolder': async () => ({ dir: s.pickFolder ? await s.pickFolder() : null }),
+    'models:pickFolder': async ({ purpose }) => ({ dir: s.pickFolder ? await s.pickFolder(purpose ?? 'model') : null }),
+    'models:inspectCheckpoint': async ({ dir }) => ({ inspection: await imports().inspect(dir) }),
+    'models:import': ({ dir, dtype }) => imports().start(dir, dtype),
+    'models:importCancel': async ({ importId }) => ({ cancelled: await imports().cancel(importId) }),
     'models:select': async ({ modelId, provider }) => {
       const model = s.models.get(modelId);
       if (!model) throw new Error(`unknown model ${modelId}`);

@@ -1,2 +1,127 @@
-/** The converter's public entry point (the builder itself lives in build-graph.ts / builder/). */
-export { convertCheckpoint, GRAPH_FILE, DATA_FILE, IO_NAMES, type ConvertOptions } from './build-graph.js';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../common/model-formats.js';
+import { buildBlockDiffusionGraph, DATA_FILE, GRAPH_FILE, IO_NAMES, planWeights } from './build-graph.js';
+import { graphVariant } from './builder/variants.js';
+import { WeightWriter } from './builder/weights.js';
+import { loadLlamaConfig, readJsonFile } from './config.js';
+import { checkFreeDisk } from './disk-space.js';
+import { ModelFolderError } from './errors.js';
+import { decodingDefaultsFromGenerationConfig, tokenIdsFromGenerationConfig } from './generation-config.js';
+import { estimateFolderBytes } from './size-estimate.js';
+import { DEFAULT_DECODING, MANIFEST_FILE, MANIFEST_FORMAT, type DecodingDefaults, type Manifest } from './manifest.js';
+import { ExternalDataFile, GraphBuilder } from './onnx-writer.js';
+import { indexCheckpoint } from './safetensors.js';
+import { findMaskTokenId } from './special-tokens.js';
+
+export { DATA_FILE, GRAPH_FILE, IO_NAMES };
+
+export interface ConvertOptions {
+  /** Weight dtype (default fp32). int4/int8 write com.microsoft.MatMulNBits for every linear layer. */
+  dtype?: WeightDtype;
+  /** Quantization block size along K for int4/int8 (default 32). */
+  blockSize?: QuantBlockSize;
+  /** Quantization scheme for int4/int8 (default: the one with the lower measured error). */
+  quant?: QuantScheme;
+  /** How the embedding table is stored for int4/int8/fp16 folders (default fp16). */
+  embedding?: EmbeddingFormat;
+  /** Provider family the graph is built for: attention op and bias layout (default any). */
+  target?: GraphTarget;
+  /** Overrides the bias layout the target implies (`per-head` for DirectML). */
+  attentionBias?: 'broadcast' | 'per-head';
+  /** Tests only: see VariantOptions.accuracyLevel. */
+  accuracyLevel?: 0 | 4;
+  decoding?: Partial<DecodingDefaults>;
+  /** Called after every weight with the checkpoint bytes done so far. */
+  onProgress?: (doneBytes: number, totalBytes: number, tensor: string) => void;
+}
+
+/** Files copied as they are from the checkpoint (the first three are required). */
+const COPIED = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'chat_template.jinja'];
+
+/**
+ * Converts a Llama-architecture checkpoint into a model folder: the block-diffusion ONNX graph,
+ * its external weights and the manifest. Writes into a temporary folder and renames at the end,
+ * so a failed conversion never leaves a half-written model behind.
+ */
+export function convertCheckpoint(checkpointDir: string, modelDir: string, options: ConvertOptions = {}): Manifest {
+  const variant = graphVariant(options);
+  const config = loadLlamaConfig(checkpointDir);
+  for (const f of COPIED.slice(0, 3)) if (!existsSync(join(checkpointDir, f))) throw new ModelFolderError(f, 'missing from the checkpoint folder');
+  const tokenizerJson = readJsonFile(checkpointDir, 'tokenizer.json');
+  const tokenizerConfig = readJsonFile(checkpointDir, 'tokenizer_config.json');
+  const mask = findMaskTokenId(config, tokenizerJson, tokenizerConfig);
+  const index = indexCheckpoint(checkpointDir);
+  const plan = planWeights(config, index);
+  const generation = tokenIdsFromGenerationConfig(checkpointDir);
+  const decoding = { ...DEFAULT_DECODING, ...decodingDefaultsFromGenerationConfig(checkpointDir), ...options.decoding };
+  refuseForeignOutput(modelDir);
+  const expected = estimateFolderBytes(config, { dtype: variant.dtype, blockSize: variant.quant?.blockSize, quant: variant.quant?.symmetric ? 'sym' : 'asym', embedding: variant.embedding });
+  // Weights plus page alignment (one page per tensor) and the small graph file.
+  checkFreeDisk(dirname(modelDir), expected.total + (9 * config.numLayers + 8) * 4096 + (1 << 20));
+
+  const tmp = `${modelDir}.partial-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const ext = new ExternalDataFile(join(tmp, DATA_FILE), DATA_FILE);
+    const g = new GraphBuilder(ext);
+    const totalBytes = [...index.values()].reduce((a, t) => a + t.byteLength, 0);
+    let doneBytes = 0;
+    const w = new WeightWriter(g, (name, bytes) => {
+      doneBytes += bytes;
+      options.onProgress?.(doneBytes, totalBytes, name);
+    });
+    buildBlockDiffusionGraph({ g, c: config, v: variant, w }, plan);
+    ext.close();
+    // Opset 23 (ONNX Attention) came with IR version 11.
+    g.save(join(tmp, GRAPH_FILE), { '': variant.opset, 'com.microsoft': 1 }, 'diffcoder-studio', variant.opset >= 23 ? 11 : 8);
+    for (const f of COPIED) if (existsSync(join(checkpointDir, f))) copyFileSync(join(checkpointDir, f), join(tmp, f));
+
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      version: 1,
+      graph: GRAPH_FILE,
+      externalData: DATA_FILE,
+      externalDataBytes: ext.size,
+      dtype: variant.dtype,
+      computeDtype: variant.computeDtype,
+      target: variant.target,
+      attention: variant.attention,
+      embedding: variant.embedding,
+      attentionBias: variant.attentionBias,
+      architecture: {
+        numLayers: config.numLayers,
+        numHeads: config.numHeads,
+        numKvHeads: config.numKvHeads,
+        headDim: config.headDim,
+        hiddenSize: config.hiddenSize,
+        vocabSize: config.vocabSize,
+        maxPositions: config.maxPositions,
+      },
+      io: IO_NAMES,
+      tokens: { bos: config.bosTokenId ?? generation.bos, eos: generation.eos[0] ?? config.eosTokenId, pad: config.padTokenId ?? generation.pad, mask },
+      decoding,
+      ops: [...g.opsUsed].sort(),
+      tensors: w.tensors,
+      source: { checkpoint: basename(checkpointDir), dtypes: [...new Set([...index.values()].map((t) => t.dtype))], convertedAt: new Date().toISOString() },
+    };
+    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    rmSync(modelDir, { recursive: true, force: true });
+    renameSync(tmp, modelDir);
+    return manifest;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Conversion replaces an earlier model folder at the output path, and nothing else: a folder of
+ * unrelated files, or a file, is refused rather than deleted.
+ */
+function refuseForeignOutput(modelDir: string): void {
+  if (!existsSync(modelDir)) return;
+  if (!statSync(modelDir).isDirectory()) throw new ModelFolderError(modelDir, 'the output path is a file; choose a new folder');
+  if (!existsSync(join(modelDir, MANIFEST_FILE))) throw new ModelFolderError(modelDir, `the output folder exists and is not a model folder (no ${MANIFEST_FILE}); choose a new folder`);
+}

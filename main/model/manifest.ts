@@ -5,7 +5,9 @@ import { GRAPH_TARGETS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 export const tensorMapping = z.object({
   checkpoint: z.string(),
   initializer: z.string(),
-  /** Steps applied in order: "transpose" ([out,in] -> [in,out]), "cast:<from>-><to>". */
+  /** The checkpoint tensor's shape (absent in folders written before quantization existed). */
+  shape: z.array(z.number().int().nonnegative()).optional(),
+  /** Steps applied in order: "transpose" ([out,in] -> [in,out]), "cast:<from>-><to>", "quant:q4|q8". */
   transforms: z.array(z.string()),
   /** Set when several checkpoint tensors share one initializer: the columns this one fills. */
   packed: z.object({ axis: z.number().int(), offset: z.number().int(), length: z.number().int() }).optional(),

@@ -8,9 +8,9 @@ const { onnx } = onnxProto;
 type AttrValue = number | number[] | string | { float: number };
 
 const { DataType } = onnx.TensorProto;
-export type ElemType = 'float32' | 'float16' | 'int64' | 'bool';
-const ELEM: Record<ElemType, number> = { float32: DataType.FLOAT, float16: DataType.FLOAT16, int64: DataType.INT64, bool: DataType.BOOL };
-const ELEM_BYTES: Record<ElemType, number> = { float32: 4, float16: 2, int64: 8, bool: 1 };
+export type ElemType = 'float32' | 'float16' | 'int64' | 'bool' | 'uint8' | 'int32';
+const ELEM: Record<ElemType, number> = { float32: DataType.FLOAT, float16: DataType.FLOAT16, int64: DataType.INT64, bool: DataType.BOOL, uint8: DataType.UINT8, int32: DataType.INT32 };
+const ELEM_BYTES: Record<ElemType, number> = { float32: 4, float16: 2, int64: 8, bool: 1, uint8: 1, int32: 4 };
 
 /** Large tensors start on a page boundary so ORT can memory-map them. */
 const PAGE = 4096;
@@ -55,12 +55,35 @@ export class GraphBuilder {
   private inputs: OnnxTypes.IValueInfoProto[] = [];
   private outputs: OnnxTypes.IValueInfoProto[] = [];
   private counter = 0;
+  private scopes: string[] = [];
   readonly opsUsed = new Set<string>();
 
   constructor(private readonly external: ExternalDataFile) {}
 
   private fresh(hint: string): string {
     return `${hint}_${this.counter++}`;
+  }
+
+  /**
+   * Runs `build` with `name` appended to the node-name scope, so nodes read like
+   * `/model/layers.3/attn/qkv_proj/MatMulNBits_41` in a profile or a graph viewer.
+   */
+  scope<T>(name: string, build: () => T): T {
+    this.scopes.push(name);
+    try {
+      return build();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** `name` qualified by the current scope with dots, for initializers: `layers.3.attn.qkv_proj`. */
+  qualified(name: string): string {
+    return [...this.scopes, name].join('.');
+  }
+
+  private nodeName(opType: string): string {
+    return `/${[...this.scopes, `${opType}_${this.counter++}`].join('/')}`;
   }
 
   input(name: string, type: ElemType, dims: (number | string)[]): string {
@@ -79,7 +102,7 @@ export class GraphBuilder {
     this.nodes.push({
       opType,
       domain: opts.domain ?? '',
-      name: opts.name ?? this.fresh(`n_${opType}`),
+      name: opts.name ?? this.nodeName(opType),
       input: inputs,
       output: outs,
       attribute: Object.entries(attrs).map(([name, v]) => attribute(name, v)),
@@ -128,9 +151,9 @@ export class GraphBuilder {
     return name;
   }
 
-  save(path: string, opsets: Record<string, number>, producer: string): void {
+  save(path: string, opsets: Record<string, number>, producer: string, irVersion = 8): void {
     const model: OnnxTypes.IModelProto = {
-      irVersion: 8,
+      irVersion,
       producerName: producer,
       opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
       graph: { name: 'diffcoder', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },

@@ -1,9 +1,12 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../../common/models.js';
 import { openModelFolder } from '../model/model-folder.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
 
 export const BUILTIN_ID = 'builtin';
+
+/** Where imported checkpoints are converted to: inside the app's user data, so they go where its settings go. */
+export const importedModelsDir = (userData: string): string => join(userData, 'models');
 
 /** The built-in model plus the folders the user added, each validated when listed. */
 export class ModelRegistry {

@@ -101,7 +101,8 @@ export function writeTinyCheckpoint(opts: { dir?: string; seed?: number; dtype?:
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tiny-ckpt-'));
   mkdirSync(dir, { recursive: true });
   const dtype = opts.dtype ?? 'F32';
-  const weights = tinyWeights(opts.seed);
+  // Shape fields given in `config` shape the weights too.
+  const weights = tinyWeights(opts.seed, { ...TINY, ...opts.config } as typeof TINY);
   const tensors: Parameters<typeof writeSafetensors>[1] = {};
   for (const [name, t] of Object.entries(weights)) {
     tensors[name] = { dtype, shape: t.shape, data: dtype === 'F32' ? t.data : dtype === 'F16' ? f32ToF16(t.data) : toBf16(t.data) };

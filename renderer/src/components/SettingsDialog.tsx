@@ -1,6 +1,7 @@
 /** Settings: decoding parameters with inline validation, presets, model picker (add folder), provider. */
 import { useEffect, useMemo, useState } from 'react';
 import type { AppSettings, DecodeSettings, ProviderChoice } from '../../../common/models';
+import { PROVIDER_CHOICES, PROVIDER_LABELS } from '../../../common/providers';
 import { applyPreset, isValid, matchingPreset, parseNumber, validateDecodeSettings, type SettingsErrors, type SettingsField } from '../lib/settings';
 import { useEngineStore } from '../stores/engine';
 import { useSettingsStore } from '../stores/settings';
@@ -15,14 +16,7 @@ const NUM_FIELDS: { field: NumField; label: string; hint: string; step?: string 
   { field: 'temperature', label: 'temperature', hint: '0 = greedy', step: '0.1' },
   { field: 'seed', label: 'seed', hint: 'for sampling and random remasking' },
 ];
-const PROVIDERS: { value: ProviderChoice; label: string }[] = [
-  { value: 'auto', label: 'Auto (best available, CPU fallback)' },
-  { value: 'cuda', label: 'CUDA (NVIDIA)' },
-  { value: 'dml', label: 'DirectML (Windows)' },
-  { value: 'coreml', label: 'Core ML (macOS)' },
-  { value: 'webgpu', label: 'WebGPU (experimental)' },
-  { value: 'cpu', label: 'CPU' },
-];
+const PROVIDERS: { value: ProviderChoice; label: string }[] = PROVIDER_CHOICES.map((value) => ({ value, label: PROVIDER_LABELS[value] }));
 
 type Raw = Record<NumField, string>;
 const toRaw = (d: DecodeSettings): Raw => ({ steps: String(d.steps), genLength: String(d.genLength), blockLength: String(d.blockLength), temperature: String(d.temperature), seed: String(d.seed) });
