@@ -13,6 +13,8 @@ export default defineConfig({
           serve: resolve('main/server/index.ts'),
           // The engine process (Electron utilityProcess or Node child process).
           'engine-process': resolve('main/engine-host/engine-process.ts'),
+          // The checkpoint import worker: one process per conversion, apart from the engine that serves chat.
+          'convert-worker': resolve('main/import/convert-worker.ts'),
         },
       },
     },

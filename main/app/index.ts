@@ -10,6 +10,7 @@ import type { EventChannel, Events } from '../../common/contract.js';
 import { createAppCore } from '../ipc/app-core.js';
 import { builtinModelDir } from '../model/builtin.js';
 import { denyPermissions, hardenApp, isTrustedSender } from './security.js';
+import { utilityWorkerLauncher } from './convert-launcher.js';
 import { utilityLauncher } from './utility-launcher.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,9 +30,11 @@ const core = createAppCore(
     mode: 'electron',
     version: app.getVersion(),
     openExternal: (url) => shell.openExternal(url),
-    pickFolder: async () => {
+    convertWorker: utilityWorkerLauncher(join(here, 'convert-worker.js')),
+    pickFolder: async (purpose) => {
       const win = BrowserWindow.getFocusedWindow();
-      const r = win ? await dialog.showOpenDialog(win, { title: 'Add model folder', properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] });
+      const options = { title: purpose === 'checkpoint' ? 'Import checkpoint folder' : 'Add model folder', properties: ['openDirectory' as const] };
+      const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
   },
@@ -76,6 +79,8 @@ void app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
+  // The import's progress and outcome have nowhere to go without a window (macOS keeps the app running).
+  void core.services.imports?.dispose();
   if (process.platform !== 'darwin') app.quit();
 });
 app.on('before-quit', () => void core.dispose());

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
 import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engine/params.js';
 import { isProviderChoice, PROVIDERS } from '../../common/providers.js';
-import { convertCheckpoint } from '../model/convert.js';
+import { convertCheckpoint, type ConvertOptions } from '../model/convert.js';
+import { EMBEDDING_FORMATS, GRAPH_TARGETS, QUANT_BLOCK_SIZES, QUANT_SCHEMES, WEIGHT_DTYPES } from '../../common/model-formats.js';
 import { builtinModelDir } from '../model/builtin.js';
 import { exportWeights } from '../model/export-weights.js';
 import { ModelFolderError } from '../model/errors.js';
@@ -24,8 +25,12 @@ const USAGE = `usage:
       --raw                  tokenize the prompt as is, no chat template
       --system TEXT          system message for the chat template
       --json                 one JSON object per line: steps, then the result
-  npm run cli -- convert <checkpoint-dir> <model-dir> [--dtype fp32|fp16] [--target any|dml]
-      --target dml           attention bias per head (DirectML rejects the broadcast form)
+  npm run cli -- convert <checkpoint-dir> <model-dir> [flags]
+      --dtype ${WEIGHT_DTYPES.join('|')}   weights (default fp32); int8 = quality, int4 = speed/size on CPU
+      --block-size ${QUANT_BLOCK_SIZES.join('|')}   int4/int8 quantization block along K (default 32)
+      --quant ${QUANT_SCHEMES.join('|')}          int4/int8 scheme (default asym: the lower measured error)
+      --embedding ${EMBEDDING_FORMATS.join('|')}   embedding table of int4/int8/fp16 folders (default fp16)
+      --target ${GRAPH_TARGETS.join('|')}   provider family: dml/webgpu get MultiHeadAttention (dml: per-head bias)
       --default-gen-length N the model's default gen_length (= steps) in diffcoder.json
   npm run cli -- export-weights <model-dir> <out-dir>
       writes the checkpoint tensors back (model.safetensors), using diffcoder.json's mapping`;
@@ -122,18 +127,35 @@ async function generate(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** One of `allowed`, or a usage error naming the flag. */
+function choice<T extends string | number>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  const hit = allowed.find((a) => String(a) === v);
+  if (hit === undefined) throw new UsageError(`--${name}: expected ${allowed.join(', ')}, got "${v}"`);
+  return hit;
+}
+
 function convert(argv: string[]): number {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dtype: { type: 'string' }, target: { type: 'string' }, 'default-gen-length': { type: 'string' } } });
-  const defaultGen = int('default-gen-length', values['default-gen-length']);
-  const target = values.target ?? 'any';
-  if (target !== 'any' && target !== 'dml') throw new UsageError('--target: expected any or dml');
+  const flags = ['dtype', 'target', 'block-size', 'quant', 'embedding', 'default-gen-length'] as const;
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])) });
+  const v = values as Partial<Record<(typeof flags)[number], string>>;
+  const defaultGen = int('default-gen-length', v['default-gen-length']);
   if (positionals.length !== 2) throw new UsageError('convert takes <checkpoint-dir> <model-dir>');
-  const dtype = values.dtype ?? 'fp32';
-  if (dtype !== 'fp32' && dtype !== 'fp16') throw new UsageError('--dtype: expected fp32 or fp16');
+  const options: ConvertOptions = {
+    dtype: choice('dtype', v.dtype, WEIGHT_DTYPES),
+    target: choice('target', v.target, GRAPH_TARGETS),
+    blockSize: choice('block-size', v['block-size'], QUANT_BLOCK_SIZES),
+    quant: choice('quant', v.quant, QUANT_SCHEMES),
+    embedding: choice('embedding', v.embedding, EMBEDDING_FORMATS),
+    decoding: defaultGen ? { steps: defaultGen, genLength: defaultGen } : undefined,
+  };
   const bar = progressBar('converting');
   const t0 = performance.now();
-  const manifest = convertCheckpoint(positionals[0], positionals[1], { dtype, attentionBias: target === 'dml' ? 'per-head' : 'broadcast', decoding: defaultGen ? { steps: defaultGen, genLength: defaultGen } : undefined, onProgress: (done, total, name) => bar(done, total, name) });
-  process.stderr.write(`wrote ${positionals[1]} (${manifest.dtype}, ${manifest.architecture.numLayers} layers, ${manifest.ops.length} op types) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  const manifest = convertCheckpoint(positionals[0], positionals[1], { ...options, onProgress: (done, total, name) => bar(done, total, name) });
+  const gb = (manifest.externalDataBytes / 1e9).toFixed(2);
+  process.stderr.write(
+    `wrote ${positionals[1]} (${manifest.dtype}, ${manifest.attention} attention, ${manifest.architecture.numLayers} layers, ${gb} GB of weights) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
   return 0;
 }
 

@@ -60,6 +60,15 @@ export function kvLayoutOf(manifest: Manifest): KvLayout {
   return { dtype: manifest.computeDtype ?? 'fp32', presentKv, kvKeep };
 }
 
+/**
+ * Whether a session asks for present keys/values in GPU buffers: WebGPU (the only provider with
+ * device tensors in onnxruntime-node) and a graph that returns the whole cache, since new rows
+ * alone could not be appended on the device.
+ */
+export function devicePresents(manifest: Manifest, provider: ProviderName): boolean {
+  return provider === 'webgpu' && kvLayoutOf(manifest).presentKv === 'all';
+}
+
 const KV_BYTES: Record<KvDtype, number> = { fp32: 4, fp16: 2 };
 
 /** Keys plus values of one position over all layers: 128 KiB in fp16 for Stable-DiffCoder 8B (32 layers x 8 x 128). */
@@ -116,6 +125,13 @@ export class ModelSession implements ForwardModel {
   private readonly kvDim: number;
   private readonly tensorType: 'float32' | 'float16';
   readonly kv: KvLayout;
+  /**
+   * onnxruntime-node 1.30 runs a session that has any 'gpu-buffer' output location through one
+   * IoBinding kept for the session's life, and output bindings accumulate across runs: a run that
+   * fetches fewer outputs than an earlier one fails with "Output count mismatch." [run, CPU EP].
+   * Such sessions fetch every output on every run.
+   */
+  private readonly fetchAll: boolean;
   private readonly names: { pastKey: string[]; pastValue: string[]; presentKey: string[]; presentValue: string[] };
 
   constructor(
@@ -127,6 +143,7 @@ export class ModelSession implements ForwardModel {
     this.kvDim = a.numKvHeads * a.headDim;
     this.kv = kvLayoutOf(manifest);
     this.tensorType = this.kv.dtype === 'fp16' ? 'float16' : 'float32';
+    this.fetchAll = devicePresents(manifest, provider);
     const per = (t: string) => Array.from({ length: a.numLayers }, (_, i) => layerName(t, i));
     this.names = { pastKey: per(manifest.io.inputs.pastKey), pastValue: per(manifest.io.inputs.pastValue), presentKey: per(manifest.io.outputs.presentKey), presentValue: per(manifest.io.outputs.presentValue) };
     this.deviceKeys = new Array(a.numLayers).fill(null);
@@ -195,25 +212,30 @@ export class ModelSession implements ForwardModel {
       feeds[this.names.pastValue[i]] = this.pastFeed(this.deviceValues[i], this.values[i]);
     }
     const fetches: string[] = [];
-    if (req.want !== 'none') fetches.push(outputs.topToken, outputs.topProb);
-    if (req.want === 'logits') fetches.push(outputs.logits);
-    // Present rows are fetched only when some are kept: a denoising step's would be thrown away.
-    if (req.keep > 0) fetches.push(...this.names.presentKey, ...this.names.presentValue);
-    if (fetches.length === 0) fetches.push(outputs.topToken);
+    if (this.fetchAll) {
+      fetches.push(...this.session.outputNames);
+    } else {
+      if (req.want !== 'none') fetches.push(outputs.topToken, outputs.topProb);
+      if (req.want === 'logits') fetches.push(outputs.logits);
+      // Present rows are fetched only when some are kept: a denoising step's would be thrown away.
+      if (req.keep > 0) fetches.push(...this.names.presentKey, ...this.names.presentValue);
+      if (fetches.length === 0) fetches.push(outputs.topToken);
+    }
     const result = await this.session.run(feeds, fetches);
 
+    const presentKeys = this.names.presentKey.map((n) => result[n]);
+    const presentValues = this.names.presentValue.map((n) => result[n]);
     if (req.keep > 0) {
-      this.append(
-        this.names.presentKey.map((n) => result[n]),
-        this.names.presentValue.map((n) => result[n]),
-        req.keep,
-      );
+      this.append(presentKeys, presentValues, req.keep);
+    } else if (this.fetchAll) {
+      // Fetched only to satisfy the binding: the cache the graph returned is the one it was fed.
+      for (const t of [...presentKeys, ...presentValues]) if (t?.location === 'gpu-buffer') t.dispose();
     }
     const top = result[outputs.topToken];
     return {
       topToken: top ? Int32Array.from(top.data as BigInt64Array, Number) : new Int32Array(0),
       topProb: (result[outputs.topProb]?.data as Float32Array | undefined) ?? new Float32Array(0),
-      logits: result[outputs.logits]?.data as Float32Array | undefined,
+      logits: req.want === 'logits' ? (result[outputs.logits]?.data as Float32Array | undefined) : undefined,
     };
   }
 

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 
 import { AUTO_ORDER, PROVIDERS, type ProviderChoice, type ProviderName } from '../../common/providers.js';
 import type { Manifest } from '../model/manifest.js';
-import { kvLayoutOf } from './model-session.js';
+import { devicePresents } from './model-session.js';
 
 export type { ProviderChoice, ProviderName };
 export { PROVIDERS };
@@ -83,7 +83,7 @@ export function sessionOptionsFor(manifest: Manifest, provider: ProviderName): S
   const fp16Weights = manifest.dtype === 'fp16' || manifest.embedding === 'fp16';
   const extra = mergeExtra(providerExtra(provider), provider === 'cpu' && fp16Weights ? { optimization: { disable_specified_optimizers: KEEP_FP16_WEIGHTS } } : undefined);
   if (Object.keys(extra).length > 0) options.extra = extra;
-  if (provider === 'webgpu' && kvLayoutOf(manifest).presentKv === 'all') {
+  if (devicePresents(manifest, provider)) {
     const location: Record<string, 'gpu-buffer'> = {};
     for (let i = 0; i < manifest.architecture.numLayers; i++) {
       location[manifest.io.outputs.presentKey.replace('{layer}', String(i))] = 'gpu-buffer';

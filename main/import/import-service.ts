@@ -55,9 +55,10 @@ export class ImportService {
    * models:importProgress event. Refuses a second import while one runs.
    */
   async start(dir: string, dtype: WeightDtype): Promise<{ importId: string; outputDir: string }> {
-    if (this.job) throw new Error(`an import is already running (${this.job.progress.checkpoint}, ${this.job.progress.dtype}): wait for it or cancel it`);
+    this.refuseWhileRunning();
     const inspection = await this.inspect(dir);
-    if (this.job) throw new Error(`an import is already running (${this.job.progress.checkpoint}, ${this.job.progress.dtype}): wait for it or cancel it`);
+    // Checked again: another start may have begun while this one inspected.
+    this.refuseWhileRunning();
     if (inspection.problems.length) throw new Error(inspection.problems[0]);
     const target = inspection.targets.find((t) => t.dtype === dtype)!;
     if (target.fitsDisk === false) {
@@ -89,6 +90,11 @@ export class ImportService {
     child.post({ type: 'convert', checkpointDir: inspection.dir, modelDir: outputDir, dtype });
     this.emit(job);
     return { importId, outputDir };
+  }
+
+  private refuseWhileRunning(): void {
+    const p = this.job?.progress;
+    if (p) throw new Error(`an import is already running (${p.checkpoint}, ${p.dtype}): wait for it to finish or cancel it`);
   }
 
   private async onMessage(job: Job, msg: FromWorker): Promise<void> {

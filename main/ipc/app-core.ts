@@ -64,7 +64,7 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
         const { settings: s } = settings.load();
         settings.save({ ...s, modelId: model.id });
         // Not awaited: engine:status reports loading, then ready or the loader's error.
-        void services.host.load(model, s.provider);
+        services.host.load(model, s.provider).catch(() => undefined);
         return model;
       },
     });

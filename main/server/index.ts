@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeLauncher } from '../engine-host/launchers.js';
+import { nodeWorkerLauncher } from '../import/worker-launcher.js';
 import { createAppCore } from '../ipc/app-core.js';
 import type { EventChannel, Events } from '../../common/contract.js';
 import type { EventSink } from '../ipc/dispatcher.js';
@@ -24,7 +25,14 @@ const rendererDir = resolve(values.renderer ?? join(here, '..', 'renderer'));
 let forward: EventSink | null = null;
 const sink: EventSink = { broadcast: <E extends EventChannel>(c: E, p: Events[E]) => forward?.broadcast(c, p) };
 const core = createAppCore(
-  { userData, builtinModelDir: builtinModelDir(join(here, '..', '..', 'resources')), launcher: nodeLauncher(join(here, 'engine-process.js')), mode: 'browser', version: process.env.npm_package_version ?? '0.0.0' },
+  {
+    userData,
+    builtinModelDir: builtinModelDir(join(here, '..', '..', 'resources')),
+    launcher: nodeLauncher(join(here, 'engine-process.js')),
+    convertWorker: nodeWorkerLauncher(join(here, 'convert-worker.js')),
+    mode: 'browser',
+    version: process.env.npm_package_version ?? '0.0.0',
+  },
   sink,
 );
 const server = await startBrowserServer({ rendererDir, port: values.port ? Number(values.port) : 0, dispatch: core.dispatch });
