@@ -182,3 +182,33 @@ describe('confidence from the graph', () => {
     expect(worst).toBeLessThan(2e-6);
   });
 });
+
+describe('fp16 graphs for GPU targets', () => {
+  it.each(['cuda', 'webgpu', 'dml'] as const)('%s: fp16 activations and KV cache, fp32 logits; runs on the CPU fallback too', async (target) => {
+    const ort = await import('onnxruntime-node');
+    const dir = outDir();
+    const manifest = convertCheckpoint(writeTinyCheckpoint(), dir, { dtype: 'fp16', target });
+    expect(manifest.computeDtype).toBe('fp16');
+    expect(manifest.attention).toBe(target === 'cuda' ? 'gqa' : 'mha-repeat');
+    const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), { executionProviders: ['cpu'] });
+    const seq = ids.slice(0, 8);
+    const i64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input_ids: i64(seq, [1, 8]), block_length: i64([4], [1]), logits_keep: i64([8], [1]) };
+    const kvDim = TINY.num_key_value_heads * TINY.head_dim;
+    for (let i = 0; i < TINY.num_hidden_layers; i++) {
+      feeds[`past_key.${i}`] = new ort.Tensor('float16', new Uint16Array(0), [1, 0, kvDim]);
+      feeds[`past_value.${i}`] = new ort.Tensor('float16', new Uint16Array(0), [1, 0, kvDim]);
+    }
+    const out = await session.run(feeds);
+    await session.release();
+    expect(out['present_key.0'].type).toBe('float16');
+    expect(out.logits.type).toBe('float32');
+    const ref = referenceForward(tinyWeights(), seq, 4);
+    const logits = out.logits.data as Float32Array;
+    for (let i = 0; i < seq.length; i++) expect(maxAbsDiff(logits.subarray(i * V, (i + 1) * V), ref.logits[i])).toBeLessThan(0.05);
+  });
+
+  it('fp16 for CPU keeps fp32 activations (no fp16 GEMM on x86 CPU)', () => {
+    expect(convertCheckpoint(writeTinyCheckpoint(), outDir(), { dtype: 'fp16' }).computeDtype).toBe('fp32');
+  });
+});

@@ -4,7 +4,7 @@ import { ModelFolderError } from './errors.js';
 import type { Manifest } from './manifest.js';
 import type { GraphBuilder } from './onnx-writer.js';
 import type { TensorInfo } from './safetensors.js';
-import { makeAttention, makeBlockCausalBias, makeEmbedding, makeLmHead, makeMlp, makeRmsNorm, makeRope, type BuildContext } from './builder/blocks.js';
+import { activationType, makeAttention, makeBlockCausalBias, makeEmbedding, makeLmHead, makeMlp, makeRmsNorm, makeRope, type BuildContext } from './builder/blocks.js';
 
 export const GRAPH_FILE = 'model.onnx';
 export const DATA_FILE = 'model.onnx.data';
@@ -77,6 +77,7 @@ export function planWeights(c: LlamaConfig, index: Map<string, TensorInfo>): Wei
 export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): void {
   const { g, c } = ctx;
   const kvDim = c.numKvHeads * c.headDim;
+  const kvType = activationType(ctx);
   const io = IO_NAMES;
   const L = (t: string, i: number) => t.replace('{layer}', String(i));
 
@@ -86,8 +87,8 @@ export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): v
   const pastKeys: string[] = [];
   const pastValues: string[] = [];
   for (let i = 0; i < c.numLayers; i++) {
-    pastKeys.push(g.input(L(io.inputs.pastKey, i), 'float32', [1, 'past', kvDim]));
-    pastValues.push(g.input(L(io.inputs.pastValue, i), 'float32', [1, 'past', kvDim]));
+    pastKeys.push(g.input(L(io.inputs.pastKey, i), kvType, [1, 'past', kvDim]));
+    pastValues.push(g.input(L(io.inputs.pastValue, i), kvType, [1, 'past', kvDim]));
   }
   const seqLen = g.op1('Shape', [ids], { start: 1, end: 2 });
   const pastLen = g.op1('Shape', [pastKeys[0]], { start: 1, end: 2 });
@@ -113,8 +114,8 @@ export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): v
     }),
   );
   for (let i = 0; i < c.numLayers; i++) {
-    g.output(L(io.outputs.presentKey, i), 'float32', [1, 'seq', kvDim]);
-    g.output(L(io.outputs.presentValue, i), 'float32', [1, 'seq', kvDim]);
+    g.output(L(io.outputs.presentKey, i), kvType, [1, 'seq', kvDim]);
+    g.output(L(io.outputs.presentValue, i), kvType, [1, 'seq', kvDim]);
   }
 
   // Only the rows being decoded reach the LM head.

@@ -14,6 +14,13 @@ export interface BuildContext {
 
 export const i64 = (g: GraphBuilder, values: number[]): string => g.constant('int64', values);
 
+const FLOAT = 1;
+const FLOAT16 = 10;
+/** The activation element type of this graph, as graph I/O and Cast name it. */
+export const activationType = (ctx: BuildContext): 'float32' | 'float16' => (ctx.v.computeDtype === 'fp16' ? 'float16' : 'float32');
+/** Casts an fp32 value to the activation type (a no-op for fp32 graphs). */
+const toActivation = (ctx: BuildContext, x: string): string => (ctx.v.computeDtype === 'fp16' ? ctx.g.op1('Cast', [x], { to: FLOAT16 }) : x);
+
 /** Reductions take `axes` as an attribute before opset 18 and as an input from 18 on. */
 export function reduce(ctx: BuildContext, op: string, x: string, axes: number[], keepdims: 0 | 1): string {
   const { g, v } = ctx;
@@ -38,13 +45,13 @@ export function makeBlockCausalBias(ctx: BuildContext, pastLen: string, seqLen: 
     const kBlock = g.op1('Unsqueeze', [g.op1('Div', [kPos, blockLength]), zero]);
     const visible = g.op1('LessOrEqual', [kBlock, qBlock]);
     const bias2d = g.op1('Where', [visible, g.constant('float32', [0], []), g.constant('float32', [-Infinity], [])]);
-    let bias = bias2d; // [S, T]: ONNX Attention broadcasts it over batch and heads.
+    let bias = toActivation(ctx, bias2d); // [S, T]: ONNX Attention broadcasts it over batch and heads.
     if (v.attention === 'mha-repeat') {
-      const bias4d = g.op1('Unsqueeze', [bias2d, i64(g, [0, 1])]);
+      const bias4d = g.op1('Unsqueeze', [bias, i64(g, [0, 1])]);
       bias =
         v.attentionBias === 'broadcast'
           ? bias4d
-          : g.op1('Expand', [bias4d, g.op1('Concat', [i64(g, [1, c.numHeads]), g.op1('Shape', [bias2d])], { axis: 0 })]);
+          : g.op1('Expand', [bias4d, g.op1('Concat', [i64(g, [1, c.numHeads]), g.op1('Shape', [bias])], { axis: 0 })]);
     }
     return { bias, qPos };
   });
@@ -69,8 +76,8 @@ export function makeRope(ctx: BuildContext, qPos: string) {
     const cosCache = g.externalWeight('rope.cos', 'float32', [c.maxPositions, half], (emit) => emit(new Uint8Array(cosTable.buffer)));
     const sinCache = g.externalWeight('rope.sin', 'float32', [c.maxPositions, half], (emit) => emit(new Uint8Array(sinTable.buffer)));
     const one = i64(g, [1]);
-    const cos = g.op1('Unsqueeze', [g.op1('Gather', [cosCache, qPos]), one]); // [seq, 1, half]
-    const sin = g.op1('Unsqueeze', [g.op1('Gather', [sinCache, qPos]), one]);
+    const cos = toActivation(ctx, g.op1('Unsqueeze', [g.op1('Gather', [cosCache, qPos]), one])); // [seq, 1, half]
+    const sin = toActivation(ctx, g.op1('Unsqueeze', [g.op1('Gather', [sinCache, qPos]), one]));
     const [start, mid, end, lastAxis] = [i64(g, [0]), i64(g, [half]), i64(g, [d]), i64(g, [3])];
     // On [1, seq, heads, d]: (x1*cos - x2*sin, x2*cos + x1*sin).
     return (x: string, heads: number): string =>
@@ -90,9 +97,11 @@ export function makeRmsNorm(ctx: BuildContext, name: string, x: string, weight: 
   const init = g.qualified(name);
   return g.scope(name, () => {
     const gamma = w.vector(weight, init);
-    const meanSq = reduce(ctx, 'ReduceMean', g.op1('Mul', [x, x]), [-1], 1);
-    const normed = g.op1('Div', [x, g.op1('Sqrt', [g.op1('Add', [meanSq, g.constant('float32', [c.rmsNormEps], [])])])]);
-    return g.op1('Mul', [normed, gamma]);
+    // Always in fp32: squares of fp16 activations overflow past 256.
+    const x32 = ctx.v.computeDtype === 'fp16' ? g.op1('Cast', [x], { to: FLOAT }) : x;
+    const meanSq = reduce(ctx, 'ReduceMean', g.op1('Mul', [x32, x32]), [-1], 1);
+    const normed = g.op1('Div', [x32, g.op1('Sqrt', [g.op1('Add', [meanSq, g.constant('float32', [c.rmsNormEps], [])])])]);
+    return toActivation(ctx, g.op1('Mul', [normed, gamma]));
   });
 }
 
@@ -114,8 +123,8 @@ export function makeLinear(ctx: BuildContext, name: string, x: string, sources: 
     }
     const storage = v.dtype === 'fp16' ? 'fp16' : 'fp32';
     const weight = w.linear(sources, init, storage);
-    // fp16 weights stay fp16 in memory: the session disables the passes that would fold this Cast.
-    return g.op1('MatMul', [x, storage === 'fp16' ? g.op1('Cast', [weight], { to: 1 }) : weight]);
+    // fp16 weights in an fp32 graph stay fp16 in memory: the session disables the passes that would fold this Cast.
+    return g.op1('MatMul', [x, storage === 'fp16' && v.computeDtype === 'fp32' ? g.op1('Cast', [weight], { to: FLOAT }) : weight]);
   });
 }
 
@@ -188,7 +197,7 @@ export function makeEmbedding(ctx: BuildContext, ids: string, table: TensorInfo)
     }
     const storage = v.embedding === 'fp32' ? 'fp32' : 'fp16';
     const rows = g.op1('Gather', [w.table(table, 'embed_tokens', storage), ids]);
-    return storage === 'fp16' ? g.op1('Cast', [rows], { to: 1 }) : rows;
+    return storage === 'fp16' && v.computeDtype === 'fp32' ? g.op1('Cast', [rows], { to: FLOAT }) : rows;
   });
 }
 
@@ -199,7 +208,9 @@ export function makeEmbedding(ctx: BuildContext, ids: string, table: TensorInfo)
  */
 export function makeLmHead(ctx: BuildContext, x: string, norm: TensorInfo, head: TensorInfo, out: { logits: string; topToken: string; topProb: string }) {
   const { g } = ctx;
-  const logits0 = makeLinear(ctx, 'lm_head', makeRmsNorm(ctx, 'norm', x, norm), [head]);
+  const head16 = makeLinear(ctx, 'lm_head', makeRmsNorm(ctx, 'norm', x, norm), [head]);
+  // Logits leave the graph as fp32 whatever the compute type: the sampler works in float64 from them.
+  const logits0 = ctx.v.computeDtype === 'fp16' ? g.op1('Cast', [head16], { to: FLOAT }) : head16;
   g.scope('top', () => {
     const logits = g.op1('Identity', [logits0], {}, { output: out.logits });
     g.op1('ArgMax', [logits], { axis: -1, keepdims: 0 }, { output: out.topToken });

@@ -10,7 +10,8 @@ import type { QuantSpec } from '../quantize.js';
 export interface GraphVariant {
   dtype: WeightDtype;
   target: GraphTarget;
-  computeDtype: 'fp32';
+  /** fp16 activations and KV cache: fp16 weights on GPU targets (CPU has no fp16 GEMM, so CPU graphs compute in fp32). */
+  computeDtype: 'fp32' | 'fp16';
   attention: Manifest['attention'];
   attentionBias: Manifest['attentionBias'];
   embedding: Manifest['embedding'];
@@ -52,6 +53,7 @@ export const DEFAULT_BLOCK_SIZE: QuantBlockSize = 32;
 
 /** Providers whose kernels lack what the GQA form needs keep MultiHeadAttention with repeated KV heads. */
 const MHA_TARGETS: readonly GraphTarget[] = ['dml', 'webgpu'];
+const GPU_TARGETS: readonly GraphTarget[] = ['cuda', 'dml', 'webgpu'];
 
 export function graphVariant(o: VariantOptions = {}): GraphVariant {
   const dtype = o.dtype ?? 'fp32';
@@ -65,7 +67,7 @@ export function graphVariant(o: VariantOptions = {}): GraphVariant {
   return {
     dtype,
     target,
-    computeDtype: 'fp32',
+    computeDtype: dtype === 'fp16' && GPU_TARGETS.includes(target) ? 'fp16' : 'fp32',
     attention,
     // DirectML's MultiHeadAttention rejects the broadcast [1, 1, S, T] bias (op-support.ts).
     attentionBias: o.attentionBias ?? (target === 'dml' ? 'per-head' : 'broadcast'),
