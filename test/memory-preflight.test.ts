@@ -1,12 +1,19 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bytesPerWeight } from '../common/model-formats.js';
 import { preflight, preflightModel, readPreflightModel, type PreflightModel } from '../main/engine/memory-preflight.js';
 import { cgroupMemory, gpuMemory, MEMORY_LIMIT_ENV, parseMeminfo, parseNvidiaSmi, systemMemory, type SystemMemory } from '../main/engine/system-memory.js';
 import { estimateFolderBytes, estimateRuntimeBytes, quantizedMatrixBytes, type ArchitectureShape } from '../main/model/size-estimate.js';
+import { loadLlamaConfig } from '../main/model/config.js';
+import { convertCheckpoint, type ConvertOptions } from '../main/model/convert.js';
 import { buildTinyModel } from './helpers/tiny-model.js';
+import { writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';
+
+// onnx-proto is CommonJS: its namespace object is the default export under ESM.
+const { onnx } = onnxProto;
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -63,23 +70,47 @@ describe('folder size estimate', () => {
     expect(estimateFolderBytes(SDC8B, { dtype: 'int8', embedding: 'q8', quant: 'sym', blockSize: 32 }).embedding).toBe(embeddingElements * (1 + 4 / 32));
   });
 
-  it('pads K to whole blocks and zero points to whole bytes per row', () => {
+  it('pads K to whole blocks (MatMulNBits) and zero points to whole bytes per row', () => {
     // K = 40 in blocks of 32: 2 blocks of 16 bytes per row, 2 scales, 2 4-bit zero points in 1 byte.
     expect(quantizedMatrixBytes(3, 40, 4, 32, 'asym')).toBe(3 * 32 + 3 * 2 * 4 + 3 * 1);
     // 3 blocks: 12 bits of zero points take 2 bytes per row.
     expect(quantizedMatrixBytes(5, 77, 4, 32, 'asym')).toBe(5 * 48 + 5 * 3 * 4 + 5 * 2);
     expect(quantizedMatrixBytes(5, 77, 8, 32, 'sym')).toBe(5 * 96 + 5 * 3 * 4);
+    // GatherBlockQuantized tables keep their rows unpadded: 77 4-bit values in 39 bytes.
+    expect(quantizedMatrixBytes(5, 77, 4, 32, 'asym', false)).toBe(5 * 39 + 5 * 3 * 4 + 5 * 2);
   });
 
-  it('matches a real fp32 conversion up to tensor alignment', () => {
-    const dir = buildTinyModel().model;
-    const { manifest, config } = readPreflightModel(dir);
-    const estimate = estimateFolderBytes(config, { dtype: 'fp32' }).total;
-    // The writer aligns each tensor to 64 bytes (4 KiB for tensors of a page or more).
-    expect(manifest.externalDataBytes).toBeGreaterThanOrEqual(estimate);
-    expect(manifest.externalDataBytes - estimate).toBeLessThan(manifest.tensors.length * 4096);
+  it('matches real conversions byte for byte, tensor alignment padding aside', () => {
+    const checkpoint = writeTinyCheckpoint();
+    const config = loadLlamaConfig(checkpoint);
+    const variants: ConvertOptions[] = [
+      { dtype: 'fp32' },
+      { dtype: 'fp16' },
+      { dtype: 'int8', quant: 'sym', blockSize: 32 },
+      { dtype: 'int4', quant: 'asym', blockSize: 16, embedding: 'q8' },
+      { dtype: 'int4', quant: 'sym', blockSize: 32, embedding: 'q4' },
+      { dtype: 'int8', quant: 'asym', blockSize: 32, embedding: 'q4' },
+    ];
+    for (const options of variants) {
+      const dir = join(tmp('est-'), 'model');
+      const manifest = convertCheckpoint(checkpoint, dir, options);
+      expect({ options, bytes: externalTensorBytes(join(dir, manifest.graph)) }).toEqual({
+        options,
+        bytes: estimateFolderBytes(config, { dtype: options.dtype!, ...options }).total,
+      });
+      // The file adds only the writer's alignment (64 bytes, 4 KiB for tensors of a page or more).
+      expect(manifest.externalDataBytes - estimateFolderBytes(config, { dtype: options.dtype!, ...options }).total).toBeLessThan(manifest.tensors.length * 4096);
+    }
   });
 });
+
+/** Sum of the lengths of a graph's external initializers, as recorded in model.onnx. */
+function externalTensorBytes(graphPath: string): number {
+  const model = onnx.ModelProto.decode(readFileSync(graphPath));
+  let sum = 0;
+  for (const t of model.graph?.initializer ?? []) sum += Number(t.externalData?.find((e) => e.key === 'length')?.value ?? 0);
+  return sum;
+}
 
 describe('runtime estimate', () => {
   it('KV cache is 2 x layers x context x KV width at the compute dtype', () => {
@@ -224,7 +255,9 @@ describe('preflight', () => {
     expect(r).toMatchObject({ ok: false, severity: 'refuse', availableBytes: 16 * GiB });
     expect(r.needBytes / GiB).toBeGreaterThan(17);
     expect(r.needBytes).toBe(r.breakdown!.total);
-    expect(r.message).toMatch(/^needs about 1\d\.\d GiB for 8192 tokens \(weights 15\.\d, KV cache 2\.0, activations \d\.\d, runtime 0\.2\), 16\.0 GiB available: convert to int8 \(about \d+\.\d GiB\) or int4 \(about \d\.\d GiB\) to fit$/);
+    expect(r.message).toMatch(
+      /^needs about 1\d\.\d GiB for 8192 tokens \(weights 15\.\d, KV cache 2\.0, activations \d\.\d, runtime 0\.2\), 16\.0 GiB available: convert to int8 \(about \d+\.\d GiB\) or int4 \(about \d\.\d GiB\) to fit$/,
+    );
     expect(r.suggestion).toMatch(/^convert to int8 .* or int4 /);
   });
 
@@ -246,7 +279,11 @@ describe('preflight', () => {
   });
 
   it('DIFFCODER_SKIP_PREFLIGHT=1 turns it off', () => {
-    expect(preflight(big, { provider: 'cpu', system: system(1), env: { DIFFCODER_SKIP_PREFLIGHT: '1' } })).toMatchObject({ ok: true, severity: 'ok', message: expect.stringMatching(/skipped/) });
+    expect(preflight(big, { provider: 'cpu', system: system(1), env: { DIFFCODER_SKIP_PREFLIGHT: '1' } })).toMatchObject({
+      ok: true,
+      severity: 'ok',
+      message: expect.stringMatching(/skipped/),
+    });
   });
 
   it('GPU providers: compared with the GPU when nvidia-smi knows it, only warned about when not', () => {

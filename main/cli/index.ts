@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.js';
+import { preflightModel } from '../engine/memory-preflight.js';
 import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engine/params.js';
 import { isProviderChoice, PROVIDERS } from '../../common/providers.js';
 import { convertCheckpoint, type ConvertOptions } from '../model/convert.js';
@@ -78,7 +79,15 @@ async function generate(argv: string[]): Promise<number> {
   if (!values['prompt-ids'] && !text) throw new UsageError('give a prompt, or --prompt-ids');
   const promptIds = values['prompt-ids']?.split(',').map((s) => int('prompt-ids', s.trim())!);
 
-  const engine = await Engine.load(values.model ?? builtinModelDir(), { provider });
+  const modelDir = values.model ?? builtinModelDir();
+  // Refuse before loading what this machine cannot hold: an OOM kill tells the user nothing.
+  const check = await preflightModel(modelDir, { provider });
+  if (check.severity === 'refuse') {
+    process.stderr.write(`error: ${check.message}\n`);
+    return 2;
+  }
+  if (check.severity === 'warn') process.stderr.write(`note: ${check.message}\n`);
+  const engine = await Engine.load(modelDir, { provider });
   for (const f of engine.fallbacks) process.stderr.write(`note: ${f.provider} did not start (${f.error}); using ${engine.provider}\n`);
   const params: Partial<DecodeParams> = {
     steps: int('steps', values.steps),

@@ -206,7 +206,12 @@ export class EngineHost {
     const now = Date.now();
     this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
     if (this.crashes.length > MAX_CRASHES) {
-      this.setStatus({ state: 'error', model: this.current?.model ?? null, provider: null, message: `the engine process crashed ${this.crashes.length} times in a minute (${why}); not restarting. Restart the app.` });
+      this.setStatus({
+        state: 'error',
+        model: this.current?.model ?? null,
+        provider: null,
+        message: `the engine process crashed ${this.crashes.length} times in a minute (${why}); not restarting. Restart the app.`,
+      });
       return;
     }
     this.setStatus({ state: 'crashed', model: this.current?.model ?? null, provider: null, message: `engine process ${why}; restarting` });

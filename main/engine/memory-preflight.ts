@@ -5,7 +5,7 @@
  * reloading it in a loop). Runs in main: no ORT import, only diffcoder.json and config.json.
  */
 import type { ProviderChoice } from '../../common/models.js';
-import { QUANT_BITS, WEIGHT_DTYPES, type WeightDtype } from '../../common/model-formats.js';
+import { QUANT_BITS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 import { parseLlamaConfig, readJsonFile } from '../model/config.js';
 import { ModelFolderError } from '../model/errors.js';
 import { MANIFEST_FILE, manifestSchema, type Manifest } from '../model/manifest.js';

@@ -1,12 +1,32 @@
 export type Ep = 'cpu' | 'cuda' | 'dml' | 'webgpu';
 
+/** Inclusive range of default-domain (ai.onnx) opsets, as written in the graph's opset_import. */
+export type OpsetRange = readonly [from: number, to: number];
+
 /**
- * `true` means the EP registers a kernel for the op at default-domain opset 17 (com.microsoft opset 1) for every element
- * type the block-diffusion graph feeds it, with the EP's default options. A registered kernel can still reject a shape at
- * run time: that goes in `note`. Where an EP has no kernel, ORT runs that node on CPU and copies tensors across.
+ * Whether an execution provider registers a kernel for one op in one opset form.
+ *
+ * ORT picks a kernel by the node's schema version (the `since` version the graph's opset resolves
+ * to), not by the opset itself: kernel_registry.cc VerifyVersion accepts a kernel registered as
+ * `start, end` when start <= since <= end, but an open-ended one (`start` only) only when
+ * start == since. So an op whose schema changed between opset 17 and 23 has one row per form, and
+ * `opsets` is exactly the opset range that resolves to `since` (ONNX 1.22.0, the version this ORT
+ * commit builds with; capped at 26, its last released opset). Opsets with no row were not checked.
+ *
+ * `true` means the EP registers a kernel for that schema version for every element type the
+ * block-diffusion graph feeds the op (all variants together; the note lists them), with the EP's
+ * default options. A registered kernel can still reject a shape or attribute at run time, or a
+ * provider can decline a node in GetCapability: that goes in `note`. Where an EP has no kernel,
+ * ORT runs that node on CPU and copies tensors across. Nothing here was run on a GPU: every cell is
+ * read from source (see OP_SUPPORT_SOURCE), which is upstream main shortly before the 1.30.0 release.
  */
 export interface OpSupport {
+  /** ONNX op type, or `com.microsoft.<Op>` for contrib ops (the spelling of manifest.ops). */
   op: string;
+  /** Default-domain opsets this row covers. Absent on com.microsoft rows: that domain is version 1 in every graph. */
+  opsets?: OpsetRange;
+  /** ONNX schema version a node of this op has at those opsets. */
+  since?: number;
   cpu: boolean;
   cuda: boolean;
   dml: boolean;
@@ -21,75 +41,247 @@ export interface OpSupport {
 // tensors to CPU on purpose (GetCpuPreferredNodes), so the small int64 Add/Sub/Squeeze/Concat on shapes run on CPU on every EP.
 const WEBGPU_INT64 = "WebGPU has it only with enableInt64 ('ep.webgpuexecutionprovider.enableInt64' = '1')";
 
+// DML registers every kernel with a start version only (OperatorRegistration.cpp REG_INFO(version, ...) ->
+// AbiCustomRegistry.cpp KernelDefBuilder::SinceVersion(minimumOperatorSetVersion), no end version), so a DML kernel
+// matches a node only when its version equals the node's since version exactly.
+const DML_EXACT = 'DML kernels are open-ended (AbiCustomRegistry.cpp SinceVersion only), so they match only an equal since version';
+
+/** Last released default-domain opset in ONNX 1.22.0 (onnx/defs/schema.h last_release_version_map_). */
+const LAST = 26;
+
 /** Read from microsoft/onnxruntime at commit 89b01b406ca7e94078913eea3189e11bef5654c5 (main, 2026-08-22, VERSION_NUMBER 1.30.0): kernel registrations per EP. */
 export const OP_SUPPORT: readonly OpSupport[] = [
-  { op: 'Add', cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 everywhere; the int64 use (past_len + seq_len): ${WEBGPU_INT64}` },
-  { op: 'ArgMax', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 in, int64 out; opset 13+ kernels on all EPs. DML needs device INT64 support for the output' },
+  { op: 'Add', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 everywhere; the int64 use (past_len + seq_len): ${WEBGPU_INT64}` },
+  { op: 'ArgMax', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 in, int64 out; opset 13+ kernels on all EPs (CUDA declines select_last_index=1, which we never set). DML needs device INT64 support for the output' },
+  {
+    op: 'Attention',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: false,
+    note:
+      'float32 3-D Q/K/V with q_num_heads != kv_num_heads, float attn_mask [S, T], is_causal 0, no past inputs. cpu: cpu_execution_provider.cc L1378 (23-23 float; U = bool|float), checked against a numpy reference on the 1.30.0 wheel (ort-notes §3). ' +
+      'cuda: cuda_execution_provider.cc L1737 / L3029 (23-23 float, U = bool|float, core/providers/cuda/llm/attention.cc). fp32 with kv_num_heads != q_num_heads skips flash (fp16/bf16 only) and memory-efficient attention ' +
+      '("FP32 GQA must fall through to the unfused path") and runs RunUnfusedAttention, which handles GQA and a 2-D float mask (LaunchUnfusedAttention<float> is instantiated in contrib_ops/cuda/bert/unfused_attention.cu). Not run on a GPU. ' +
+      'dml: no ai.onnx Attention registration (only com.microsoft Attention and MultiHeadAttention, OperatorRegistration.cpp L1137-1138). ' +
+      'webgpu: only com.microsoft Attention (webgpu_contrib_kernels.cc L26), no ai.onnx Attention under core/providers/webgpu; ort-notes §3 found none in the Node binary either',
+  },
+  { op: 'Cast', opsets: [13, 18], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float16 -> float32 (fp16 weights and the fp16 embedding rows); opset 13-18 kernels (DML REG_INFO 13)' },
+  {
+    op: 'Cast',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: true,
+    note: `float16 -> float32. cpu L1380 (23-23), cuda L1742 (23-24, MLFloat16 input), webgpu webgpu_execution_provider.cc L454 (23-23). DML registers Cast at 7, 9, 13, 19 and 21 only (OperatorRegistration.cpp L1090-1094); ${DML_EXACT}`,
+  },
   {
     op: 'Concat',
+    opsets: [13, LAST],
+    since: 13,
     cpu: true,
     cuda: true,
     dml: true,
     webgpu: false,
-    note: `float32 everywhere; the int64 use (Expand target in repeatKv, only when numKvHeads < numHeads): ${WEBGPU_INT64}`,
+    note: `float32 (KV concat, RoPE halves) everywhere; the int64 use (Expand target in repeatKv and the per-head bias shape, opset-17 MultiHeadAttention graphs only): ${WEBGPU_INT64}. Opset-23 graphs feed it float32 only`,
   },
-  { op: 'Div', cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (RMSNorm) everywhere; int64 (position / block_length): ${WEBGPU_INT64}` },
-  { op: 'Exp', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
-  { op: 'Expand', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data; the shape input is read from CPU memory on cuda, dml and webgpu' },
-  { op: 'Gather', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data with int64 indices; WebGPU Tind is int32|int64 regardless of enableInt64' },
-  { op: 'Identity', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; opset 16-18 (cpu, webgpu, dml) / 14-18 (cuda) kernels' },
+  { op: 'Div', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (RMSNorm) everywhere; int64 (position / block_length): ${WEBGPU_INT64}` },
+  { op: 'Exp', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
+  { op: 'Expand', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data (repeated KV heads, per-head bias; opset-17 graphs only); the shape input is read from CPU memory on cuda, dml and webgpu' },
+  {
+    op: 'Gather',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 (RoPE tables, fp32 embedding) or float16 (fp16 embedding) data with int64 indices. cuda T = AllFixedSizeTensorTypes; dml AllScalars; WebGPU T includes float16 and Tind is int32|int64 regardless of enableInt64',
+  },
+  { op: 'Identity', opsets: [16, 18], since: 16, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; opset 16-18 (cpu, webgpu) / 14-18 (cuda) kernels, DML REG_INFO_COPY 16' },
+  {
+    op: 'Identity',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: true,
+    note: `float32. cpu L1408 (23-23), cuda L1776 (23-24), webgpu L191 (23-23). DML registers Identity at 7, 13, 14, 16, 19 and 21 only (OperatorRegistration.cpp L852-857); ${DML_EXACT}`,
+  },
   {
     op: 'LessOrEqual',
+    opsets: [16, LAST],
+    since: 16,
     cpu: true,
     cuda: true,
     dml: true,
     webgpu: false,
     note: `int64 inputs, bool output; opset 16+ kernels. ${WEBGPU_INT64}; otherwise it runs on CPU and the bool mask is copied to the GPU`,
   },
-  { op: 'MatMul', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
-  { op: 'Mul', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 only in this graph' },
+  { op: 'MatMul', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 (fp16 weights are Cast to float32 first)' },
+  { op: 'Mul', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 only in this graph' },
   {
     op: 'Range',
+    opsets: [11, LAST],
+    since: 11,
     cpu: true,
     cuda: true,
     dml: true,
     webgpu: false,
-    note: `int64. cuda and dml read start/limit/delta from CPU memory. ${WEBGPU_INT64} (float and int32 always)`,
+    note: `int64. cpu and cuda register it as 11-26 (ONNX 1.22 adds Range-27). cuda and dml read start/limit/delta from CPU memory. ${WEBGPU_INT64} (float and int32 always)`,
   },
+  { op: 'Reciprocal', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 (top_prob = 1 / sum). cpu L830, cuda L1165, dml OperatorRegistration.cpp L881, webgpu L120' },
+  { op: 'ReduceMax', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; DML REG_INFO 13)' },
   {
-    op: 'ReduceLogSumExp',
+    op: 'ReduceMax',
+    opsets: [18, 19],
+    since: 18,
     cpu: true,
     cuda: true,
     dml: true,
     webgpu: true,
-    note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; opset 18 moves axes to an input)',
+    note: 'float32, axes as an input (not emitted: the graph uses 17 or 23). cpu L1104 (18-19), cuda 18-19, dml REG_INFO 18 (L993, axes a constant CPU input), webgpu 18-19',
   },
-  { op: 'ReduceMax', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17)' },
-  { op: 'ReduceMean', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17)' },
-  { op: 'Reshape', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data; opset 14-18 kernels; shape input read from CPU memory' },
+  {
+    op: 'ReduceMax',
+    opsets: [20, LAST],
+    since: 20,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32, axes as an input. cpu L1240 (20, float), cuda L1586 (20, float), dml REG_INFO 20 (L994, axes must be a constant CPU input: ours is an initializer), webgpu L206 (20)',
+  },
+  { op: 'ReduceMean', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; DML REG_INFO 13)' },
+  {
+    op: 'ReduceMean',
+    opsets: [18, LAST],
+    since: 18,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32, axes as an input. cpu L1110 (18, float), cuda L1278 (18, float), dml REG_INFO 18 (L964, axes a constant CPU input), webgpu L211 (18)',
+  },
+  {
+    op: 'ReduceSum',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32; axes moved to an input at 13, so 17 and 23 graphs are the same form. cpu L926 (13, float), cuda L1286 (13, float), dml REG_INFO 13 (L959, axes a constant CPU input), webgpu CreateReduceSumKernelInfo(13) (L514)',
+  },
+  { op: 'Reshape', opsets: [14, 18], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data; opset 14-18 kernels (DML REG_INFO_COPY 14); shape input read from CPU memory' },
+  {
+    op: 'Reshape',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: true,
+    note: `float32 data. cpu L1409 (23-23), cuda L1797 (23-24), webgpu L487 (23-24). DML registers Reshape at 7, 13, 14, 19 and 21 only (OperatorRegistration.cpp L871-875); ${DML_EXACT}`,
+  },
   {
     op: 'Shape',
+    opsets: [15, 18],
+    since: 15,
     cpu: true,
     cuda: true,
     dml: true,
     webgpu: false,
-    note: 'Inputs are int64 (input_ids) and float32 (past_key, KV). WebGPU T is float16|float32|int32|uint32 even with enableInt64, so Shape(input_ids) runs on CPU. cuda, dml and webgpu write the output to CPU memory; dml registers it as DmlGraphSupport::NotSupported (never fused into a DML graph)',
+    note: 'Inputs are int64 (input_ids) and float32 (past_key, KV, bias). WebGPU T is float16|float32|int32|uint32 even with enableInt64, so Shape(input_ids) runs on CPU. cuda, dml and webgpu write the output to CPU memory; dml registers it as DmlGraphSupport::NotSupported (never fused into a DML graph)',
   },
-  { op: 'Sigmoid', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
-  { op: 'Slice', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data, int64 starts/ends/axes read from CPU memory. WebGPU Slice T is float16|float32 only' },
-  { op: 'Split', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 with split sizes as an int64 input (opset 13-17 kernels), read from CPU memory' },
-  { op: 'Sqrt', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
+  {
+    op: 'Shape',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: false,
+    note: `int64 (input_ids) and float32 (past_key) inputs. cpu L1411 (23-23), cuda L1808 (23-24). WebGPU registers 23-23 (L182) but its T excludes int64, as in the 15-18 row. DML registers Shape at 7, 13, 15, 19 and 21 only (L1105-1109); ${DML_EXACT}`,
+  },
+  { op: 'Sigmoid', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
+  { op: 'Slice', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data, int64 starts/ends/axes read from CPU memory. WebGPU Slice T is float16|float32 only' },
+  { op: 'Split', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 with split sizes as an int64 input (opset 13-17 kernels; DML REG_INFO_VER 13), read from CPU memory' },
+  {
+    op: 'Split',
+    opsets: [18, LAST],
+    since: 18,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 with split sizes as an int64 input. cpu L1165 (18), cuda L1483 (18), dml REG_INFO_VER 18 (L794, sizes a constant CPU input), webgpu L328 (18)',
+  },
+  { op: 'Sqrt', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
   {
     op: 'Squeeze',
+    opsets: [13, 20],
+    since: 13,
     cpu: true,
     cuda: true,
     dml: true,
     webgpu: false,
     note: 'Only used on int64 ([1] -> scalar). WebGPU Squeeze T is float16|float32|int32|uint32 even with enableInt64, so it always runs on CPU there',
   },
-  { op: 'Sub', cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 everywhere; the int64 use (seq_len - logits_keep): ${WEBGPU_INT64}` },
-  { op: 'Unsqueeze', cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (cos/sin, attention bias) everywhere; the int64 use (block ids): ${WEBGPU_INT64}` },
-  { op: 'Where', cpu: true, cuda: true, dml: true, webgpu: true, note: 'bool condition, float32 values; opset 16+ kernels' },
+  {
+    op: 'Squeeze',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: false,
+    note: `Only used on int64. cpu L1413 (23-23), cuda L1810 (23-23, AllFixedSizeTensorTypes). WebGPU registers 23-23 (L199) with T = float16|float32|int32|uint32: no int64. DML registers Squeeze at 7, 11, 13 and 21 only (L863-866); ${DML_EXACT}`,
+  },
+  { op: 'Sub', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 everywhere; the int64 use (seq_len - logits_keep): ${WEBGPU_INT64}` },
+  { op: 'Unsqueeze', opsets: [13, 20], since: 13, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (cos/sin, attention bias) everywhere; the int64 use (block ids): ${WEBGPU_INT64}` },
+  {
+    op: 'Unsqueeze',
+    opsets: [23, 23],
+    since: 23,
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: false,
+    note: `float32 (cos/sin) and int64 (block ids). cpu L1415 (23-23), cuda L1812 (23-23). WebGPU registers 23-23 (L469): ${WEBGPU_INT64}. DML registers Unsqueeze at 7, 11, 13 and 21 only (L867-870); ${DML_EXACT}`,
+  },
+  { op: 'Where', opsets: [16, LAST], since: 16, cpu: true, cuda: true, dml: true, webgpu: true, note: 'bool condition, float32 values; opset 16+ kernels' },
+  {
+    op: 'com.microsoft.GatherBlockQuantized',
+    cpu: true,
+    cuda: true,
+    dml: false,
+    webgpu: true,
+    note:
+      'uint8 data (bits 4 or 8), int64 indices, float32 scales, optional uint8 zero points, gather_axis 0, quantize_axis 1 (last). ' +
+      'cpu: cpu_contrib_kernels.cc L62/L373 (uint8_t, int64_t; T2 float|float16); uint8 data allows bits 2, 4, 8; zero points indexed per row (row * ceil(blocks*bits/8)). ' +
+      'cuda: cuda_contrib_kernels.cc L245/L533 (uint8_t, float, int64_t); the kernel (gather_block_quantized.cu) indexes zero points by the flat block number, which matches our per-row-padded layout only when blocks_per_row * bits is a multiple of 8 (4-bit: an even block count; true for 4096/32). ' +
+      'webgpu: webgpu_contrib_kernels.cc L32 (T1 uint8|int4|uint4, T2 float|float16, Tind int32|int64); 4-bit zero points are reread as uint4 and must have the scales\' shape, so again an even block count per row. ' +
+      'dml: no GatherBlockQuantized anywhere under core/providers/dml: the node runs on CPU and the dequantized rows are copied to the GPU',
+  },
+  {
+    op: 'com.microsoft.MatMulNBits',
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note:
+      'float32 A and scales, uint8 B, optional uint8 zero points, bits 4 or 8, accuracy_level 4. ' +
+      'cpu: cpu_contrib_kernels.cc L58/L369 (float); bits 2/4/8 with level 4 checked on the 1.30.0 wheel (ort-notes §1). ' +
+      'cuda: cuda_contrib_kernels.cc L209/L494 (float; T2 uint8, T3 uint8|float); float A never takes the fpA_intB CUTLASS path (CheckFpAIntBEligibility: fp16/bf16 only); contrib_ops/cuda/quantization/matmul_nbits.cc dequantizes 4- and 8-bit B (Dequantize4Bits/Dequantize8Bits<float, uint8_t> are instantiated) and multiplies in float; accuracy_level is not read. ' +
+      'dml: OperatorRegistration.cpp L1176 (T1 float16|float32, T2 uint8) with QueryMatMulNBits: bits 4 or 8 and K % block_size == 0, otherwise the node runs on CPU; g_idx and bias inputs are rejected (we pass neither); accuracy_level is not read. ' +
+      'webgpu: webgpu_contrib_kernels.cc L40 (T1 float|float16, T2/T3 uint8); "Only 4/8 bits are supported for webgpu matmulnbits"; zero points must be uint8',
+  },
   {
     op: 'com.microsoft.MultiHeadAttention',
     cpu: true,
@@ -98,8 +290,22 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: true,
     note: 'float32. attention_bias [1,1,S,T] passes the shared helper (dims 0/1 may be batch|1, heads|1) and cpu, cuda and webgpu broadcast it. DML kernel requires bias dims [batch, num_heads, S, T] exactly ("TODO: support broadcast"), so with num_heads > 1 the node fails with E_INVALIDARG: no CPU fallback. Expand the bias to [1, num_heads, S, T] for DML. CUDA registers T x QK pairs; QK only binds the absent qk output, so float_float matches',
   },
-  { op: 'Cast', cpu: true, cuda: true, dml: true, webgpu: true, note: 'float16 -> float32 (fp16 output only); opset 13-18 kernels' },
 ];
+
+/** The row for `op` in a graph whose default-domain opset is `opset`, or undefined where that form was not checked. */
+export function opSupportRow(op: string, opset: number): OpSupport | undefined {
+  const rows = OP_SUPPORT.filter((r) => r.op === op && (!r.opsets || (opset >= r.opsets[0] && opset <= r.opsets[1])));
+  if (rows.length > 1) throw new Error(`OP_SUPPORT has ${rows.length} rows for ${op} at opset ${opset}`);
+  return rows[0];
+}
+
+/**
+ * Whether `ep` registers a kernel for `op` in a graph of default-domain opset `opset` (see OpSupport).
+ * undefined: no row covers that op at that opset, i.e. nobody checked.
+ */
+export function opSupported(op: string, ep: Ep, opset: number): boolean | undefined {
+  return opSupportRow(op, opset)?.[ep];
+}
 
 export const OP_SUPPORT_SOURCE = {
   repository: 'microsoft/onnxruntime',
@@ -107,23 +313,47 @@ export const OP_SUPPORT_SOURCE = {
   // mirror (second parent of its 2026-08-23 'upstream/main' merge). The 1.30.0 release binaries report git-commit-id f2c39fe2f, which no
   // mirror here contains; it is later than this commit.
   commit: '89b01b406ca7e94078913eea3189e11bef5654c5',
+  // Schema versions (`since`, `opsets`): the ONNX that commit builds with (cmake/deps.txt: onnx v1.22.0; the cmake/external/onnx
+  // submodule points at the same commit).
+  onnx: { repository: 'onnx/onnx', tag: 'v1.22.0', commit: '2bb50465112feca9003e1ed654d77f01ff1415ca', files: ['onnx/defs/operator_sets.h', 'onnx/defs/schema.h'] },
   files: [
+    'cmake/deps.txt',
     'onnxruntime/core/providers/cpu/cpu_execution_provider.cc',
+    'onnxruntime/core/providers/cpu/llm/attention.cc',
     'onnxruntime/contrib_ops/cpu/cpu_contrib_kernels.cc',
+    'onnxruntime/contrib_ops/cpu/quantization/matmul_nbits.cc',
+    'onnxruntime/contrib_ops/cpu/quantization/gather_block_quantized.cc',
     'onnxruntime/contrib_ops/cpu/bert/multihead_attention_helper.h',
     'onnxruntime/contrib_ops/cpu/bert/attention_cpu_base.h',
     'onnxruntime/core/graph/contrib_ops/bert_defs.cc',
     'onnxruntime/core/framework/kernel_registry.cc',
     'onnxruntime/core/framework/fallback_cpu_capability.cc',
     'onnxruntime/core/providers/cuda/cuda_execution_provider.cc',
+    'onnxruntime/core/providers/cuda/llm/attention.cc',
+    'onnxruntime/contrib_ops/cuda/bert/unfused_attention.cu',
     'onnxruntime/contrib_ops/cuda/cuda_contrib_kernels.cc',
+    'onnxruntime/contrib_ops/cuda/quantization/matmul_nbits.cc',
+    'onnxruntime/contrib_ops/cuda/quantization/matmul_nbits.h',
+    'onnxruntime/contrib_ops/cuda/quantization/dequantize_blockwise_4bits.cu',
+    'onnxruntime/contrib_ops/cuda/quantization/dequantize_blockwise_8bits.cu',
+    'onnxruntime/contrib_ops/cuda/quantization/gather_block_quantized.cc',
+    'onnxruntime/contrib_ops/cuda/quantization/gather_block_quantized.cu',
     'onnxruntime/contrib_ops/cuda/bert/multihead_attention.cc',
     'onnxruntime/contrib_ops/cuda/bert/attention_softmax.cu',
     'onnxruntime/contrib_ops/cuda/bert/cutlass_fmha/fmha_launch_template.h',
     'onnxruntime/core/providers/cuda/generator/range.cc',
     'onnxruntime/core/providers/cuda/tensor/shape_op.cc',
+    'onnxruntime/core/providers/cuda/tensor/squeeze.cc',
+    'onnxruntime/core/providers/cuda/tensor/unsqueeze.cc',
+    'onnxruntime/core/providers/cuda/tensor/identity_op.cc',
+    'onnxruntime/core/providers/cuda/tensor/reshape.cc',
+    'onnxruntime/core/providers/cuda/tensor/gather.cc',
+    'onnxruntime/core/providers/cuda/tensor/split.cc',
+    'onnxruntime/core/providers/cuda/reduction/reduction_ops.cc',
     'onnxruntime/core/providers/dml/DmlExecutionProvider/src/Operators/OperatorRegistration.cpp',
+    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/AbiCustomRegistry.cpp',
     'onnxruntime/core/providers/dml/DmlExecutionProvider/src/Operators/DmlOperatorMultiHeadAttention.cpp',
+    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/Operators/DmlOperatorMatMulNBits.cpp',
     'onnxruntime/core/providers/dml/DmlExecutionProvider/src/ExecutionProvider.cpp',
     'onnxruntime/core/providers/dml/DmlExecutionProvider/src/GraphPartitioner.cpp',
     'onnxruntime/core/providers/webgpu/webgpu_execution_provider.cc',
@@ -143,6 +373,8 @@ export const OP_SUPPORT_SOURCE = {
     'onnxruntime/core/providers/webgpu/tensor/cast.cc',
     'onnxruntime/core/providers/webgpu/reduction/reduction_ops.cc',
     'onnxruntime/contrib_ops/webgpu/webgpu_contrib_kernels.cc',
+    'onnxruntime/contrib_ops/webgpu/quantization/matmul_nbits.cc',
+    'onnxruntime/contrib_ops/webgpu/quantization/gather_block_quantized.cc',
     'onnxruntime/contrib_ops/webgpu/bert/multihead_attention.cc',
     'onnxruntime/contrib_ops/webgpu/bert/attention.cc',
     'onnxruntime/contrib_ops/webgpu/bert/flash_attention.cc',
