@@ -8,7 +8,7 @@ import { convertCheckpoint, type ConvertOptions } from '../model/convert.js';
 import { EMBEDDING_FORMATS, GRAPH_TARGETS, QUANT_BLOCK_SIZES, QUANT_SCHEMES, WEIGHT_DTYPES } from '../../common/model-formats.js';
 import { builtinModelDir } from '../model/builtin.js';
 import { exportWeights } from '../model/export-weights.js';
-import { ModelFolderError } from '../model/errors.js';
+import { ConvertOptionError, ModelFolderError } from '../model/errors.js';
 import { TerminalCanvas } from './canvas.js';
 import { progressBar } from './progress.js';
 
@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof ConvertOptionError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -145,7 +145,12 @@ export class ModelSession implements ForwardModel {
     this.tensorType = this.kv.dtype === 'fp16' ? 'float16' : 'float32';
     this.fetchAll = devicePresents(manifest, provider);
     const per = (t: string) => Array.from({ length: a.numLayers }, (_, i) => layerName(t, i));
-    this.names = { pastKey: per(manifest.io.inputs.pastKey), pastValue: per(manifest.io.inputs.pastValue), presentKey: per(manifest.io.outputs.presentKey), presentValue: per(manifest.io.outputs.presentValue) };
+    this.names = {
+      pastKey: per(manifest.io.inputs.pastKey),
+      pastValue: per(manifest.io.inputs.pastValue),
+      presentKey: per(manifest.io.outputs.presentKey),
+      presentValue: per(manifest.io.outputs.presentValue),
+    };
     this.deviceKeys = new Array(a.numLayers).fill(null);
     this.deviceValues = new Array(a.numLayers).fill(null);
     // A dtype mismatch would otherwise surface as ORT's "Unexpected input data type" mid-run.

@@ -29,7 +29,10 @@ function connect(): Port {
     };
   }
   if (!process.send) throw new Error('convert-worker must be started by the app (no parent port)');
-  return { post: (m, sent) => process.send!(m, undefined, {}, () => sent?.()), onMessage: (l) => process.on('message', (m) => l(m as ToWorker)) };
+  return {
+    post: (m, sent) => process.send!(m, undefined, {}, () => sent?.()),
+    onMessage: (l) => process.on('message', (m) => l(m as ToWorker)),
+  };
 }
 
 class ParentGone extends Error {}

@@ -62,8 +62,10 @@ export class ImportService {
     if (inspection.problems.length) throw new Error(inspection.problems[0]);
     const target = inspection.targets.find((t) => t.dtype === dtype)!;
     if (target.fitsDisk === false) {
-      const free = formatBytes(inspection.freeDiskBytes!);
-      throw new Error(`${this.opts.modelsDir}: not enough disk space for the ${dtype} model: needs ${formatBytes(target.diskBytes)}, ${free} free`);
+      const [need, free] = [formatBytes(target.diskBytes), formatBytes(inspection.freeDiskBytes!)];
+      throw new Error(
+        `${this.opts.modelsDir}: not enough disk space for the ${dtype} model: needs ${need}, ${free} free`,
+      );
     }
     mkdirSync(this.opts.modelsDir, { recursive: true });
     const outputDir = freshOutputDir(this.opts.modelsDir, inspection.name, dtype);
@@ -71,7 +73,17 @@ export class ImportService {
     const child = this.opts.launcher();
     let exited!: () => void;
     const job: Job = {
-      progress: { importId, checkpoint: inspection.name, dtype, outputDir, state: 'running', doneBytes: 0, totalBytes: inspection.checkpointBytes, tensor: null, elapsedMs: 0 },
+      progress: {
+        importId,
+        checkpoint: inspection.name,
+        dtype,
+        outputDir,
+        state: 'running',
+        doneBytes: 0,
+        totalBytes: inspection.checkpointBytes,
+        tensor: null,
+        elapsedMs: 0,
+      },
       child,
       startedAt: Date.now(),
       pids: new Set(child.pid ? [child.pid] : []),
@@ -85,7 +97,10 @@ export class ImportService {
       if (job.settled) return;
       this.removeOutput(job);
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-      this.finish(job, { state: 'error', message: `the conversion process ${how} before finishing (out of memory?); nothing was imported` });
+      this.finish(job, {
+        state: 'error',
+        message: `the conversion process ${how} before finishing (out of memory?); nothing was imported`,
+      });
     });
     child.post({ type: 'convert', checkpointDir: inspection.dir, modelDir: outputDir, dtype });
     this.emit(job);
@@ -94,7 +109,8 @@ export class ImportService {
 
   private refuseWhileRunning(): void {
     const p = this.job?.progress;
-    if (p) throw new Error(`an import is already running (${p.checkpoint}, ${p.dtype}): wait for it to finish or cancel it`);
+    if (p)
+      throw new Error(`an import is already running (${p.checkpoint}, ${p.dtype}): wait for it to finish or cancel it`);
   }
 
   private async onMessage(job: Job, msg: FromWorker): Promise<void> {

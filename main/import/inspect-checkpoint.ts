@@ -33,7 +33,8 @@ export function resolveCheckpointDir(input: string): string {
   if (dir === '') throw new ModelFolderError('(empty path)', 'enter the path of a checkpoint folder');
   if (dir.includes('\0')) throw new ModelFolderError(JSON.stringify(dir).slice(0, 80), 'not a valid path');
   if (dir === '~' || dir.startsWith('~/')) dir = join(homedir(), dir.slice(1));
-  if (!isAbsolute(dir)) throw new ModelFolderError(dir, 'give the full path of the checkpoint folder (starting with / or a drive)');
+  if (!isAbsolute(dir))
+    throw new ModelFolderError(dir, 'give the full path of the checkpoint folder (starting with / or a drive)');
   const abs = resolve(dir);
   let isDir: boolean;
   try {
@@ -41,7 +42,8 @@ export function resolveCheckpointDir(input: string): string {
   } catch {
     throw new ModelFolderError(abs, 'checkpoint folder not found');
   }
-  if (!isDir) throw new ModelFolderError(abs, 'not a folder: pick the folder that holds config.json and the *.safetensors files');
+  if (!isDir)
+    throw new ModelFolderError(abs, 'not a folder: pick the folder that holds config.json and the *.safetensors files');
   return realpathSync(abs);
 }
 
@@ -69,7 +71,12 @@ export async function machineFacts(modelsDir: string): Promise<MachineFacts> {
 }
 
 /** Size on disk and memory to run, for one target dtype, with the converter's own defaults for that dtype. */
-export function estimateTarget(config: LlamaConfig, dtype: WeightDtype, contextLength: number, m: MachineFacts): ImportTarget {
+export function estimateTarget(
+  config: LlamaConfig,
+  dtype: WeightDtype,
+  contextLength: number,
+  m: MachineFacts,
+): ImportTarget {
   const v = graphVariant({ dtype });
   const folder = estimateFolderBytes(config, { dtype, embedding: v.embedding });
   const runtime = estimateRuntimeBytes(config, {
@@ -120,17 +127,33 @@ function findProblems(dir: string, config: LlamaConfig, tokenizerConfig: Record<
  * found, a model folder already, no usable config.json, no safetensors. Problems that only stop the conversion
  * (a missing tokenizer, no mask token) are listed in `problems` so the dialog can still show what was found.
  */
-export async function inspectCheckpoint(input: string, modelsDir: string, machine?: MachineFacts): Promise<CheckpointInspection> {
+export async function inspectCheckpoint(
+  input: string,
+  modelsDir: string,
+  machine?: MachineFacts,
+): Promise<CheckpointInspection> {
   const dir = resolveCheckpointDir(input);
   if (existsSync(join(dir, MANIFEST_FILE))) {
-    throw new ModelFolderError(MANIFEST_FILE, 'this folder is already a converted model: add it with "Add model folder…" instead');
+    throw new ModelFolderError(
+      MANIFEST_FILE,
+      'this folder is already a converted model: add it with "Add model folder…" instead',
+    );
   }
   if (!existsSync(join(dir, 'config.json'))) {
-    throw new ModelFolderError('config.json', 'missing: this is not a Hugging Face checkpoint folder (config.json and *.safetensors)');
+    throw new ModelFolderError(
+      'config.json',
+      'missing: this is not a Hugging Face checkpoint folder (config.json and *.safetensors)',
+    );
   }
   const config = loadLlamaConfig(dir);
-  const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { architectures?: unknown; model_type?: unknown };
-  const architecture = Array.isArray(raw.architectures) && typeof raw.architectures[0] === 'string' ? raw.architectures[0] : String(raw.model_type ?? 'llama');
+  const raw = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
+    architectures?: unknown;
+    model_type?: unknown;
+  };
+  const architecture =
+    Array.isArray(raw.architectures) && typeof raw.architectures[0] === 'string'
+      ? raw.architectures[0]
+      : String(raw.model_type ?? 'llama');
   const index = indexCheckpoint(dir);
   let parameters = 0;
   let checkpointBytes = 0;
@@ -141,7 +164,10 @@ export async function inspectCheckpoint(input: string, modelsDir: string, machin
   const tokenizerConfig = readObject(dir, 'tokenizer_config.json');
   const template = tokenizerConfig?.chat_template;
   // transformers also accepts a list of named templates; newer checkpoints keep the template in its own file.
-  const chatTemplate = typeof template === 'string' || (Array.isArray(template) && template.length > 0) || existsSync(join(dir, 'chat_template.jinja'));
+  const chatTemplate =
+    typeof template === 'string' ||
+    (Array.isArray(template) && template.length > 0) ||
+    existsSync(join(dir, 'chat_template.jinja'));
   const contextLength = Math.min(config.maxPositions, ESTIMATE_CONTEXT);
   const m = machine ?? (await machineFacts(modelsDir));
   return {

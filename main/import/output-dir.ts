@@ -15,7 +15,12 @@ export function safeFolderName(name: string): string {
  * Where an import writes: `<modelsDir>/<checkpoint>-<dtype>`, or `-2`, `-3`, ... after it. Never a folder that exists,
  * so an import can not overwrite anything (convertCheckpoint replaces its target folder).
  */
-export function freshOutputDir(modelsDir: string, checkpointName: string, dtype: WeightDtype, exists: (p: string) => boolean = existsSync): string {
+export function freshOutputDir(
+  modelsDir: string,
+  checkpointName: string,
+  dtype: WeightDtype,
+  exists: (p: string) => boolean = existsSync,
+): string {
   const base = `${safeFolderName(checkpointName)}-${dtype}`;
   for (let n = 1; ; n++) {
     const dir = join(modelsDir, n === 1 ? base : `${base}-${n}`);

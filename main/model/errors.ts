@@ -8,3 +8,14 @@ export class ModelFolderError extends Error {
     this.name = 'ModelFolderError';
   }
 }
+
+/** A conversion option that cannot work (for example a format the target provider has no kernel for). */
+export class ConvertOptionError extends Error {
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+  ) {
+    super(`--${option}: ${problem}`);
+    this.name = 'ConvertOptionError';
+  }
+}

@@ -14,9 +14,13 @@ export type OpsetRange = readonly [from: number, to: number];
  * commit builds with; capped at 26, its last released opset). Opsets with no row were not checked.
  *
  * `true` means the EP registers a kernel for that schema version for every element type the
- * block-diffusion graph feeds the op (all variants together; the note lists them), with the EP's
- * default options. A registered kernel can still reject a shape or attribute at run time, or a
- * provider can decline a node in GetCapability: that goes in `note`. Where an EP has no kernel,
+ * block-diffusion graph feeds the op (all variants together; the note lists them: fp16 graphs for
+ * GPU targets feed float16 activations, everything else float32), with the EP's default options.
+ * For cpu a float16 input also counts when only the float32 kernel exists: InsertCastTransformer
+ * (insert_cast_transformer.cc NeedInsertCast) wraps every fp16 node no provider claimed in Casts to
+ * float32 and runs it on CPU; test/quantized.test.ts runs the fp16 cuda, dml and webgpu graphs on CPU.
+ * A registered kernel can still reject a shape or attribute at run time, or a provider can decline
+ * a node in GetCapability: that goes in `note`. Where an EP has no kernel,
  * ORT runs that node on CPU and copies tensors across. Nothing here was run on a GPU: every cell is
  * read from source (see OP_SUPPORT_SOURCE), which is upstream main shortly before the 1.30.0 release.
  */
@@ -51,7 +55,7 @@ const LAST = 26;
 
 /** Read from microsoft/onnxruntime at commit 89b01b406ca7e94078913eea3189e11bef5654c5 (main, 2026-08-22, VERSION_NUMBER 1.30.0): kernel registrations per EP. */
 export const OP_SUPPORT: readonly OpSupport[] = [
-  { op: 'Add', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 everywhere; the int64 use (past_len + seq_len): ${WEBGPU_INT64}` },
+  { op: 'Add', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32, float16 (fp16 graphs: residual, RoPE) everywhere (cpu: fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED, else cast to float32); the int64 use (past_len + seq_len): ${WEBGPU_INT64}` },
   { op: 'ArgMax', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 in, int64 out; opset 13+ kernels on all EPs (CUDA declines select_last_index=1, which we never set). DML needs device INT64 support for the output' },
   {
     op: 'Attention',
@@ -62,13 +66,13 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     dml: false,
     webgpu: false,
     note:
-      'float32 3-D Q/K/V with q_num_heads != kv_num_heads, float attn_mask [S, T], is_causal 0, no past inputs. cpu: cpu_execution_provider.cc L1378 (23-23 float; U = bool|float), checked against a numpy reference on the 1.30.0 wheel (ort-notes §3). ' +
-      'cuda: cuda_execution_provider.cc L1737 / L3029 (23-23 float, U = bool|float, core/providers/cuda/llm/attention.cc). fp32 with kv_num_heads != q_num_heads skips flash (fp16/bf16 only) and memory-efficient attention ' +
+      'float32 (float16 in fp16 cuda graphs) 3-D Q/K/V with q_num_heads != kv_num_heads, an attn_mask [S, T] of the same type, is_causal 0, no past inputs. cpu: cpu_execution_provider.cc L1378-1379 (23-23 float and MLFloat16; U = bool|T), fp32 checked against a numpy reference on the 1.30.0 wheel (ort-notes §3). ' +
+      'cuda: cuda_execution_provider.cc L1737-1738 / L3029-3030 (23-23 float and MLFloat16, U = bool|T, core/providers/cuda/llm/attention.cc). fp16 can take memory-efficient attention (LaunchUngroup expands the KV heads; needs total length % 4 == 0) or the unfused path. fp32 with kv_num_heads != q_num_heads skips flash (fp16/bf16 only) and memory-efficient attention ' +
       '("FP32 GQA must fall through to the unfused path") and runs RunUnfusedAttention, which handles GQA and a 2-D float mask (LaunchUnfusedAttention<float> is instantiated in contrib_ops/cuda/bert/unfused_attention.cu). Not run on a GPU. ' +
       'dml: no ai.onnx Attention registration (only com.microsoft Attention and MultiHeadAttention, OperatorRegistration.cpp L1137-1138). ' +
       'webgpu: only com.microsoft Attention (webgpu_contrib_kernels.cc L26), no ai.onnx Attention under core/providers/webgpu; ort-notes §3 found none in the Node binary either',
   },
-  { op: 'Cast', opsets: [13, 18], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float16 -> float32 (fp16 weights and the fp16 embedding rows); opset 13-18 kernels (DML REG_INFO 13)' },
+  { op: 'Cast', opsets: [13, 18], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float16 -> float32 (fp16 weights and embedding rows in fp32 graphs; RMSNorm input and logits in fp16 graphs) and float32 -> float16 (fp16 graphs: bias, cos/sin, RMSNorm output); opset 13-18 kernels (DML REG_INFO 13)' },
   {
     op: 'Cast',
     opsets: [23, 23],
@@ -77,7 +81,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: false,
     webgpu: true,
-    note: `float16 -> float32. cpu L1380 (23-23), cuda L1742 (23-24, MLFloat16 input), webgpu webgpu_execution_provider.cc L454 (23-23). DML registers Cast at 7, 9, 13, 19 and 21 only (OperatorRegistration.cpp L1090-1094); ${DML_EXACT}`,
+    note: `float16 <-> float32. cpu L1380 (23-23), cuda L1740/L1742 (23-24, float and MLFloat16 input), webgpu webgpu_execution_provider.cc L454 (23-23). DML registers Cast at 7, 9, 13, 19 and 21 only (OperatorRegistration.cpp L1090-1094); ${DML_EXACT}`,
   },
   {
     op: 'Concat',
@@ -87,11 +91,11 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: true,
     webgpu: false,
-    note: `float32 (KV concat, RoPE halves) everywhere; the int64 use (Expand target in repeatKv and the per-head bias shape, opset-17 MultiHeadAttention graphs only): ${WEBGPU_INT64}. Opset-23 graphs feed it float32 only`,
+    note: `float32 or float16 (KV concat, RoPE halves) everywhere; the int64 use (Expand target in repeatKv and the per-head bias shape, opset-17 MultiHeadAttention graphs only): ${WEBGPU_INT64}. Opset-23 graphs feed it no int64`,
   },
   { op: 'Div', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (RMSNorm) everywhere; int64 (position / block_length): ${WEBGPU_INT64}` },
   { op: 'Exp', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
-  { op: 'Expand', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data (repeated KV heads, per-head bias; opset-17 graphs only); the shape input is read from CPU memory on cuda, dml and webgpu' },
+  { op: 'Expand', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 data (repeated KV heads, per-head bias; opset-17 graphs only; cpu has an MLFloat16 kernel, L712); the shape input is read from CPU memory on cuda, dml and webgpu' },
   {
     op: 'Gather',
     opsets: [13, LAST],
@@ -100,9 +104,9 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: true,
     webgpu: true,
-    note: 'float32 (RoPE tables, fp32 embedding) or float16 (fp16 embedding) data with int64 indices. cuda T = AllFixedSizeTensorTypes; dml AllScalars; WebGPU T includes float16 and Tind is int32|int64 regardless of enableInt64',
+    note: 'float32 (RoPE tables, fp32 embedding) or float16 (fp16 embedding) data with int64 indices; cpu is type-agnostic. cuda T = AllFixedSizeTensorTypes; dml AllScalars; WebGPU T includes float16 and Tind is int32|int64 regardless of enableInt64',
   },
-  { op: 'Identity', opsets: [16, 18], since: 16, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; opset 16-18 (cpu, webgpu) / 14-18 (cuda) kernels, DML REG_INFO_COPY 16' },
+  { op: 'Identity', opsets: [16, 18], since: 16, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 (logits) and float16 (present KV in fp16 graphs); opset 16-18 (cpu, webgpu) / 14-18 (cuda) kernels, DML REG_INFO_COPY 16' },
   {
     op: 'Identity',
     opsets: [23, 23],
@@ -111,7 +115,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: false,
     webgpu: true,
-    note: `float32. cpu L1408 (23-23), cuda L1776 (23-24), webgpu L191 (23-23). DML registers Identity at 7, 13, 14, 16, 19 and 21 only (OperatorRegistration.cpp L852-857); ${DML_EXACT}`,
+    note: `float32 (logits), float16 (present KV in fp16 cuda graphs). cpu L1408 (23-23), cuda L1776 (23-24), webgpu L191 (23-23). DML registers Identity at 7, 13, 14, 16, 19 and 21 only (OperatorRegistration.cpp L852-857); ${DML_EXACT}`,
   },
   {
     op: 'LessOrEqual',
@@ -123,8 +127,8 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `int64 inputs, bool output; opset 16+ kernels. ${WEBGPU_INT64}; otherwise it runs on CPU and the bool mask is copied to the GPU`,
   },
-  { op: 'MatMul', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 (fp16 weights are Cast to float32 first)' },
-  { op: 'Mul', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 only in this graph' },
+  { op: 'MatMul', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; float16 x float16 in fp16 graphs for GPU targets (fp32 graphs Cast fp16 weights first). cpu: an MLFloat16 kernel is registered at this commit (L721, MLAS KleidiAI fp16 path, #29709) but ort-notes §4 found none in the 1.30.0 wheel; without it InsertCastTransformer runs it in float32' },
+  { op: 'Mul', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32, float16 (fp16 graphs: RoPE, SwiGLU). cpu fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED (L992), else cast to float32' },
   {
     op: 'Range',
     opsets: [11, LAST],
@@ -178,7 +182,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: true,
     note: 'float32; axes moved to an input at 13, so 17 and 23 graphs are the same form. cpu L926 (13, float), cuda L1286 (13, float), dml REG_INFO 13 (L959, axes a constant CPU input), webgpu CreateReduceSumKernelInfo(13) (L514)',
   },
-  { op: 'Reshape', opsets: [14, 18], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data; opset 14-18 kernels (DML REG_INFO_COPY 14); shape input read from CPU memory' },
+  { op: 'Reshape', opsets: [14, 18], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 data; opset 14-18 kernels (DML REG_INFO_COPY 14); shape input read from CPU memory' },
   {
     op: 'Reshape',
     opsets: [23, 23],
@@ -187,7 +191,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: false,
     webgpu: true,
-    note: `float32 data. cpu L1409 (23-23), cuda L1797 (23-24), webgpu L487 (23-24). DML registers Reshape at 7, 13, 14, 19 and 21 only (OperatorRegistration.cpp L871-875); ${DML_EXACT}`,
+    note: `float32 or float16 data. cpu L1409 (23-23), cuda L1797 (23-24), webgpu L487 (23-24). DML registers Reshape at 7, 13, 14, 19 and 21 only (OperatorRegistration.cpp L871-875); ${DML_EXACT}`,
   },
   {
     op: 'Shape',
@@ -197,7 +201,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: true,
     webgpu: false,
-    note: 'Inputs are int64 (input_ids) and float32 (past_key, KV, bias). WebGPU T is float16|float32|int32|uint32 even with enableInt64, so Shape(input_ids) runs on CPU. cuda, dml and webgpu write the output to CPU memory; dml registers it as DmlGraphSupport::NotSupported (never fused into a DML graph)',
+    note: 'Inputs are int64 (input_ids) and float32 or float16 (past_key, KV, bias). WebGPU T is float16|float32|int32|uint32 even with enableInt64, so Shape(input_ids) runs on CPU. cuda, dml and webgpu write the output to CPU memory; dml registers it as DmlGraphSupport::NotSupported (never fused into a DML graph)',
   },
   {
     op: 'Shape',
@@ -207,11 +211,11 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: false,
     webgpu: false,
-    note: `int64 (input_ids) and float32 (past_key) inputs. cpu L1411 (23-23), cuda L1808 (23-24). WebGPU registers 23-23 (L182) but its T excludes int64, as in the 15-18 row. DML registers Shape at 7, 13, 15, 19 and 21 only (L1105-1109); ${DML_EXACT}`,
+    note: `int64 (input_ids) and float32 or float16 (past_key) inputs. cpu L1411 (23-23), cuda L1808 (23-24). WebGPU registers 23-23 (L182) but its T excludes int64, as in the 15-18 row. DML registers Shape at 7, 13, 15, 19 and 21 only (L1105-1109); ${DML_EXACT}`,
   },
-  { op: 'Sigmoid', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
-  { op: 'Slice', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 data, int64 starts/ends/axes read from CPU memory. WebGPU Slice T is float16|float32 only' },
-  { op: 'Split', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 with split sizes as an int64 input (opset 13-17 kernels; DML REG_INFO_VER 13), read from CPU memory' },
+  { op: 'Sigmoid', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32, float16 (fp16 graphs). cpu has float and double kernels only (activations.cc), so fp16 runs there through InsertCastTransformer' },
+  { op: 'Slice', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 data, int64 starts/ends/axes read from CPU memory. WebGPU Slice T is float16|float32 only' },
+  { op: 'Split', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 with split sizes as an int64 input (opset 13-17 kernels; DML REG_INFO_VER 13), read from CPU memory' },
   {
     op: 'Split',
     opsets: [18, LAST],
@@ -220,7 +224,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: true,
     webgpu: true,
-    note: 'float32 with split sizes as an int64 input. cpu L1165 (18), cuda L1483 (18), dml REG_INFO_VER 18 (L794, sizes a constant CPU input), webgpu L328 (18)',
+    note: 'float32 or float16 with split sizes as an int64 input. cpu L1165 (18), cuda L1483 (18), dml REG_INFO_VER 18 (L794, sizes a constant CPU input), webgpu L328 (18)',
   },
   { op: 'Sqrt', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
   {
@@ -243,8 +247,8 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `Only used on int64. cpu L1413 (23-23), cuda L1810 (23-23, AllFixedSizeTensorTypes). WebGPU registers 23-23 (L199) with T = float16|float32|int32|uint32: no int64. DML registers Squeeze at 7, 11, 13 and 21 only (L863-866); ${DML_EXACT}`,
   },
-  { op: 'Sub', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 everywhere; the int64 use (seq_len - logits_keep): ${WEBGPU_INT64}` },
-  { op: 'Unsqueeze', opsets: [13, 20], since: 13, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (cos/sin, attention bias) everywhere; the int64 use (block ids): ${WEBGPU_INT64}` },
+  { op: 'Sub', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32, float16 (fp16 graphs: RoPE) everywhere (cpu fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED, else cast to float32); the int64 use (seq_len - logits_keep): ${WEBGPU_INT64}` },
+  { op: 'Unsqueeze', opsets: [13, 20], since: 13, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (cos/sin), float32 or float16 (attention bias) everywhere; the int64 use (block ids): ${WEBGPU_INT64}` },
   {
     op: 'Unsqueeze',
     opsets: [23, 23],
@@ -288,7 +292,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     cuda: true,
     dml: true,
     webgpu: true,
-    note: 'float32. attention_bias [1,1,S,T] passes the shared helper (dims 0/1 may be batch|1, heads|1) and cpu, cuda and webgpu broadcast it. DML kernel requires bias dims [batch, num_heads, S, T] exactly ("TODO: support broadcast"), so with num_heads > 1 the node fails with E_INVALIDARG: no CPU fallback. Expand the bias to [1, num_heads, S, T] for DML. CUDA registers T x QK pairs; QK only binds the absent qk output, so float_float matches',
+    note: 'float32, float16 in fp16 graphs (cpu has a float kernel only, cpu_contrib_kernels.cc L30: fp16 runs there through InsertCastTransformer; dml T = float16|float32, webgpu float|float16, cuda MLFloat16_MLFloat16). attention_bias [1,1,S,T] passes the shared helper (dims 0/1 may be batch|1, heads|1) and cpu, cuda and webgpu broadcast it. DML kernel requires bias dims [batch, num_heads, S, T] exactly ("TODO: support broadcast"), so with num_heads > 1 the node fails with E_INVALIDARG: no CPU fallback. Expand the bias to [1, num_heads, S, T] for DML. CUDA registers T x QK pairs; QK only binds the absent qk output, so float_float matches',
   },
 ];
 

@@ -193,7 +193,11 @@ export function makeEmbedding(ctx: BuildContext, ids: string, table: TensorInfo)
     if (v.embeddingQuant) {
       const q = w.quantizedTable(table, 'embed_tokens', v.embeddingQuant, v.accuracyLevel);
       const inputs = q.zeroPoints ? [q.data, ids, q.scales, q.zeroPoints] : [q.data, ids, q.scales];
-      return g.op1('GatherBlockQuantized', inputs, { bits: v.embeddingQuant.bits, block_size: v.embeddingQuant.blockSize, gather_axis: 0, quantize_axis: 1 }, { domain: 'com.microsoft' });
+      // Scales are fp32, so the rows come out fp32: cast them to the activation type.
+      return toActivation(
+        ctx,
+        g.op1('GatherBlockQuantized', inputs, { bits: v.embeddingQuant.bits, block_size: v.embeddingQuant.blockSize, gather_axis: 0, quantize_axis: 1 }, { domain: 'com.microsoft' }),
+      );
     }
     const storage = v.embedding === 'fp32' ? 'fp32' : 'fp16';
     const rows = g.op1('Gather', [w.table(table, 'embed_tokens', storage), ids]);

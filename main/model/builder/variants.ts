@@ -1,4 +1,5 @@
 import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../../common/model-formats.js';
+import { ConvertOptionError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { QuantSpec } from '../quantize.js';
 
@@ -62,6 +63,8 @@ export function graphVariant(o: VariantOptions = {}): GraphVariant {
   const symmetric = (o.quant ?? DEFAULT_QUANT_SCHEME) === 'sym';
   const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
   const embedding: GraphVariant['embedding'] = dtype === 'fp32' ? 'fp32' : (o.embedding ?? 'fp16');
+  // DirectML registers no GatherBlockQuantized (op-support.ts): the node would run on CPU and copy rows across.
+  if (target === 'dml' && (embedding === 'q8' || embedding === 'q4')) throw new ConvertOptionError('embedding', `${embedding} needs GatherBlockQuantized, which DirectML has no kernel for; use fp16 with --target dml`);
   // A per-head bias exists only for MultiHeadAttention (ONNX Attention broadcasts a [S, T] mask).
   const attention: GraphVariant['attention'] = MHA_TARGETS.includes(target) || o.attentionBias === 'per-head' ? 'mha-repeat' : 'gqa';
   return {
