@@ -8,7 +8,15 @@ import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
 import type { DecodeEvent } from './decode-events.js';
 import { weightDtypeSchema } from './model-formats.js';
 import { providerChoiceSchema, providerNameSchema } from './providers.js';
-import type { AppSettings, CheckpointInspection, Conversation, EngineStatus, ImportProgress, LoadNotice, ModelInfo } from './models.js';
+import type {
+  AppSettings,
+  CheckpointInspection,
+  Conversation,
+  EngineStatus,
+  ImportProgress,
+  LoadNotice,
+  ModelInfo,
+} from './models.js';
 
 const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const text = (max: number) => z.string().max(max);
@@ -123,7 +131,7 @@ export interface Events {
   /** Every event of a run, in order; `error` ends a run that failed (engine crash included). */
   'generate:event': { requestId: string; event: DecodeEvent | { type: 'error'; message: string } };
   'engine:status': EngineStatus;
-  /** An import's progress (at most ~10 a second) and its outcome: done (model registered and selected), error, cancelled. */
+  /** An import's progress (at most ~10 a second), then its outcome: done (registered, selected), error, cancelled. */
   'models:importProgress': ImportProgress;
 }
 export type EventChannel = keyof Events;

@@ -306,6 +306,6 @@ describe('preflight', () => {
     const r = await preflightModel(tinyDir, { provider: 'cpu', env: { [MEMORY_LIMIT_ENV]: String(50 * MiB) } });
     expect(r.severity).toBe('refuse');
     expect(r.message).toMatch(/^needs about \d+\.\d MiB for 4096 tokens .*, 50\.0 MiB available: no smaller conversion fits either$/);
-    await expect(preflightModel('/nope', { provider: 'cpu' })).rejects.toThrow(/missing/);
+    await expect(preflightModel('/nope', { provider: 'cpu' })).rejects.toThrow(/model folder not found/);
   });
 });

@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import type { DecodeEvent, DecodeResult } from '../common/decode-events.js';
+import { decode } from '../main/engine/decode.js';
+import { Engine } from '../main/engine/engine.js';
 import { kvBytesPerPosition, kvLayoutOf, kvTransferBytes, ModelSession, type KvDtype } from '../main/engine/model-session.js';
 import { createSession, sessionOptionsFor } from '../main/engine/providers.js';
 import { IO_NAMES } from '../main/model/convert.js';
 import type { Manifest } from '../main/model/manifest.js';
 import { ExternalDataFile, GraphBuilder } from '../main/model/onnx-writer.js';
+import { RecomputeModel } from './helpers/models.js';
+import { MASK } from './helpers/tiny-checkpoint.js';
+import { buildTinyModel } from './helpers/tiny-model.js';
 
 /**
  * The KV plumbing of ModelSession, apart from any model: a synthetic graph whose key for token x
@@ -55,7 +61,20 @@ function writeKvGraph(dtype: KvDtype, layout: Layout): string {
     const pastV = g.input(`past_value.${l}`, T, [1, 'past', KV_DIM]);
     const offsets = Array.from({ length: KV_DIM }, (_, j) => 8 * l + j);
     const k = g.op1('Cast', [g.op1('Add', [column, g.constant('float32', offsets, [1, 1, KV_DIM])])], { to: dtype === 'fp16' ? FLOAT16 : FLOAT });
-    const v = g.op1('Cast', [g.op1('Add', [column, g.constant('float32', offsets.map((o) => o + 512), [1, 1, KV_DIM])])], { to: dtype === 'fp16' ? FLOAT16 : FLOAT });
+    const v = g.op1(
+      'Cast',
+      [
+        g.op1('Add', [
+          column,
+          g.constant(
+            'float32',
+            offsets.map((o) => o + 512),
+            [1, 1, KV_DIM],
+          ),
+        ]),
+      ],
+      { to: dtype === 'fp16' ? FLOAT16 : FLOAT },
+    );
     const kAll = g.op1('Concat', [pastK, k], { axis: 1 });
     seen.push(g.op1('Cast', [kAll], { to: FLOAT }));
     if (layout === 'new') {
@@ -177,7 +196,12 @@ describe('WebGPU options on a CPU session', () => {
   it("a session asked for 'gpu-buffer' presents that returns host tensors decodes exactly as a plain CPU session", async () => {
     const manifest = manifestFor('fp32', 'all');
     const options = sessionOptionsFor(manifest, 'webgpu');
-    expect(options.preferredOutputLocation).toEqual({ 'present_key.0': 'gpu-buffer', 'present_value.0': 'gpu-buffer', 'present_key.1': 'gpu-buffer', 'present_value.1': 'gpu-buffer' });
+    expect(options.preferredOutputLocation).toEqual({
+      'present_key.0': 'gpu-buffer',
+      'present_value.0': 'gpu-buffer',
+      'present_key.1': 'gpu-buffer',
+      'present_value.1': 'gpu-buffer',
+    });
     const graph = writeKvGraph('fp32', 'all');
     const plain = new ModelSession((await createSession(graph, 'cpu')).session, manifest, 'cpu');
     // Labelled webgpu so ModelSession takes the device code path (fetch every output); the CPU EP answers.
@@ -265,7 +289,7 @@ describe('device-resident cache (WebGPU with an `all` graph)', () => {
     expect(gpuId(fed[1]['past_key.0'])).toBe('present_key.0#0');
     expect(gpuId(fed[1]['past_value.1'])).toBe('present_value.1#3');
     expect(fed[1]['past_value.1'].dims).toEqual([1, 8, KV_DIM]);
-    expect(disposed).toEqual(['present_key.0#4', 'present_value.0#5', 'present_key.1#6', 'present_value.1#7']);
+    expect([...disposed].sort()).toEqual(['present_key.0#4', 'present_key.1#6', 'present_value.0#5', 'present_value.1#7']);
 
     // A commit replaces the cache; the old buffers are released after the run that read them.
     await m.forward({ ids: [9, 9, 9, 9, 5, 5, 5, 5], rows: 4, keep: 4, want: 'top', blockLength: 4 });
@@ -293,10 +317,57 @@ describe('device-resident cache (WebGPU with an `all` graph)', () => {
   });
 });
 
+describe('fp16 outputs in Electron', () => {
+  it('copies the bits of any 16-bit view (the Tensor constructor wraps float16 data in a Float16Array where one exists)', async () => {
+    const bits = [0x3c00, 0xc000, 0x7bff, 0x0001];
+    const session = {
+      inputMetadata: [],
+      outputNames: FAKE_OUTPUTS,
+      release: async () => {},
+      // Int16Array stands in for Float16Array (absent in Node 20): same bytes, another element type.
+      run: async (_feeds: Record<string, ort.Tensor>, fetches: string[]) =>
+        Object.fromEntries(fetches.map((n) => [n, { location: 'cpu', dims: [1, 1, KV_DIM], data: new Int16Array(Uint16Array.from(bits).buffer) }])),
+    } as unknown as ort.InferenceSession;
+    const m = new ModelSession(session, manifestFor('fp16', 'new'), 'cpu');
+    m.reset(4);
+    await m.forward({ ids: [1], rows: 0, keep: 1, want: 'none', blockLength: 4 });
+    const keys = (m as unknown as { keys: Uint16Array[] }).keys[1];
+    expect(keys).toBeInstanceOf(Uint16Array);
+    expect(Array.from(keys.subarray(0, KV_DIM))).toEqual(bits);
+  });
+});
+
 describe('graph and manifest agreement', () => {
   it('names the mismatch when the graph declares another KV dtype than computeDtype', async () => {
     const opened = await createSession(writeKvGraph('fp32', 'new'), 'cpu');
     expect(() => new ModelSession(opened.session, manifestFor('fp16', 'new'), 'cpu')).toThrow(/past_key\.0 is float32 but diffcoder\.json says computeDtype fp16/);
     await opened.session.release();
+  });
+});
+
+describe.each(['webgpu', 'cuda'] as const)('fp16 KV cache of a real %s-target fp16 folder, on the CPU fallback', (target) => {
+  it('is kept as float16 bits and decodes exactly like recomputing the prefix', async () => {
+    const { model } = buildTinyModel({ convert: { dtype: 'fp16', target } });
+    const engine = await Engine.load(model, { provider: 'cpu' });
+    const session = (engine as unknown as { model: ModelSession }).model;
+    expect(session.kv.dtype).toBe('fp16');
+    const run = async (m: ModelSession | RecomputeModel, ids: number[]) => {
+      const gen: AsyncGenerator<DecodeEvent, DecodeResult> = decode(
+        m,
+        ids,
+        { ...engine.defaults, eosId: null, steps: 16, genLength: 16, fusedCommit: true },
+        { maskId: MASK, detokenize: (t) => engine.codec.decode(t) },
+      );
+      for (;;) {
+        const r = await gen.next();
+        if (r.done) return r.value.tokenIds;
+      }
+    };
+    for (const n of [8, 9, 11]) {
+      const prompt = Array.from({ length: n }, (_, i) => (i * 29 + 3) % 263);
+      expect(await run(session, prompt)).toEqual(await run(new RecomputeModel(session), prompt));
+    }
+    expect((session as unknown as { keys: unknown[] }).keys[0]).toBeInstanceOf(Uint16Array);
+    await engine.dispose();
   });
 });

@@ -194,6 +194,7 @@ describe('fp16 graphs for GPU targets', () => {
     const seq = ids.slice(0, 8);
     const i64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input_ids: i64(seq, [1, 8]), block_length: i64([4], [1]), logits_keep: i64([8], [1]) };
+    if (manifest.io.inputs.kvKeep) feeds[manifest.io.inputs.kvKeep] = i64([0], [1]);
     const kvDim = TINY.num_key_value_heads * TINY.head_dim;
     for (let i = 0; i < TINY.num_hidden_layers; i++) {
       feeds[`past_key.${i}`] = new ort.Tensor('float16', new Uint16Array(0), [1, 0, kvDim]);
@@ -210,5 +211,26 @@ describe('fp16 graphs for GPU targets', () => {
 
   it('fp16 for CPU keeps fp32 activations (no fp16 GEMM on x86 CPU)', () => {
     expect(convertCheckpoint(writeTinyCheckpoint(), outDir(), { dtype: 'fp16' }).computeDtype).toBe('fp32');
+  });
+});
+
+describe('whole-cache presents (WebGPU folders)', () => {
+  it('a webgpu folder returns the whole cache and decodes exactly like a dml folder (same attention op) on CPU', async () => {
+    const { Engine } = await import('../main/engine/engine.js');
+    const ckpt = writeTinyCheckpoint();
+    const run = async (target: 'webgpu' | 'dml') => {
+      const dir = outDir();
+      const manifest = convertCheckpoint(ckpt, dir, { target, attentionBias: 'broadcast' });
+      expect(manifest.io.presentKv).toBe(target === 'webgpu' ? 'all' : 'new');
+      const engine = await Engine.load(dir, { provider: 'cpu' });
+      try {
+        return await engine.run({ prompt: { ids: [0, 17, 4, 99, 120, 7] }, params: { genLength: 24, steps: 24, blockLength: 4, stopAtEos: false } });
+      } finally {
+        await engine.dispose();
+      }
+    };
+    const [a, b] = [await run('webgpu'), await run('dml')];
+    expect(a.tokenIds).toEqual(b.tokenIds);
+    expect(a.stats.forwards).toBe(b.stats.forwards);
   });
 });

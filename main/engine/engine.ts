@@ -106,7 +106,7 @@ function checkGraphSignature(folder: ModelFolder, opened: OpenedSession): void {
   const { io, architecture } = folder.manifest;
   const inputs = new Set(opened.session.inputNames);
   const outputs = new Set(opened.session.outputNames);
-  const needIn = [io.inputs.inputIds, io.inputs.blockLength, io.inputs.logitsKeep];
+  const needIn = [io.inputs.inputIds, io.inputs.blockLength, io.inputs.logitsKeep, ...(io.inputs.kvKeep ? [io.inputs.kvKeep] : [])];
   const needOut = [io.outputs.logits, io.outputs.topToken, io.outputs.topProb];
   for (let i = 0; i < architecture.numLayers; i++) {
     needIn.push(io.inputs.pastKey.replace('{layer}', String(i)), io.inputs.pastValue.replace('{layer}', String(i)));

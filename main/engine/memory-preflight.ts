@@ -4,6 +4,7 @@
  * instead of the OS killing the engine half-way through loading (and, before this, the host
  * reloading it in a loop). Runs in main: no ORT import, only diffcoder.json and config.json.
  */
+import { existsSync, statSync } from 'node:fs';
 import type { ProviderChoice } from '../../common/models.js';
 import { QUANT_BITS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 import { parseLlamaConfig, readJsonFile } from '../model/config.js';
@@ -68,6 +69,7 @@ export interface PreflightModel {
  * fails here fails the engine's full check too, which names the problem better.
  */
 export function readPreflightModel(dir: string): PreflightModel {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelFolderError(dir, 'model folder not found');
   const parsed = manifestSchema.safeParse(readJsonFile(dir, MANIFEST_FILE));
   if (!parsed.success) throw new ModelFolderError(MANIFEST_FILE, `field ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`);
   return { manifest: parsed.data, config: parseLlamaConfig(readJsonFile(dir, 'config.json')) };

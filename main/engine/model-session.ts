@@ -50,10 +50,9 @@ export interface KvLayout {
   kvKeep: string | null;
 }
 
-type ProposedIo = Manifest['io'] & { presentKv?: 'new' | 'all'; inputs: { kvKeep?: string } };
 
 export function kvLayoutOf(manifest: Manifest): KvLayout {
-  const io = manifest.io as ProposedIo;
+  const io = manifest.io;
   const presentKv = io.presentKv === 'all' ? 'all' : 'new';
   const kvKeep = io.inputs.kvKeep ?? null;
   if (presentKv === 'all' && !kvKeep) throw new Error('diffcoder.json: io.presentKv "all" needs io.inputs.kvKeep (the input that says how many new rows to keep)');
@@ -128,8 +127,9 @@ export class ModelSession implements ForwardModel {
   /**
    * onnxruntime-node 1.30 runs a session that has any 'gpu-buffer' output location through one
    * IoBinding kept for the session's life, and output bindings accumulate across runs: a run that
-   * fetches fewer outputs than an earlier one fails with "Output count mismatch." [run, CPU EP].
-   * Such sessions fetch every output on every run.
+   * fetches fewer outputs than an earlier one fails with "Output count mismatch." [run, CPU EP];
+   * and locations are looked up by position in the fetch list, not by output, so a partial fetch
+   * would put outputs in the wrong place. Such sessions fetch every output on every run.
    */
   private readonly fetchAll: boolean;
   private readonly names: { pastKey: string[]; pastValue: string[]; presentKey: string[]; presentValue: string[] };

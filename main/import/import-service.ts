@@ -45,11 +45,6 @@ export class ImportService {
     return inspectCheckpoint(dir, this.opts.modelsDir, this.opts.machine ? await this.opts.machine() : undefined);
   }
 
-  /** The import running now, if any (a reloaded page picks its progress up again). */
-  get current(): ImportProgress | null {
-    return this.job ? { ...this.job.progress } : null;
-  }
-
   /**
    * Checks the checkpoint and the disk, then starts the worker. Answers as soon as it runs; the outcome arrives as a
    * models:importProgress event. Refuses a second import while one runs.

@@ -9,10 +9,19 @@ import { activationType, makeAttention, makeBlockCausalBias, makeEmbedding, make
 export const GRAPH_FILE = 'model.onnx';
 export const DATA_FILE = 'model.onnx.data';
 
+/** The extra input of `presentKv: all` graphs. */
+export const KV_KEEP = 'kv_keep';
+
+/** Graph I/O names for a variant: `all` graphs add the kv_keep input. */
+export function ioNames(presentKv: 'new' | 'all'): Manifest['io'] {
+  return presentKv === 'all' ? { ...IO_NAMES, inputs: { ...IO_NAMES.inputs, kvKeep: KV_KEEP }, presentKv } : IO_NAMES;
+}
+
 export const IO_NAMES: Manifest['io'] = {
   inputs: { inputIds: 'input_ids', blockLength: 'block_length', logitsKeep: 'logits_keep', pastKey: 'past_key.{layer}', pastValue: 'past_value.{layer}' },
   outputs: { logits: 'logits', topToken: 'top_token', topProb: 'top_prob', presentKey: 'present_key.{layer}', presentValue: 'present_value.{layer}' },
   layerPlaceholder: '{layer}',
+  presentKv: 'new',
 };
 
 interface LayerWeights {
@@ -94,6 +103,8 @@ export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): v
   const pastLen = g.op1('Shape', [pastKeys[0]], { start: 1, end: 2 });
   const { bias, qPos } = makeBlockCausalBias(ctx, pastLen, seqLen, blockLength);
   const rope = makeRope(ctx, qPos);
+  const kvKeep = ctx.v.presentKv === 'all' ? g.input(KV_KEEP, 'int64', [1]) : null;
+  const presentEnd = kvKeep ? g.op1('Add', [pastLen, kvKeep]) : undefined;
 
   let x = makeEmbedding(ctx, ids, plan.embed);
   plan.layers.forEach((lw, i) =>
@@ -106,6 +117,7 @@ export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): v
         presentKey: L(io.outputs.presentKey, i),
         presentValue: L(io.outputs.presentValue, i),
         bias,
+        presentEnd,
         rope,
         layer: lw,
       });
@@ -114,8 +126,9 @@ export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): v
     }),
   );
   for (let i = 0; i < c.numLayers; i++) {
-    g.output(L(io.outputs.presentKey, i), kvType, [1, 'seq', kvDim]);
-    g.output(L(io.outputs.presentValue, i), kvType, [1, 'seq', kvDim]);
+    const rows = kvKeep ? 'present' : 'seq';
+    g.output(L(io.outputs.presentKey, i), kvType, [1, rows, kvDim]);
+    g.output(L(io.outputs.presentValue, i), kvType, [1, rows, kvDim]);
   }
 
   // Only the rows being decoded reach the LM head.

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../common/model-formats.js';
-import { buildBlockDiffusionGraph, DATA_FILE, GRAPH_FILE, IO_NAMES, planWeights } from './build-graph.js';
+import { buildBlockDiffusionGraph, DATA_FILE, GRAPH_FILE, IO_NAMES, ioNames, planWeights } from './build-graph.js';
 import { graphVariant } from './builder/variants.js';
 import { WeightWriter } from './builder/weights.js';
 import { loadLlamaConfig, readJsonFile } from './config.js';
@@ -99,7 +99,7 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
         vocabSize: config.vocabSize,
         maxPositions: config.maxPositions,
       },
-      io: IO_NAMES,
+      io: ioNames(variant.presentKv),
       tokens: { bos: config.bosTokenId ?? generation.bos, eos: generation.eos[0] ?? config.eosTokenId, pad: config.padTokenId ?? generation.pad, mask },
       decoding,
       ops: [...g.opsUsed].sort(),

@@ -72,7 +72,20 @@ export const manifestSchema = z.object({
     maxPositions: z.number().int().positive(),
   }),
   io: z.object({
-    inputs: z.object({ inputIds: z.string(), blockLength: z.string(), logitsKeep: z.string(), pastKey: z.string(), pastValue: z.string() }),
+    inputs: z.object({
+      inputIds: z.string(),
+      blockLength: z.string(),
+      logitsKeep: z.string(),
+      pastKey: z.string(),
+      pastValue: z.string(),
+      /** `presentKv: all` graphs: how many of the new rows the returned cache keeps. */
+      kvKeep: z.string().optional(),
+    }),
+    /**
+     * `new`: presents are the new rows only (the host appends what it keeps). `all`: presents are the
+     * whole cache (past + kept rows), so a device-resident cache (WebGPU gpu-buffer) is fed back as is.
+     */
+    presentKv: z.enum(['new', 'all']).default('new'),
     outputs: z.object({ logits: z.string(), topToken: z.string(), topProb: z.string(), presentKey: z.string(), presentValue: z.string() }),
     /** Layer placeholder in the per-layer names above. */
     layerPlaceholder: z.literal('{layer}'),

@@ -7,14 +7,27 @@ import { TINY, tinyWeights, writeTinyCheckpoint } from './tiny-checkpoint.js';
  * The tiny checkpoint (byte tokenizer, chat template, mask token) with wider layers, so that converting it takes long
  * enough to watch its progress and to cancel it half-way. The vocabulary stays the byte tokenizer's 263 tokens.
  */
-export const SIZED = { ...TINY, hidden_size: 384, intermediate_size: 1024, num_hidden_layers: 6, num_attention_heads: 6, num_key_value_heads: 2, head_dim: 64 };
+export const SIZED = {
+  ...TINY,
+  hidden_size: 384,
+  intermediate_size: 1024,
+  num_hidden_layers: 6,
+  num_attention_heads: 6,
+  num_key_value_heads: 2,
+  head_dim: 64,
+};
 
-export function writeSizedCheckpoint(opts: { dir?: string; dims?: Partial<typeof TINY>; dtype?: 'F32' | 'F16'; maxPositions?: number } = {}): string {
+export function writeSizedCheckpoint(
+  opts: { dir?: string; dims?: Partial<typeof TINY>; dtype?: 'F32' | 'F16'; maxPositions?: number } = {},
+): string {
   const dims = { ...SIZED, ...opts.dims, max_position_embeddings: opts.maxPositions ?? 4096 };
   const dir = writeTinyCheckpoint({ dir: opts.dir, config: dims });
   const tensors: Parameters<typeof writeSafetensors>[1] = {};
   for (const [name, t] of Object.entries(tinyWeights(7, dims))) {
-    tensors[name] = opts.dtype === 'F16' ? { dtype: 'F16', shape: t.shape, data: f32ToF16(t.data) } : { dtype: 'F32', shape: t.shape, data: t.data };
+    tensors[name] =
+      opts.dtype === 'F16'
+        ? { dtype: 'F16', shape: t.shape, data: f32ToF16(t.data) }
+        : { dtype: 'F32', shape: t.shape, data: t.data };
   }
   writeSafetensors(join(dir, 'model.safetensors'), tensors);
   return dir;

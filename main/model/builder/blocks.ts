@@ -135,6 +135,8 @@ export interface AttentionInputs {
   presentKey: string;
   presentValue: string;
   bias: string;
+  /** Set for `presentKv: all` graphs: presents are the cache rows [0, presentEnd). */
+  presentEnd?: string;
   rope: (x: string, heads: number) => string;
   layer: { q: TensorInfo; k: TensorInfo; v: TensorInfo; o: TensorInfo };
 }
@@ -152,10 +154,17 @@ export function makeAttention(ctx: BuildContext, a: AttentionInputs): string {
     const qkv = makeLinear(ctx, 'qkv_proj', a.x, [a.layer.q, a.layer.k, a.layer.v]);
     const [q, k, val] = g.op('Split', [qkv, i64(g, [nh * d, kvDim, kvDim])], { axis: 2 }, { outputs: 3 });
     const qr = a.rope(q, nh);
-    const kr = g.op1('Identity', [a.rope(k, nkv)], {}, { output: a.presentKey });
-    const vNew = g.op1('Identity', [val], {}, { output: a.presentValue });
+    const kr = a.rope(k, nkv);
     const kAll = g.op1('Concat', [a.pastKey, kr], { axis: 1 });
-    const vAll = g.op1('Concat', [a.pastValue, vNew], { axis: 1 });
+    const vAll = g.op1('Concat', [a.pastValue, val], { axis: 1 });
+    if (a.presentEnd) {
+      const [zero, one] = [i64(g, [0]), i64(g, [1])];
+      g.op1('Slice', [kAll, zero, a.presentEnd, one], {}, { output: a.presentKey });
+      g.op1('Slice', [vAll, zero, a.presentEnd, one], {}, { output: a.presentValue });
+    } else {
+      g.op1('Identity', [kr], {}, { output: a.presentKey });
+      g.op1('Identity', [val], {}, { output: a.presentValue });
+    }
     let out: string;
     if (v.attention === 'gqa') {
       out = g.op1('Attention', [qr, kAll, vAll, a.bias], { q_num_heads: nh, kv_num_heads: nkv, is_causal: 0 });

@@ -27,6 +27,8 @@ export interface GraphVariant {
    * int8 and a 4x loss for int4. The activation rounding it adds is measured in the README.
    */
   accuracyLevel: number;
+  /** WebGPU keeps the KV cache on the device, so the graph returns the whole cache (docs/gpu.md). */
+  presentKv: 'new' | 'all';
   /** Default-domain opset: ONNX Attention with kv_num_heads needs 23. */
   opset: number;
 }
@@ -78,6 +80,7 @@ export function graphVariant(o: VariantOptions = {}): GraphVariant {
     quant: bits ? { bits, blockSize, symmetric } : null,
     embeddingQuant: embedding === 'q8' || embedding === 'q4' ? { bits: embedding === 'q8' ? 8 : 4, blockSize, symmetric } : null,
     accuracyLevel: o.accuracyLevel ?? 4,
+    presentKv: target === 'webgpu' ? 'all' : 'new',
     opset: attention === 'gqa' ? 23 : 17,
   };
 }

@@ -4,9 +4,11 @@ import type { AppSettings, DecodeSettings, ProviderChoice } from '../../../commo
 import { PROVIDER_CHOICES, PROVIDER_LABELS } from '../../../common/providers';
 import { applyPreset, isValid, matchingPreset, parseNumber, validateDecodeSettings, type SettingsErrors, type SettingsField } from '../lib/settings';
 import { useEngineStore } from '../stores/engine';
+import { useImportStore } from '../stores/import';
 import { useSettingsStore } from '../stores/settings';
 import { useUiStore } from '../stores/ui';
 import { modelService } from '../services';
+import { ImportCheckpoint } from './ImportCheckpoint';
 
 type NumField = 'steps' | 'genLength' | 'blockLength' | 'temperature' | 'seed';
 const NUM_FIELDS: { field: NumField; label: string; hint: string; step?: string }[] = [
@@ -118,6 +120,8 @@ export function SettingsDialog() {
       setDir('');
     } catch (e) {
       setModelError((e as Error).message);
+      // A folder without diffcoder.json may be a Hugging Face checkpoint: offer to import it instead.
+      void useImportStore.getState().offer(dir, (e as Error).message);
     } finally {
       setAdding(false);
     }
@@ -189,6 +193,7 @@ export function SettingsDialog() {
                   {modelError}
                 </div>
               )}
+              <ImportCheckpoint mode={mode} />
               <div className="field">
                 <label htmlFor="provider">Execution provider</label>
                 <select id="provider" data-testid="provider-select" value={base.provider} onChange={(e) => setBase({ ...base, provider: e.target.value as ProviderChoice })}>

@@ -3,7 +3,7 @@
  * once at startup (`setBridge`); tests can set a fake.
  */
 import type { Bridge, Events } from '../../../common/contract';
-import type { AppSettings, Conversation, DecodeSettings, ProviderChoice } from '../../../common/models';
+import type { AppSettings, Conversation, DecodeSettings, ProviderChoice, WeightDtype } from '../../../common/models';
 import type { AppBridge } from '../bridge';
 
 let current: AppBridge | null = null;
@@ -39,8 +39,16 @@ export const settingsService = {
 export const modelService = {
   list: () => b().invoke('models:list', {}),
   add: (dir: string) => b().invoke('models:add', { dir }),
-  pickFolder: () => b().invoke('models:pickFolder', {}),
+  /** `purpose` titles the native dialog (Electron); browser mode answers null. */
+  pickFolder: (purpose?: 'model' | 'checkpoint') => b().invoke('models:pickFolder', purpose ? { purpose } : {}),
   select: (modelId: string, provider: ProviderChoice) => b().invoke('models:select', { modelId, provider }),
+};
+
+export const importService = {
+  inspect: (dir: string) => b().invoke('models:inspectCheckpoint', { dir }),
+  start: (dir: string, dtype: WeightDtype) => b().invoke('models:import', { dir, dtype }),
+  cancel: (importId: string) => b().invoke('models:importCancel', { importId }),
+  onProgress: (l: (p: Events['models:importProgress']) => void) => b().on('models:importProgress', l),
 };
 
 export const generationService = {
