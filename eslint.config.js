@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-output/**', 'training/**', 'resources/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-output/**', 'training/**', 'resources/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

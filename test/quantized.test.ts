@@ -224,7 +224,7 @@ describe('whole-cache presents (WebGPU folders)', () => {
       expect(manifest.io.presentKv).toBe(target === 'webgpu' ? 'all' : 'new');
       const engine = await Engine.load(dir, { provider: 'cpu' });
       try {
-        return await engine.run({ prompt: { ids: [0, 17, 4, 99, 120, 7] }, params: { genLength: 24, steps: 24, blockLength: 4, stopAtEos: false } });
+        return await engine.run({ prompt: { ids: [0, 17, 4, 99, 120, 7] }, params: { genLength: 24, steps: 24, blockLength: 4, eosId: null } });
       } finally {
         await engine.dispose();
       }

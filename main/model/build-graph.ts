@@ -2,7 +2,6 @@ import { basename } from 'node:path';
 import type { LlamaConfig } from './config.js';
 import { ModelFolderError } from './errors.js';
 import type { Manifest } from './manifest.js';
-import type { GraphBuilder } from './onnx-writer.js';
 import type { TensorInfo } from './safetensors.js';
 import { activationType, makeAttention, makeBlockCausalBias, makeEmbedding, makeLmHead, makeMlp, makeRmsNorm, makeRope, type BuildContext } from './builder/blocks.js';
 
