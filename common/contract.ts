@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
 import type { DecodeEvent } from './decode-events.js';
 import { weightDtypeSchema } from './model-formats.js';
+import { promptSchema } from './prompt.js';
 import { providerChoiceSchema, providerNameSchema } from './providers.js';
 import type {
   AppSettings,
@@ -75,7 +76,6 @@ export const conversationSchema = z
   })
   .strict();
 
-export const chatMessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: text(1_000_000) }).strict();
 
 /** Request schemas, by channel. */
 export const requests = {
@@ -94,7 +94,8 @@ export const requests = {
   'models:import': z.object({ dir: z.string().min(1).max(4096), dtype: weightDtypeSchema }).strict(),
   'models:importCancel': z.object({ importId: id }).strict(),
   'models:select': z.object({ modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict(),
-  'generate:start': z.object({ requestId: id, messages: z.array(chatMessageSchema).min(1).max(10_000), settings: decodeSettingsSchema }).strict(),
+  // The prompt travels unchanged to the engine: a chat, or an infill (prefix/suffix around the cursor).
+  'generate:start': z.object({ requestId: id, prompt: promptSchema, settings: decodeSettingsSchema }).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
   'links:open': z.object({ url: z.string().url().max(2048) }).strict(),
 } as const;

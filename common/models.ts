@@ -107,6 +107,8 @@ export interface ImportTarget {
   fitsGpu: boolean | null;
   /** Whether `diskBytes` fits the free space of the models folder; null when that is unknown. */
   fitsDisk: boolean | null;
+  /** Runs only on a GPU provider: fp16 has no CPU matrix multiply (the engine refuses it on CPU). */
+  gpuOnly: boolean;
 }
 
 /** What models:inspectCheckpoint found in a Hugging Face checkpoint folder. */

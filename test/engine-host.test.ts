@@ -24,7 +24,7 @@ afterAll(() => host.dispose());
 
 const run = (id: string, genLength: number, onEvent: (e: RunEvent) => void = () => {}) => {
   const events: RunEvent[] = [];
-  const done = host.generate(id, [{ role: 'user', content: 'hello' }], { steps: genLength, genLength, eosId: null }, (e) => {
+  const done = host.generate(id, { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { steps: genLength, genLength, eosId: null }, (e) => {
     events.push(e);
     onEvent(e);
   });
@@ -82,13 +82,13 @@ describe('engine process supervision', () => {
     const bad = await host.load({ ...model, id: '/nope', dir: '/nope' }, 'cpu');
     expect(bad).toMatchObject({ state: 'error' });
     expect(bad.message).toMatch(/model folder not found/);
-    expect(() => host.generate('a5', [{ role: 'user', content: 'x' }], {}, () => {})).toThrow(/not ready/);
+    expect(() => host.generate('a5', { kind: 'chat', messages: [{ role: 'user', content: 'x' }] }, {}, () => {})).toThrow(/not ready/);
     expect(await host.load(model, 'cpu')).toMatchObject({ state: 'ready' });
   });
 
   it('refuses a second run while one is going', async () => {
     const first = run('a6', 256);
-    expect(() => host.generate('a7', [{ role: 'user', content: 'x' }], {}, () => {})).toThrow(/already running/);
+    expect(() => host.generate('a7', { kind: 'chat', messages: [{ role: 'user', content: 'x' }] }, {}, () => {})).toThrow(/already running/);
     host.stop('a6');
     await first.done;
   });
@@ -188,7 +188,7 @@ describe('memory preflight and loads that fail', () => {
     const events: RunEvent[] = [];
     let steps = 0;
     let switched: Promise<EngineStatus> | null = null;
-    const done = h.generate('s1', [{ role: 'user', content: 'hello' }], { steps: 2048, genLength: 2048, eosId: null }, (e) => {
+    const done = h.generate('s1', { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { steps: 2048, genLength: 2048, eosId: null }, (e) => {
       events.push(e);
       if (e.type === 'step' && ++steps === 2) switched = h.load({ ...model, id: other, dir: other, name: 'other' }, 'cpu');
     });

@@ -31,9 +31,10 @@ describe('dispatcher validation: malformed requests are refused before any handl
     ['missing payload', 'conversations:delete', undefined, /invalid request for conversations:delete/],
     ['path traversal in an id', 'conversations:delete', { id: '../../etc/passwd' }, /id: ids are letters, digits/],
     ['extra fields', 'generate:stop', { requestId: 'a', extra: 1 }, /Unrecognized key/],
-    ['wrong types', 'generate:start', { requestId: 'r1', messages: 'hello', settings: {} }, /messages/],
-    ['empty message list', 'generate:start', { requestId: 'r1', messages: [], settings: {} }, /messages/],
-    ['bad role', 'generate:start', { requestId: 'r1', messages: [{ role: 'root', content: 'x' }], settings: {} }, /role/],
+    ['wrong types', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: 'hello' }, settings: {} }, /messages/],
+    ['empty message list', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: [] }, settings: {} }, /messages/],
+    ['unknown prompt kind', 'generate:start', { requestId: 'r1', prompt: { kind: 'shell', command: 'rm' }, settings: {} }, /kind/],
+    ['bad role', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: [{ role: 'root', content: 'x' }] }, settings: {} }, /role/],
     ['decoding settings out of range', 'settings:set', { settings: { modelId: 'builtin', provider: 'cpu', decoding: { steps: -1, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true } } }, /steps/],
     ['unknown provider', 'models:select', { modelId: 'builtin', provider: 'tpu' }, /provider/],
     ['not a URL', 'links:open', { url: 'javascript:alert(1)' }, /not on the allowlist|Invalid URL/],
@@ -101,7 +102,7 @@ describe('handlers', () => {
   it('generate:start streams step events with the request id and ends with done', async () => {
     events.length = 0;
     const settings = { steps: 8, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: false };
-    const r = await core.dispatch('generate:start', { requestId: 'req1', messages: [{ role: 'user', content: 'hello' }], settings });
+    const r = await core.dispatch('generate:start', { requestId: 'req1', prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, settings });
     expect(r).toEqual({ ok: true, value: { requestId: 'req1' } });
     const t0 = Date.now();
     while (!events.some((e) => (e.payload as { event?: { type: string } }).event?.type === 'done') && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 20));

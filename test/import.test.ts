@@ -261,20 +261,20 @@ describe('import through the app core with the real worker process', () => {
       modelsDir,
     );
 
-    const { importId, outputDir } = await startImport(ckpt, 'fp16');
-    expect(outputDir).toBe(join(modelsDir, `${name}-fp16`));
+    const { importId, outputDir } = await startImport(ckpt, 'int8');
+    expect(outputDir).toBe(join(modelsDir, `${name}-int8`));
     const end = await outcome(importId);
     expect(end).toMatchObject({
       state: 'done',
-      dtype: 'fp16',
+      dtype: 'int8',
       checkpoint: name,
       model: { id: outputDir, dir: outputDir, builtin: false },
     });
     expect(end.model!.error).toBeUndefined();
     expect(end.doneBytes).toBe(end.totalBytes);
-    expect(JSON.parse(readFileSync(join(outputDir, 'diffcoder.json'), 'utf8')).dtype).toBe('fp16');
+    expect(JSON.parse(readFileSync(join(outputDir, 'diffcoder.json'), 'utf8')).dtype).toBe('int8');
     // Nothing but the model folder is left in the models folder (the partial folder was renamed).
-    expect(readdirSync(modelsDir)).toEqual([`${name}-fp16`]);
+    expect(readdirSync(modelsDir)).toEqual([`${name}-int8`]);
 
     const listed = await core.dispatch('models:list', {});
     expect(listed.ok && (listed.value as { models: { id: string }[] }).models.map((m) => m.id)).toContain(outputDir);
@@ -287,7 +287,7 @@ describe('import through the app core with the real worker process', () => {
     const before = events.length;
     const gen = await core.dispatch('generate:start', {
       requestId: 'after-import',
-      messages: [{ role: 'user', content: 'hi' }],
+      prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hi' }] },
       settings: {
         steps: 8,
         genLength: 8,
@@ -308,10 +308,10 @@ describe('import through the app core with the real worker process', () => {
     );
 
     // The same checkpoint again goes to a fresh folder; the first is left alone.
-    const again = await startImport(ckpt, 'fp16');
-    expect(again.outputDir).toBe(join(modelsDir, `${name}-fp16-2`));
+    const again = await startImport(ckpt, 'int8');
+    expect(again.outputDir).toBe(join(modelsDir, `${name}-int8-2`));
     expect((await outcome(again.importId)).state).toBe('done');
-    expect(readdirSync(modelsDir).sort()).toEqual([`${name}-fp16`, `${name}-fp16-2`]);
+    expect(readdirSync(modelsDir).sort()).toEqual([`${name}-int8`, `${name}-int8-2`]);
   });
 
   it('reports progress from the worker at most ~10 times a second, and runs one import at a time', async () => {

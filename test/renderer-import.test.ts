@@ -22,6 +22,7 @@ const target = (dtype: ImportTarget['dtype'], over: Partial<ImportTarget> = {}):
   fitsMemory: true,
   fitsGpu: null,
   fitsDisk: true,
+  gpuOnly: dtype === 'fp16',
   ...over,
 });
 
@@ -109,9 +110,11 @@ describe('targets', () => {
   it('fit lines say what does not fit, with the numbers', () => {
     expect(fitSummary(target('int4'), machine)).toEqual({ ok: true, text: 'fits' });
     expect(fitSummary(target('int4', { fitsGpu: true }), machine).text).toBe('fits, fits the GPU');
-    expect(fitSummary(target('fp16', { fitsGpu: false }), machine).text).toBe(
-      'fits, too big for the GPU (runs on CPU)',
-    );
+    expect(fitSummary(target('int8', { fitsGpu: false }), machine).text).toBe('fits, too big for the GPU (runs on CPU)');
+    expect(fitSummary(target('fp16', { fitsGpu: false }), machine)).toEqual({
+      ok: false,
+      text: 'GPU only: the CPU has no fp16 matrix multiply (int8 keeps the quality on CPU)',
+    });
     expect(
       fitSummary(target('fp32', { memoryBytes: 33e9, fitsMemory: false, diskBytes: 32e9, fitsDisk: false }), machine),
     ).toEqual({
@@ -121,14 +124,16 @@ describe('targets', () => {
     expect(fitSummary(target('int8', { fitsMemory: null }), machine)).toEqual({ ok: true, text: 'fit unknown' });
   });
 
-  it('suggests fp16, else the widest quantized dtype that fits, else int4', () => {
-    const all = (fit: Record<string, boolean>) =>
-      (['fp32', 'fp16', 'int8', 'int4'] as const).map((d) => target(d, { fitsMemory: fit[d] ?? true }));
+  it('suggests fp16 on a GPU it fits, else the widest quantized dtype that fits, else int4', () => {
+    const all = (fit: Record<string, boolean>, gpu: boolean | null = true) =>
+      (['fp32', 'fp16', 'int8', 'int4'] as const).map((d) => target(d, { fitsMemory: fit[d] ?? true, fitsGpu: gpu }));
     expect(suggestedDtype(all({}))).toBe('fp16');
+    // No GPU: int8 is the quality option on CPU.
+    expect(suggestedDtype(all({}, null))).toBe('int8');
     expect(suggestedDtype(all({ fp32: false, fp16: false }))).toBe('int8');
     expect(suggestedDtype(all({ fp32: false, fp16: false, int8: false }))).toBe('int4');
     expect(suggestedDtype(all({ fp32: false, fp16: false, int8: false, int4: false }))).toBe('int4');
-    expect(suggestedDtype([target('fp16', { fitsDisk: false }), target('int8')])).toBe('int8');
+    expect(suggestedDtype([target('fp16', { fitsDisk: false, fitsGpu: true }), target('int8')])).toBe('int8');
   });
 });
 

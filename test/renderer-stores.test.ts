@@ -59,9 +59,10 @@ describe('run store with a fake bridge', () => {
   it('send starts a run with the conversation so far, streams, and ends with the exact final text', async () => {
     useEditorStore.setState({ attachment: { documentId: 'd1', language: 'python', text: 'x = 1' } });
     expect(await useRunStore.getState().send('Explain')).toBe(true);
-    const start = fb.calls.find((c) => c.channel === 'generate:start')!.request as { requestId: string; messages: { role: string; content: string }[]; settings: unknown };
+    const start = fb.calls.find((c) => c.channel === 'generate:start')!.request as { requestId: string; prompt: { kind: string; messages: { role: string; content: string }[] }; settings: unknown };
     expect(start.requestId).toMatch(/^[A-Za-z0-9]+$/);
-    expect(start.messages).toEqual([{ role: 'user', content: '```python\nx = 1\n```\n\nExplain' }]);
+    expect(start.prompt.kind).toBe('chat');
+    expect(start.prompt.messages).toEqual([{ role: 'user', content: '```python\nx = 1\n```\n\nExplain' }]);
     expect(start.settings).toEqual(settings.decoding);
     expect(useEditorStore.getState().attachment).toBeNull();
 
@@ -147,8 +148,8 @@ describe('run store with a fake bridge', () => {
       ['user', 'first, edited'],
       ['assistant', ''],
     ]);
-    const start = fb.calls.find((c) => c.channel === 'generate:start')!.request as { messages: unknown[] };
-    expect(start.messages).toEqual([{ role: 'user', content: 'first, edited' }]);
+    const start = fb.calls.find((c) => c.channel === 'generate:start')!.request as { prompt: { messages: unknown[] } };
+    expect(start.prompt.messages).toEqual([{ role: 'user', content: 'first, edited' }]);
   });
 
   it('refuses to start with invalid settings', async () => {

@@ -1,7 +1,7 @@
 import type { DecodeEvent } from '../../common/decode-events.js';
 import type { EngineStatus, ModelInfo, ProviderChoice } from '../../common/models.js';
 import type { DecodeParams } from '../engine/params.js';
-import type { ChatMessage } from '../engine/tokenizer.js';
+import type { PromptSpec } from '../../common/prompt.js';
 import { gib, preflightModel, type PreflightResult } from '../engine/memory-preflight.js';
 import type { EngineChild, Launcher } from './launchers.js';
 import type { FromEngine } from './protocol.js';
@@ -126,13 +126,13 @@ export class EngineHost {
   }
 
   /** Starts a run; events arrive through onEvent, ending with `done` or `error`. */
-  generate(requestId: string, messages: ChatMessage[], params: Partial<DecodeParams>, onEvent: (ev: RunEvent) => void): Promise<void> {
+  generate(requestId: string, prompt: PromptSpec, params: Partial<DecodeParams>, onEvent: (ev: RunEvent) => void): Promise<void> {
     if (this.status.state !== 'ready' || !this.child) throw new Error(`the engine is not ready (${this.status.state}${this.status.message ? `: ${this.status.message}` : ''})`);
     if (this.runs.size > 0) throw new Error('a generation is already running; stop it first');
     if (this.runs.has(requestId)) throw new Error(`request ${requestId} is already running`);
     return new Promise<void>((finished) => {
       this.runs.set(requestId, { onEvent, finished });
-      this.child!.post({ type: 'generate', requestId, messages, params });
+      this.child!.post({ type: 'generate', requestId, prompt, params });
     });
   }
 

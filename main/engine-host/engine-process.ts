@@ -54,7 +54,7 @@ async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['
 async function generate(msg: Extract<ToEngine, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
   if (!engine) return port.post({ type: 'run-error', requestId: msg.requestId, message: 'no model is loaded' });
   try {
-    for await (const event of engine.generate({ prompt: { messages: msg.messages }, params: msg.params, signal })) {
+    for await (const event of engine.generate({ prompt: msg.prompt, params: msg.params, signal })) {
       port.post({ type: 'event', requestId: msg.requestId, event });
     }
   } catch (e) {

@@ -1,12 +1,12 @@
 /** Messages between main and the engine process. Plain JSON: both carriers clone it. */
 import type { DecodeEvent, ProviderName } from '../../common/decode-events.js';
-import type { ChatMessage } from '../engine/tokenizer.js';
+import type { PromptSpec } from '../../common/prompt.js';
 import type { DecodeParams } from '../engine/params.js';
 import type { ProviderChoice } from '../../common/models.js';
 
 export type ToEngine =
   | { type: 'load'; dir: string; provider: ProviderChoice }
-  | { type: 'generate'; requestId: string; messages: ChatMessage[]; params: Partial<DecodeParams> }
+  | { type: 'generate'; requestId: string; prompt: PromptSpec; params: Partial<DecodeParams> }
   | { type: 'stop'; requestId: string };
 
 /**

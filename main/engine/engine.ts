@@ -1,13 +1,25 @@
 import { openModelFolder, type ModelFolder } from '../model/model-folder.js';
 import { ModelFolderError } from '../model/errors.js';
+import { MANIFEST_FILE } from '../model/manifest.js';
 import { decode } from './decode.js';
 import type { DecodeEvent, DecodeResult } from '../../common/decode-events.js';
 import { ModelSession } from './model-session.js';
 import { paramsFromDefaults, type DecodeParams } from './params.js';
 import { createSession, sessionOptionsFor, type OpenedSession, type ProviderName } from './providers.js';
 import { TextCodec, type ChatMessage } from './tokenizer.js';
+import { buildInfillIds, middleIds, type InfillIds } from './fim.js';
+import type { PromptSpec } from '../../common/prompt.js';
 
-export type Prompt = { messages: ChatMessage[] } | { text: string } | { ids: number[] };
+/** A run's prompt: the app's PromptSpec (chat or infill), or raw text / exact ids (CLI, tests). */
+export type Prompt = PromptSpec | { messages: ChatMessage[] } | { text: string } | { ids: number[] };
+
+/** The model has no fill-in-the-middle tokens, so it cannot infill. */
+export class InfillUnavailableError extends Error {
+  constructor(model: string) {
+    super(`${model} has no fill-in-the-middle tokens in its tokenizer: infill is not available with this model (chat works)`);
+    this.name = 'InfillUnavailableError';
+  }
+}
 
 export interface GenerateRequest {
   prompt: Prompt;
@@ -39,6 +51,10 @@ export class Engine {
     } catch (e) {
       throw new ModelFolderError(folder.manifest.graph, `onnxruntime could not load the graph (${(e as Error).message})`);
     }
+    if (opened.provider === 'cpu' && folder.manifest.dtype === 'fp16' && process.env[ALLOW_FP16_CPU_ENV] !== '1') {
+      await opened.session.release();
+      throw new ModelFolderError(MANIFEST_FILE, FP16_ON_CPU);
+    }
     checkGraphSignature(folder, opened);
     return new Engine(folder, codec, new ModelSession(opened.session, folder.manifest, opened.provider), opened.fallbacks);
   }
@@ -51,10 +67,23 @@ export class Engine {
     return paramsFromDefaults(this.folder.manifest.decoding, this.folder.manifest.tokens.eos);
   }
 
-  promptIds(prompt: Prompt): number[] {
+  /** Whether this model can infill (its tokenizer has FIM tokens). */
+  get canInfill(): boolean {
+    return this.folder.manifest.fim !== null;
+  }
+
+  promptIds(prompt: Prompt, genLength = this.defaults.genLength): number[] {
     if ('ids' in prompt) return prompt.ids;
     if ('text' in prompt) return this.codec.encodeRaw(prompt.text);
+    if ('kind' in prompt && prompt.kind === 'infill') return this.infillIds(prompt.prefix, prompt.suffix, genLength).ids;
     return this.codec.encodeChat(prompt.messages);
+  }
+
+  /** The FIM prompt for text around a cursor, trimmed around the cursor to leave room for `genLength` masks. */
+  infillIds(prefix: string, suffix: string, genLength: number): InfillIds {
+    const { fim, tokens, architecture } = this.folder.manifest;
+    if (!fim) throw new InfillUnavailableError(this.folder.name);
+    return buildInfillIds(this.codec.encodeText(prefix), this.codec.encodeText(suffix), fim, tokens.bos, architecture.maxPositions - genLength);
   }
 
   /** Streams a run. One run at a time per engine: the KV cache belongs to the run. */
@@ -63,14 +92,18 @@ export class Engine {
     this.busy = true;
     try {
       const params = { ...this.defaults, ...req.params };
-      return yield* decode(this.model, this.promptIds(req.prompt), params, {
-        maskId: this.folder.manifest.tokens.mask,
+      const infill = 'kind' in req.prompt && req.prompt.kind === 'infill';
+      const { mask, eos } = this.folder.manifest.tokens;
+      const result = yield* decode(this.model, this.promptIds(req.prompt, params.genLength), params, {
+        maskId: mask,
         signal: req.signal,
         detokenize: (ids) => this.codec.decode(ids),
         label: (id) => this.codec.tokenLabel(id),
         // A per-head bias is heads x larger: keep prefill chunks small.
         prefillChunk: this.folder.manifest.attentionBias === 'per-head' ? 128 : 512,
       });
+      // The middle of an infill ends at the first EOS (even with stop-at-EOS off); masks left by Stop are dropped.
+      return infill ? { ...result, text: this.codec.decode(middleIds(result.tokenIds, eos, mask)) } : result;
     } finally {
       this.busy = false;
     }
@@ -89,6 +122,17 @@ export class Engine {
     await this.model.dispose();
   }
 }
+
+/** Experts who accept the cost can still run fp16 folders on CPU. */
+export const ALLOW_FP16_CPU_ENV = 'DIFFCODER_ALLOW_FP16_CPU';
+
+/**
+ * Measured with the 8B-shaped bench (README): ORT's CPU MatMul has no fp16 kernel, so every fp16
+ * weight is cast to fp32 per forward and the arena keeps the casts: resident memory grows to about
+ * 2.5x the folder after the first forward, and forwards run at 12-14% of memory bandwidth.
+ */
+export const FP16_ON_CPU =
+  'fp16 weights cannot run on the CPU without an fp32 copy (onnxruntime has no fp16 matrix multiply on CPU: about 2.5x the memory and 8x slower than int8); convert the checkpoint to int8 (quality) or int4 (speed and size) for CPU, or choose a GPU provider';
 
 /**
  * A small model's forward over a 4-token block is microseconds of arithmetic per op: thread-pool

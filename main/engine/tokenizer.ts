@@ -2,10 +2,9 @@ import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFolderError } from '../model/errors.js';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { ChatMessage } from '../../common/prompt.js';
+
+export type { ChatMessage };
 
 const tokenText = (t: unknown): string | undefined => (typeof t === 'string' ? t : typeof t === 'object' && t !== null && 'content' in t ? String((t as { content: unknown }).content) : undefined);
 
@@ -48,6 +47,11 @@ export class TextCodec {
 
   encodeChat(messages: ChatMessage[]): number[] {
     return this.tokenizer.encode(this.renderChat(messages), { add_special_tokens: false }).ids;
+  }
+
+  /** Text as tokens, no bos or other special tokens added (infill prefix and suffix). */
+  encodeText(text: string): number[] {
+    return text ? this.tokenizer.encode(text, { add_special_tokens: false }).ids : [];
   }
 
   encodeRaw(text: string): number[] {

@@ -96,6 +96,7 @@ export function estimateTarget(
     // The process itself (runtime overhead) stays in host memory; weights, cache and activations go to the GPU.
     fitsGpu: fits(runtime.total - runtime.runtimeOverhead, m.gpuFreeBytes),
     fitsDisk: fits(diskBytes, m.freeDiskBytes),
+    gpuOnly: dtype === 'fp16',
   };
 }
 

@@ -66,9 +66,9 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
       if (model.error) throw new Error(model.error);
       return { engine: await s.host.load(model, provider) };
     },
-    'generate:start': ({ requestId, messages, settings }) => {
+    'generate:start': ({ requestId, prompt, settings }) => {
       void s.host
-        .generate(requestId, messages, decodeParams(settings), (event) => sink.broadcast('generate:event', { requestId, event }))
+        .generate(requestId, prompt, decodeParams(settings), (event) => sink.broadcast('generate:event', { requestId, event }))
         .catch((e: Error) => sink.broadcast('generate:event', { requestId, event: { type: 'error', message: e.message } }));
       return { requestId };
     },

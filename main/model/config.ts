@@ -5,6 +5,8 @@ import { ModelFolderError } from './errors.js';
 
 /** The Llama fields the graph builder and the engine need, normalised from config.json. */
 export interface LlamaConfig {
+  /** `architectures[0]` as given (null when absent): FIM defaults depend on it. */
+  architecture: string | null;
   hiddenSize: number;
   intermediateSize: number;
   numLayers: number;
@@ -119,6 +121,7 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
   if (c.num_attention_heads % numKvHeads !== 0)
     throw new ModelFolderError(file, `shape mismatch: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`);
   return {
+    architecture: arch ?? null,
     hiddenSize: c.hidden_size,
     intermediateSize: c.intermediate_size,
     numLayers: c.num_hidden_layers,

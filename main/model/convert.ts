@@ -12,6 +12,7 @@ import { estimateFolderBytes } from './size-estimate.js';
 import { DEFAULT_DECODING, MANIFEST_FILE, MANIFEST_FORMAT, type DecodingDefaults, type Manifest } from './manifest.js';
 import { ExternalDataFile, GraphBuilder } from './onnx-writer.js';
 import { indexCheckpoint } from './safetensors.js';
+import { fimSpecFor } from './fim.js';
 import { findMaskTokenId } from './special-tokens.js';
 
 export { DATA_FILE, GRAPH_FILE, IO_NAMES };
@@ -29,6 +30,8 @@ export interface ConvertOptions {
   target?: GraphTarget;
   /** Overrides the bias layout the target implies (`per-head` for DirectML). */
   attentionBias?: 'broadcast' | 'per-head';
+  /** FIM order; the default comes from the architecture (model/fim.ts). */
+  fimOrder?: 'psm' | 'spm';
   /** Tests only: see VariantOptions.accuracyLevel. */
   accuracyLevel?: 0 | 4;
   decoding?: Partial<DecodingDefaults>;
@@ -101,6 +104,7 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
       },
       io: ioNames(variant.presentKv),
       tokens: { bos: config.bosTokenId ?? generation.bos, eos: generation.eos[0] ?? config.eosTokenId, pad: config.padTokenId ?? generation.pad, mask },
+      fim: fimSpecFor(config, tokenizerJson, options.fimOrder),
       decoding,
       ops: [...g.opsUsed].sort(),
       tensors: w.tensors,

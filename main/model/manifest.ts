@@ -91,6 +91,11 @@ export const manifestSchema = z.object({
     layerPlaceholder: z.literal('{layer}'),
   }),
   tokens: z.object({ bos: z.number().int().nullable(), eos: z.number().int().nullable(), pad: z.number().int().nullable(), mask: z.number().int() }),
+  /** Fill-in-the-middle tokens (from tokenizer.json) and order; null: the model offers no infill. */
+  fim: z
+    .object({ prefix: z.number().int().nonnegative(), suffix: z.number().int().nonnegative(), middle: z.number().int().nonnegative(), order: z.enum(['psm', 'spm']), bos: z.boolean() })
+    .nullable()
+    .default(null),
   decoding: decodingDefaults,
   ops: z.array(z.string()),
   tensors: z.array(tensorMapping),

@@ -63,15 +63,16 @@ test('import a checkpoint by path: inspection, progress, it becomes the selected
     await expect(page.getByTestId('import-fact-weights')).toHaveText('F32');
     await expect(page.getByTestId('import-fact-tokenizer')).toHaveText('present');
     await expect(page.getByTestId('import-fact-chat-template')).toHaveText('present');
-    for (const d of ['fp32', 'fp16', 'int8', 'int4'])
-      await expect(page.getByTestId(`import-target-${d}`)).toContainText(/MB.*MB.*fits/);
+    for (const d of ['fp32', 'int8', 'int4']) await expect(page.getByTestId(`import-target-${d}`)).toContainText(/MB.*MB.*fits/);
+    // No GPU here: fp16 is marked GPU-only (the engine refuses it on CPU).
+    await expect(page.getByTestId('import-target-fp16')).toContainText(/GPU only/);
 
-    // Keyboard: the dtype is a labelled radio; fp16 is what fits best and is offered first.
-    await expect(page.getByRole('radio', { name: 'fp16' })).toBeChecked();
-    await page.getByRole('radio', { name: 'int8' }).check();
-    await page.getByRole('radio', { name: 'fp16' }).focus();
+    // Keyboard: the dtype is a labelled radio; int8 (the CPU's quality option) is offered first.
+    await expect(page.getByRole('radio', { name: 'int8' })).toBeChecked();
+    await page.getByRole('radio', { name: 'int4' }).check();
+    await page.getByRole('radio', { name: 'int8' }).focus();
     await page.keyboard.press('Space');
-    await expect(page.getByRole('radio', { name: 'fp16' })).toBeChecked();
+    await expect(page.getByRole('radio', { name: 'int8' })).toBeChecked();
 
     // Record every value the progress bar takes (the conversion may take less than a second).
     await page.evaluate(() => {
@@ -90,11 +91,11 @@ test('import a checkpoint by path: inspection, progress, it becomes the selected
     expect(frames.some((f) => /^\d+\|\d+% · .* of 76\.\d MB$/.test(f))).toBe(true);
 
     // Registered under the user data models folder and selected; the engine loads it.
-    const outputDir = join(served.userData, 'models', 'diffcoder-e2e-import-checkpoint-fp16');
+    const outputDir = join(served.userData, 'models', 'diffcoder-e2e-import-checkpoint-int8');
     await expect(page.getByTestId('import-done')).toContainText(outputDir);
     await expect(page.getByTestId('model-select')).toHaveValue(outputDir);
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
-    await expect(page.getByTestId('status-model')).toContainText('diffcoder-e2e-import-checkpoint-fp16');
+    await expect(page.getByTestId('status-model')).toContainText('diffcoder-e2e-import-checkpoint-int8');
     await expect(page.getByTestId('status-bar')).toContainText(/ready/i, { timeout: 60_000 });
 
     await page.getByTestId('composer').fill('Write a Python function `f(x)` that does this: Return x.');

@@ -76,6 +76,7 @@ export function fitSummary(
     problems.push(
       `needs ${formatBytes(t.memoryBytes)} of memory, ${formatBytes(i.availableMemoryBytes ?? 0)} available`,
     );
+  if (t.gpuOnly && t.fitsGpu !== true) problems.push('GPU only: the CPU has no fp16 matrix multiply (int8 keeps the quality on CPU)');
   if (problems.length) return { ok: false, text: problems.join('; ') };
   const unknown = t.fitsDisk === null || t.fitsMemory === null;
   const gpu = t.fitsGpu === true ? ', fits the GPU' : t.fitsGpu === false ? ', too big for the GPU (runs on CPU)' : '';
@@ -83,14 +84,14 @@ export function fitSummary(
 }
 
 /**
- * The dtype offered first: fp16 keeps the checkpoint's precision for half of fp32's size; when it does not fit,
- * the widest quantized one that does; int4 when nothing is known to fit (it is the smallest).
+ * The dtype offered first: fp16 on a GPU it fits (the checkpoint's precision at half of fp32's size); on CPU
+ * int8 (the quality option), then int4 (speed and size); int4 when nothing is known to fit (it is the smallest).
  */
 export function suggestedDtype(targets: ImportTarget[]): WeightDtype {
   const order: WeightDtype[] = ['fp16', 'int8', 'int4', 'fp32'];
   const fits = (d: WeightDtype) => {
     const t = targets.find((x) => x.dtype === d);
-    return !!t && t.fitsMemory !== false && t.fitsDisk !== false;
+    return !!t && t.fitsMemory !== false && t.fitsDisk !== false && (!t.gpuOnly || t.fitsGpu === true);
   };
   return order.find(fits) ?? 'int4';
 }

@@ -3,6 +3,7 @@
  * once at startup (`setBridge`); tests can set a fake.
  */
 import type { Bridge, Events } from '../../../common/contract';
+import type { PromptSpec } from '../../../common/prompt';
 import type { AppSettings, Conversation, DecodeSettings, ProviderChoice, WeightDtype } from '../../../common/models';
 import type { AppBridge } from '../bridge';
 
@@ -52,8 +53,7 @@ export const importService = {
 };
 
 export const generationService = {
-  start: (requestId: string, messages: { role: 'system' | 'user' | 'assistant'; content: string }[], settings: DecodeSettings) =>
-    b().invoke('generate:start', { requestId, messages, settings }),
+  start: (requestId: string, prompt: PromptSpec, settings: DecodeSettings) => b().invoke('generate:start', { requestId, prompt, settings }),
   stop: (requestId: string) => b().invoke('generate:stop', { requestId }),
   onEvent: (l: (e: Events['generate:event']) => void) => b().on('generate:event', l),
 };

@@ -103,7 +103,7 @@ export const useRunStore = create<RunStore>((set, get) => {
     set({ active: run, canvas: emptyCanvas() });
     try {
       if (messages.length === 0) throw new Error('nothing to send');
-      await generationService.start(run.requestId, messages, decoding);
+      await generationService.start(run.requestId, { kind: 'chat', messages }, decoding);
     } catch (e) {
       if (get().active?.requestId === run.requestId) {
         coalescer!.reset();
