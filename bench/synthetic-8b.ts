@@ -121,6 +121,8 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
       'block-size': { type: 'string' },
       quant: { type: 'string' },
       embedding: { type: 'string' },
+      // any (ONNX Attention, KV heads as they are) or webgpu/dml (MultiHeadAttention, KV heads repeated 4x).
+      target: { type: 'string', default: 'any' },
       contexts: { type: 'string', default: '128,4096' },
       repeats: { type: 'string', default: '5' },
       tmp: { type: 'string' },
@@ -171,7 +173,7 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
   const reports: DtypeReport[] = [];
   for (const dtype of dtypes) {
     const out = join(root, `model-${dtype}`);
-    const options: ConvertOptions = { dtype, ...(dtype.startsWith('int') ? { blockSize, quant } : {}), ...(dtype !== 'fp32' && embedding ? { embedding } : {}) };
+    const options: ConvertOptions = { dtype, target: values.target as ConvertOptions['target'], ...(dtype.startsWith('int') ? { blockSize, quant } : {}), ...(dtype !== 'fp32' && embedding ? { embedding } : {}) };
     try {
       log(`${dtype}: converting...`);
       const conv = await runChild<ConvertResult>('convert', { checkpoint: ckptDir, out, options });
