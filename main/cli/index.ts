@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { Engine } from '../engine/engine.js';
-import { preflightModel } from '../engine/memory-preflight.js';
-import { ContextLengthError, DecodeParamError, type DecodeParams } from '../engine/params.js';
-import { isProviderChoice, PROVIDERS } from '../../common/providers.js';
+import { InfillUnavailableError } from '../engine/engine.js';
+import { ContextLengthError, DecodeParamError } from '../engine/params.js';
+import { PROVIDERS } from '../../common/providers.js';
 import { convertCheckpoint, type ConvertOptions } from '../model/convert.js';
 import { EMBEDDING_FORMATS, GRAPH_TARGETS, QUANT_BLOCK_SIZES, QUANT_SCHEMES, WEIGHT_DTYPES } from '../../common/model-formats.js';
-import { builtinModelDir } from '../model/builtin.js';
 import { exportWeights } from '../model/export-weights.js';
 import { ConvertOptionError, ModelFolderError } from '../model/errors.js';
+import { choice, DECODE_FLAGS, decodeParamsFromFlags, int, UsageError } from './args.js';
 import { TerminalCanvas } from './canvas.js';
+import { infill, INFILL_USAGE } from './infill.js';
+import { interruptSignal, loadEngine, PreflightRefusal } from './load.js';
 import { progressBar } from './progress.js';
 
 const USAGE = `usage:
@@ -26,6 +27,7 @@ const USAGE = `usage:
       --raw                  tokenize the prompt as is, no chat template
       --system TEXT          system message for the chat template
       --json                 one JSON object per line: steps, then the result
+${INFILL_USAGE}
   npm run cli -- convert <checkpoint-dir> <model-dir> [flags]
       --dtype ${WEIGHT_DTYPES.join('|')}   weights (default fp32); int8 = quality, int4 = speed/size on CPU
       --block-size ${QUANT_BLOCK_SIZES.join('|')}   int4/int8 quantization block along K (default 32)
@@ -36,85 +38,24 @@ const USAGE = `usage:
   npm run cli -- export-weights <model-dir> <out-dir>
       writes the checkpoint tensors back (model.safetensors), using diffcoder.json's mapping`;
 
-class UsageError extends Error {}
-
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name}: expected an integer, got "${v}"`);
-  return Number(v);
-}
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got "${v}"`);
-  return n;
-}
-
 async function generate(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      steps: { type: 'string' },
-      'gen-length': { type: 'string' },
-      'block-length': { type: 'string' },
-      temperature: { type: 'string' },
-      seed: { type: 'string' },
-      remasking: { type: 'string' },
-      threshold: { type: 'string' },
-      shift: { type: 'boolean' },
-      'no-eos': { type: 'boolean' },
-      'no-fuse': { type: 'boolean' },
-      provider: { type: 'string' },
-      'prompt-ids': { type: 'string' },
-      raw: { type: 'boolean' },
-      system: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    options: { ...DECODE_FLAGS, 'prompt-ids': { type: 'string' }, raw: { type: 'boolean' }, system: { type: 'string' } },
   });
-  const provider = values.provider ?? 'auto';
-  if (!isProviderChoice(provider)) throw new UsageError(`--provider: expected auto or one of ${PROVIDERS.join(', ')}`);
   const text = positionals.join(' ');
   if (!values['prompt-ids'] && !text) throw new UsageError('give a prompt, or --prompt-ids');
   const promptIds = values['prompt-ids']?.split(',').map((s) => int('prompt-ids', s.trim())!);
-
-  const modelDir = values.model ?? builtinModelDir();
-  // Refuse before loading what this machine cannot hold: an OOM kill tells the user nothing.
-  const check = await preflightModel(modelDir, { provider });
-  if (check.severity === 'refuse') {
-    process.stderr.write(`error: ${check.message}\n`);
-    return 2;
-  }
-  if (check.severity === 'warn') process.stderr.write(`note: ${check.message}\n`);
-  const engine = await Engine.load(modelDir, { provider });
-  for (const f of engine.fallbacks) process.stderr.write(`note: ${f.provider} did not start (${f.error}); using ${engine.provider}\n`);
-  const params: Partial<DecodeParams> = {
-    steps: int('steps', values.steps),
-    genLength: int('gen-length', values['gen-length']),
-    blockLength: int('block-length', values['block-length']),
-    temperature: num('temperature', values.temperature),
-    seed: int('seed', values.seed),
-    remasking: values.remasking as DecodeParams['remasking'] | undefined,
-    threshold: num('threshold', values.threshold),
-    shift: values.shift,
-    eosId: values['no-eos'] ? null : undefined,
-    fusedCommit: values['no-fuse'] ? false : undefined,
-  };
-  for (const k of Object.keys(params) as (keyof DecodeParams)[]) if (params[k] === undefined) delete params[k];
+  const params = decodeParamsFromFlags(values);
+  const engine = await loadEngine(values.model, values.provider);
   const prompt = promptIds ? { ids: promptIds } : values.raw ? { text } : { messages: [...(values.system ? [{ role: 'system' as const, content: values.system }] : []), { role: 'user' as const, content: text }] };
   const ids = engine.promptIds(prompt);
-
-  const ac = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130);
-    ac.abort();
-  });
+  const signal = interruptSignal();
 
   const json = values.json === true;
   const canvas = !json && process.stdout.isTTY ? new TerminalCanvas(process.stdout, (id) => engine.codec.tokenLabel(id)) : null;
-  for await (const ev of engine.generate({ prompt: { ids }, params, signal: ac.signal })) {
+  for await (const ev of engine.generate({ prompt: { ids }, params, signal })) {
     if (ev.type === 'start') canvas?.start(ev, ids);
     else if (ev.type === 'step') {
       if (json) process.stdout.write(`${JSON.stringify(ev)}\n`);
@@ -134,14 +75,6 @@ async function generate(argv: string[]): Promise<number> {
   }
   await engine.dispose();
   return 0;
-}
-
-/** One of `allowed`, or a usage error naming the flag. */
-function choice<T extends string | number>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  const hit = allowed.find((a) => String(a) === v);
-  if (hit === undefined) throw new UsageError(`--${name}: expected ${allowed.join(', ')}, got "${v}"`);
-  return hit;
 }
 
 function convert(argv: string[]): number {
@@ -180,6 +113,7 @@ async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   try {
     if (command === 'generate') return await generate(rest);
+    if (command === 'infill') return await infill(rest);
     if (command === 'convert') return convert(rest);
     if (command === 'export-weights') return exportWeightsCommand(rest);
     process.stderr.write(`${USAGE}\n`);
@@ -189,7 +123,7 @@ async function main(): Promise<number> {
       process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ModelFolderError || e instanceof DecodeParamError || e instanceof ContextLengthError) {
+    if (e instanceof ModelFolderError || e instanceof DecodeParamError || e instanceof ContextLengthError || e instanceof PreflightRefusal || e instanceof InfillUnavailableError) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       return 2;
     }
