@@ -348,6 +348,17 @@ describe('tensors beyond 2 GiB (a sparse file: the 8B fp32 embedding and LM head
     const lastRow = readTensorRange(lmHead, tensorBytes - rowBytes, rowBytes);
     expect(lastRow.byteLength).toBe(rowBytes);
   });
+  it("the converter's reader (TensorSource) reads rows past 2^32 as float32", async () => {
+    const { TensorSource } = await import('../main/model/builder/tensor-source.js');
+    const src = new TensorSource(indexCheckpoint(dir).get('lm_head.weight')!);
+    try {
+      const row = src.readRows(markerRow, 1);
+      expect(Buffer.from(row.buffer, row.byteOffset, 16).equals(marker)).toBe(true);
+      expect(row.subarray(4).every((v) => v === 0)).toBe(true);
+    } finally {
+      src.close();
+    }
+  });
   it('readTensorBytes refuses the 2.5 GB tensor with a clear error instead of crashing; chunks stream it', () => {
     const embed = indexCheckpoint(dir).get('model.embed_tokens.weight')!;
     const e = folderError(() => readTensorBytes(embed));
