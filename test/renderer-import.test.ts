@@ -42,7 +42,7 @@ const progress = (over: Partial<ImportProgress> = {}): ImportProgress => ({
 describe('formatting', () => {
   it('bytes in decimal units, counts as model cards write them, durations', () => {
     expect([formatBytes(999), formatBytes(1500), formatBytes(16.06e9), formatBytes(999.96e6), formatBytes(-1)]).toEqual(
-      ['999 B', '1.5 KB', '16.1 GB', '1.0 GB', '?'],
+      ['999 bytes', '1.5 KB', '16.1 GB', '1.0 GB', '?'],
     );
     expect([formatCount(8.03e9), formatCount(5.2e6), formatCount(1234), formatCount(12)]).toEqual([
       '8.0B',
@@ -79,7 +79,7 @@ describe('progress', () => {
   it('the caption names bytes, the tensor and the time left; the last phase says what it writes', () => {
     expect(progressView(progress())).toEqual({
       percent: 0,
-      bytes: '0 B of 16.0 GB',
+      bytes: '0 bytes of 16.0 GB',
       tensor: 'reading the checkpoint',
       eta: 'estimating time left',
     });

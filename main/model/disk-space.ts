@@ -1,20 +1,9 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ModelFolderError } from './errors.js';
+import { formatBytes } from '../../common/format.js';
 
-/** Bytes in decimal units, as disk sizes are sold and as file managers show them: "16.4 GB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} bytes`;
-  const units = ['KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-  let value = bytes;
-  let unit = -1;
-  do {
-    value /= 1000;
-    unit++;
-    // 999.96 would print as "1000.0": move to the next unit where rounding would reach 1000.
-  } while (value >= 999.95 && unit < units.length - 1);
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes };
 
 /**
  * Free bytes an unprivileged process may use on the file system holding `dir`. `dir` need not exist yet (a model

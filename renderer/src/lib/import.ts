@@ -4,20 +4,9 @@
  * checkpoint, import it instead".
  */
 import type { CheckpointInspection, ImportProgress, ImportTarget, WeightDtype } from '../../../common/models';
+import { formatBytes } from '../../../common/format';
 
-/** Decimal units, as disks are sold and file managers show them (the same as main's disk messages). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '?';
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let u = -1;
-  do {
-    v /= 1000;
-    u++;
-  } while (v >= 999.95 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
-}
+export { formatBytes };
 
 /** Parameter counts as model cards write them: 8.2B, 5.2M, 12.3K. */
 export function formatCount(n: number): string {
