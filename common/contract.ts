@@ -5,10 +5,13 @@
  */
 import { z } from 'zod';
 import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
+import { decodeSettingsSchema } from './decoding-settings.js';
 import type { DecodeEvent } from './decode-events.js';
 import { weightDtypeSchema } from './model-formats.js';
-import { promptSchema } from './prompt.js';
+import { promptSchema, textPositionSchema } from './prompt.js';
 import { providerChoiceSchema, providerNameSchema } from './providers.js';
+import { filePathSchema, PATHS_LIMIT, relativePathSchema, saveRequestSchema, workspaceStateSchema } from './workspace.js';
+import type { DirEntry, FileStat, SaveResult, TextFile, Workspace, WorkspaceState } from './workspace.js';
 import type {
   AppSettings,
   CheckpointInspection,
@@ -22,19 +25,8 @@ import type {
 const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const text = (max: number) => z.string().max(max);
 
-export const decodeSettingsSchema = z
-  .object({
-    steps: z.number().int().min(1).max(8192),
-    genLength: z.number().int().min(1).max(8192),
-    blockLength: z.number().int().min(1).max(256),
-    temperature: z.number().min(0).max(10),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
-    remasking: z.enum(['low_confidence', 'random']),
-    threshold: z.number().gt(0).lte(1).nullable(),
-    shift: z.boolean(),
-    stopAtEos: z.boolean(),
-  })
-  .strict();
+// The decoding settings and their bounds live in decoding-settings.ts (one module for every process).
+export { decodeSettingsSchema };
 
 
 export const appSettingsSchema = z.object({ decoding: decodeSettingsSchema, modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict();
@@ -63,6 +55,15 @@ const messageSchema = z
     stopReason: z.enum(['eos', 'length', 'cancelled']).optional(),
     attachment: z.object({ documentId: id, language: text(64), text: text(200_000) }).strict().optional(),
     target: z.object({ kind: z.literal('editor'), documentId: id }).strict().optional(),
+    infill: z
+      .object({
+        file: text(4096),
+        range: z.object({ start: textPositionSchema, end: textPositionSchema }).strict(),
+        middle: text(1_000_000),
+        outcome: z.enum(['accepted', 'rejected', 'stopped', 'error']).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -95,9 +96,24 @@ export const requests = {
   'models:importCancel': z.object({ importId: id }).strict(),
   'models:select': z.object({ modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict(),
   // The prompt travels unchanged to the engine: a chat, or an infill (prefix/suffix around the cursor).
+  // The handler also refuses settings that break checkDecodeSettings' cross-field rules (decoding-settings.ts).
   'generate:start': z.object({ requestId: id, prompt: promptSchema, settings: decodeSettingsSchema }).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
   'links:open': z.object({ url: z.string().url().max(2048) }).strict(),
+  // Workspace and files (common/workspace.ts): every path is workspace-relative; main normalises it, resolves
+  // symlinks and refuses anything outside the open folder. The folder itself is checked again in main
+  // (absolute, exists, a folder, realpath; in Electron only one picked in the dialog or the last workspace).
+  'workspace:get': z.object({}).strict(),
+  'workspace:open': z.object({ dir: z.string().min(1).max(4096) }).strict(),
+  'workspace:pickFolder': z.object({}).strict(),
+  'workspace:list': z.object({ path: relativePathSchema, includeGit: z.boolean().optional() }).strict(),
+  'workspace:getState': z.object({}).strict(),
+  'workspace:saveState': z.object({ state: workspaceStateSchema }).strict(),
+  'files:read': z.object({ path: filePathSchema }).strict(),
+  // Text: any line breaks, each written as `eol`; the BOM is added for 'utf8-bom' (see main/workspace/text-codec.ts).
+  'files:save': saveRequestSchema,
+  'files:stat': z.object({ paths: z.array(filePathSchema).max(PATHS_LIMIT) }).strict(),
+  'files:watch': z.object({ paths: z.array(filePathSchema).max(PATHS_LIMIT) }).strict(),
 } as const;
 
 export type InvokeChannel = keyof typeof requests;
@@ -124,6 +140,25 @@ export interface Responses {
   'generate:start': { requestId: string };
   'generate:stop': { stopped: boolean };
   'links:open': { opened: boolean };
+  /** The open workspace, or null (none yet: ask for a folder). */
+  'workspace:get': { workspace: Workspace | null };
+  /** Replaces the open workspace (one at a time); also pushed as workspace:changed. */
+  'workspace:open': { workspace: Workspace };
+  /** A native folder dialog (Electron); null when cancelled or in browser mode. Open the answer with workspace:open. */
+  'workspace:pickFolder': { dir: string | null };
+  /** Folders first; hidden files listed; the contents of .git folders are not (gitHidden) unless includeGit. */
+  'workspace:list': { path: string; entries: DirEntry[]; gitHidden: boolean; truncated: boolean };
+  /** The open workspace's saved tabs and unsaved buffers (null: none saved yet). */
+  'workspace:getState': { state: WorkspaceState | null; notices: LoadNotice[] };
+  'workspace:saveState': { ok: true };
+  /** Refused (an error naming why): binary, over FILE_SIZE_LIMIT, a directory, missing, unreadable, outside the workspace. */
+  'files:read': TextFile;
+  /** Not saved (and nothing written) when the file changed on disk since `expected`, or exists when `expected` is null, without `force`. */
+  'files:save': SaveResult;
+  /** One answer per path, in order, carrying the path as asked. */
+  'files:stat': { files: FileStat[] };
+  /** Watches exactly these files for files:changed (replacing the previous set); `watching` lists those watched. */
+  'files:watch': { watching: string[]; supported: boolean };
 }
 export type Response<C extends InvokeChannel> = Responses[C];
 
@@ -134,6 +169,10 @@ export interface Events {
   'engine:status': EngineStatus;
   /** An import's progress (at most ~10 a second), then its outcome: done (registered, selected), error, cancelled. */
   'models:importProgress': ImportProgress;
+  /** Another window, or the command line at start, opened a workspace. */
+  'workspace:changed': { workspace: Workspace | null };
+  /** A watched file (files:watch) may have changed on disk, our own saves included: compare hashes with files:stat. */
+  'files:changed': { path: string };
 }
 export type EventChannel = keyof Events;
 export const EVENT_CHANNELS: readonly EventChannel[] = EVENT_CHANNEL_NAMES;

@@ -2,30 +2,14 @@
  * Plain data shared by every process: what is stored, sent over IPC and shown. No behaviour.
  */
 import type { DecodeStats, StopReason } from './decode-events.js';
+import type { DecodeSettings } from './decoding-settings.js';
 import type { ProviderChoice, ProviderName } from './providers.js';
 import type { WeightDtype } from './model-formats.js';
 
 export type { DecodeStats, ProviderChoice, ProviderName, StopReason, WeightDtype };
 
-/** Decoding parameters as the user sets them (the engine's DecodeParams minus internals). */
-export interface DecodeSettings {
-  steps: number;
-  genLength: number;
-  blockLength: number;
-  temperature: number;
-  seed: number;
-  remasking: 'low_confidence' | 'random';
-  threshold: number | null;
-  shift: boolean;
-  stopAtEos: boolean;
-}
-
-export const PRESETS: Record<'reference' | 'fast', Partial<DecodeSettings>> = {
-  /** The model card's settings: one token per step, no threshold. */
-  reference: { blockLength: 4, threshold: null, temperature: 0, remasking: 'low_confidence', shift: false },
-  /** Threshold decoding: several confident tokens per step. */
-  fast: { blockLength: 4, threshold: 0.9, temperature: 0, remasking: 'low_confidence', shift: false },
-};
+/** Decoding parameters as the user sets them: declared, bounded and checked in decoding-settings.ts (presets too). */
+export type { DecodeSettings };
 
 export interface AppSettings {
   decoding: DecodeSettings;
@@ -68,6 +52,22 @@ export interface Message {
   /** Editor selection attached to a user message as context. */
   attachment?: { documentId: string; language: string; text: string };
   target?: EditorTarget;
+  /** An infill run recorded in the conversation (on its assistant message). */
+  infill?: InfillRecord;
+}
+
+/** What the user did with an infill's middle ('stopped'/'error': the run ended without one to review). */
+export type InfillOutcome = 'accepted' | 'rejected' | 'stopped' | 'error';
+
+export interface InfillRecord {
+  /** The document: a workspace-relative path, or the scratch buffer's name. */
+  file: string;
+  /** Where the middle went (1-based, Monaco columns): the cursor, or the selection it replaced. */
+  range: { start: { line: number; column: number }; end: { line: number; column: number } };
+  /** The middle the model wrote (EOS and masks trimmed). */
+  middle: string;
+  /** Absent while the run is going or its suggestion is waiting for review. */
+  outcome?: InfillOutcome;
 }
 
 export interface Conversation {

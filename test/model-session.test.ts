@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { DecodeEvent, DecodeResult } from '../common/decode-events.js';
 import { decode } from '../main/engine/decode.js';
-import { Engine } from '../main/engine/engine.js';
+import { Engine, ALLOW_FP16_CPU_ENV } from '../main/engine/engine.js';
 import { kvBytesPerPosition, kvLayoutOf, kvTransferBytes, ModelSession, type KvDtype } from '../main/engine/model-session.js';
 import { createSession, sessionOptionsFor } from '../main/engine/providers.js';
 import { IO_NAMES } from '../main/model/convert.js';
@@ -348,7 +348,9 @@ describe('graph and manifest agreement', () => {
 describe.each(['webgpu', 'cuda'] as const)('fp16 KV cache of a real %s-target fp16 folder, on the CPU fallback', (target) => {
   it('is kept as float16 bits and decodes exactly like recomputing the prefix', async () => {
     const { model } = buildTinyModel({ convert: { dtype: 'fp16', target } });
-    const engine = await Engine.load(model, { provider: 'cpu' });
+    // fp16 folders are refused on CPU by default (no fp16 GEMM there); this test wants the fp16 KV path itself.
+    process.env[ALLOW_FP16_CPU_ENV] = '1';
+    const engine = await Engine.load(model, { provider: 'cpu' }).finally(() => delete process.env[ALLOW_FP16_CPU_ENV]);
     const session = (engine as unknown as { model: ModelSession }).model;
     expect(session.kv.dtype).toBe('fp16');
     const run = async (m: ModelSession | RecomputeModel, ids: number[]) => {

@@ -209,6 +209,13 @@ describe('fp16 graphs for GPU targets', () => {
     for (let i = 0; i < seq.length; i++) expect(maxAbsDiff(logits.subarray(i * V, (i + 1) * V), ref.logits[i])).toBeLessThan(0.05);
   });
 
+  it('an fp16 folder is refused on the CPU before any forward, naming the dtypes to use', async () => {
+    const { Engine } = await import('../main/engine/engine.js');
+    const dir = outDir();
+    convertCheckpoint(writeTinyCheckpoint(), dir, { dtype: 'fp16' });
+    await expect(Engine.load(dir, { provider: 'cpu' })).rejects.toThrow(/fp16 weights cannot run on the CPU.*convert the checkpoint to int8 \(quality\) or int4/);
+  });
+
   it('fp16 for CPU keeps fp32 activations (no fp16 GEMM on x86 CPU)', () => {
     expect(convertCheckpoint(writeTinyCheckpoint(), outDir(), { dtype: 'fp16' }).computeDtype).toBe('fp32');
   });

@@ -17,7 +17,7 @@ export interface DecodeOptions {
 }
 
 /**
- * Block-diffusion decoding (spec section 2), one block of `blockLength` aligned positions at a
+ * Block-diffusion decoding (docs/decoding.md), one block of `blockLength` aligned positions at a
  * time. Yields a start event, one event per denoising step, and the result last. With
  * `fusedCommit`, a finished block is not given its own commit forward: its tokens ride along as
  * the leading rows of the next block's first forward, which keeps their keys/values.

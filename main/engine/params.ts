@@ -1,6 +1,6 @@
-import type { DecodingDefaults } from '../model/manifest.js';
+import { checkDecodeSettings, contextLengthMessage, DECODE_PARAM_NAMES, type DecodingDefaults, type Remasking } from '../../common/decoding-settings.js';
 
-export type Remasking = 'low_confidence' | 'random';
+export type { Remasking };
 
 /** Every parameter of the reference `generate`, plus the engine's own switches. */
 export interface DecodeParams {
@@ -14,7 +14,7 @@ export interface DecodeParams {
   /** null: commit the scheduled k tokens per step. A number: top-1 plus all >= threshold. */
   threshold: number | null;
   shift: boolean;
-  /** Stop at this token (the EOS rule of the spec); null runs to gen_length. */
+  /** Stop at this token (the EOS rule, docs/decoding.md); null runs to gen_length. */
   eosId: number | null;
   /** Fold the commit of block k into the first forward of block k+1 (same tokens, fewer forwards). */
   fusedCommit: boolean;
@@ -38,7 +38,7 @@ export class ContextLengthError extends Error {
     readonly genLength: number,
     readonly maxPositions: number,
   ) {
-    super(`prompt (${promptLength} tokens) + gen_length (${genLength}) = ${promptLength + genLength} exceeds the model's ${maxPositions} positions`);
+    super(contextLengthMessage(promptLength, genLength, maxPositions));
     this.name = 'ContextLengthError';
   }
 }
@@ -56,33 +56,27 @@ export function paramsFromDefaults(d: DecodingDefaults, eosId: number | null): D
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/** Checks every parameter against the spec's preconditions and the model; explains the first problem. */
+/**
+ * Checks every parameter against the algorithm's preconditions (docs/decoding.md) and the model; explains the first
+ * problem. The settings' own rules (each field, whole blocks, steps per block, threshold, context) are
+ * common/decoding-settings.ts's `checkDecodeSettings`, the same the app checks before a run; the EOS id and the
+ * prompt's ids are the engine's own.
+ */
 export function planDecode(p: DecodeParams, promptIds: ArrayLike<number>, model: { vocabSize: number; maxPositions: number }): DecodePlan {
   const fail = (param: string, message: string): never => {
     throw new DecodeParamError(param, message);
   };
-  if (!isInt(p.genLength) || p.genLength < 1) fail('gen_length', `gen_length must be a positive integer (got ${p.genLength})`);
-  if (!isInt(p.blockLength) || p.blockLength < 1) fail('block_length', `block_length must be a positive integer (got ${p.blockLength})`);
-  if (!isInt(p.steps) || p.steps < 1) fail('steps', `steps must be a positive integer (got ${p.steps})`);
-  if (p.genLength % p.blockLength !== 0) fail('gen_length', `gen_length (${p.genLength}) must be a multiple of block_length (${p.blockLength})`);
-  const numBlocks = p.genLength / p.blockLength;
-  if (p.steps % numBlocks !== 0) fail('steps', `steps (${p.steps}) must be a multiple of gen_length / block_length (${numBlocks})`);
-  const stepsPerBlock = p.steps / numBlocks;
-  if (typeof p.temperature !== 'number' || !Number.isFinite(p.temperature) || p.temperature < 0) fail('temperature', `temperature must be a finite number >= 0 (got ${p.temperature})`);
-  if (!isInt(p.seed)) fail('seed', `seed must be an integer (got ${p.seed})`);
-  if (p.remasking !== 'low_confidence' && p.remasking !== 'random') fail('remasking', `remasking must be "low_confidence" or "random" (got ${String(p.remasking)})`);
-  if (p.threshold !== null) {
-    if (typeof p.threshold !== 'number' || !(p.threshold > 0 && p.threshold <= 1)) fail('threshold', `threshold must be in (0, 1] or null (got ${p.threshold})`);
-    if (stepsPerBlock < p.blockLength) fail('threshold', `threshold decoding needs steps per block (${stepsPerBlock}) >= block_length (${p.blockLength}), or a block can end unfinished`);
-  }
-  if (typeof p.shift !== 'boolean') fail('shift', 'shift must be true or false');
+  const problems = checkDecodeSettings(p, { maxPositions: model.maxPositions, promptLength: promptIds.length });
+  const first = problems.find((x) => x.rule !== 'context');
+  if (first) fail(DECODE_PARAM_NAMES[first.field], first.message);
   if (p.eosId !== null && (!isInt(p.eosId) || p.eosId < 0 || p.eosId >= model.vocabSize)) fail('eos_id', `eos_id must be a token id below ${model.vocabSize} (got ${p.eosId})`);
   if (promptIds.length < 1) fail('prompt', 'the prompt is empty');
   for (let i = 0; i < promptIds.length; i++) {
     const id = promptIds[i];
     if (!isInt(id) || id < 0 || id >= model.vocabSize) fail('prompt', `prompt token ${i} (${id}) is not an id below ${model.vocabSize}`);
   }
-  if (promptIds.length + p.genLength > model.maxPositions) throw new ContextLengthError(promptIds.length, p.genLength, model.maxPositions);
+  if (problems.some((x) => x.rule === 'context')) throw new ContextLengthError(promptIds.length, p.genLength, model.maxPositions);
   const promptLength = promptIds.length;
+  const stepsPerBlock = p.steps / (p.genLength / p.blockLength);
   return { promptLength, stepsPerBlock, prefillLength: Math.floor(promptLength / p.blockLength) * p.blockLength, canvasLength: promptLength + p.genLength };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_DECODE_SETTINGS } from '../../common/decoding-settings.js';
 import type { AppSettings } from '../../common/models.js';
 import { EngineHost } from '../engine-host/engine-host.js';
 import type { Launcher } from '../engine-host/launchers.js';
@@ -7,10 +8,11 @@ import { openModelFolder } from '../model/model-folder.js';
 import { BUILTIN_ID, ModelRegistry, importedModelsDir } from '../models/registry.js';
 import { ConversationStore } from '../persistence/conversation-store.js';
 import { SettingsStore } from '../persistence/settings-store.js';
+import { WorkspaceService } from '../workspace/workspace-service.js';
 import { createDispatcher, type EventSink, type Services } from './dispatcher.js';
 
 export const DEFAULT_SETTINGS: AppSettings = {
-  decoding: { steps: 256, genLength: 256, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true },
+  decoding: DEFAULT_DECODE_SETTINGS,
   modelId: BUILTIN_ID,
   provider: 'auto',
 };
@@ -25,6 +27,8 @@ export interface CoreOptions {
   pickFolder?: Services['pickFolder'];
   /** Starts the checkpoint conversion worker (main/import/convert-worker.ts, built to out/main/convert-worker.js). */
   convertWorker?: WorkerLauncher;
+  /** A folder to open as the workspace at start (`serve --workspace DIR`); throws when it cannot be opened. Else the last workspace reopens. */
+  workspace?: string;
 }
 
 /** First-start settings: the built-in model's own decoding defaults when its folder is readable. */
@@ -52,7 +56,16 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
     version: opts.version,
     openExternal: opts.openExternal,
     pickFolder: opts.pickFolder,
+    workspace: new WorkspaceService({
+      userData: opts.userData,
+      requirePicked: opts.mode === 'electron',
+      pickFolder: opts.pickFolder ? () => opts.pickFolder!('workspace') : undefined,
+      onFileChanged: (path) => sink.broadcast('files:changed', { path }),
+      onWorkspaceChanged: (workspace) => sink.broadcast('workspace:changed', { workspace }),
+    }),
   };
+  if (opts.workspace) services.workspace.open(opts.workspace, { trusted: true });
+  else services.workspace.reopenLast();
   if (opts.convertWorker) {
     services.imports = new ImportService({
       modelsDir: importedModelsDir(opts.userData),
@@ -81,6 +94,7 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
 
   /** Ends the import worker (its partial folder removed) and the engine process. */
   async function dispose(): Promise<void> {
+    services.workspace.dispose();
     await services.imports?.dispose();
     await services.host.dispose();
   }

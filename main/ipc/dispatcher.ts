@@ -1,4 +1,5 @@
 import { requests, type EventChannel, type Events, type InvokeChannel, type InvokeResult, type Request, type Response } from '../../common/contract.js';
+import { checkDecodeSettings } from '../../common/decoding-settings.js';
 import type { AppSettings } from '../../common/models.js';
 import type { EngineHost } from '../engine-host/engine-host.js';
 import type { DecodeParams } from '../engine/params.js';
@@ -7,6 +8,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import type { ConversationStore } from '../persistence/conversation-store.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
 import { isAllowedLink } from '../security/links.js';
+import type { WorkspaceService } from '../workspace/workspace-service.js';
 
 export interface Services {
   host: EngineHost;
@@ -18,9 +20,11 @@ export interface Services {
   /** Opens an allowlisted link outside the app; browser mode has none (the page opens it). */
   openExternal?: (url: string) => Promise<void>;
   /** Native folder picker; browser mode has none (the page asks for a path). */
-  pickFolder?: (purpose: 'model' | 'checkpoint') => Promise<string | null>;
+  pickFolder?: (purpose: 'model' | 'checkpoint' | 'workspace') => Promise<string | null>;
   /** Checkpoint import (conversion in a worker process); absent where no worker entry is given. */
   imports?: ImportService;
+  /** The open folder and its files (main/workspace/): every path confined to it. */
+  workspace: WorkspaceService;
 }
 
 /** Where pushed events go: every window (Electron) or every socket (browser mode). */
@@ -30,10 +34,13 @@ export interface EventSink {
 
 type Handlers = { [C in InvokeChannel]: (req: Request<C>) => Promise<Response<C>> | Response<C> };
 
+/** The engine's parameters for the user's settings: every field as is; stop-at-EOS off means no EOS id (on keeps the model's). */
 export function decodeParams(s: AppSettings['decoding']): Partial<DecodeParams> {
   const { stopAtEos, ...rest } = s;
   return { ...rest, ...(stopAtEos ? {} : { eosId: null }) };
 }
+
+const invalidRequest = (channel: InvokeChannel, path: string, message: string) => `invalid request for ${channel}: ${path || '(root)'}: ${message}`;
 
 /**
  * Main's handlers, written once. Transports call the returned function with whatever arrived;
@@ -67,12 +74,25 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
       return { engine: await s.host.load(model, provider) };
     },
     'generate:start': ({ requestId, prompt, settings }) => {
+      // The schema checked each field; these are the rules between fields the engine would refuse the run for.
+      const problem = checkDecodeSettings(settings)[0];
+      if (problem) throw new Error(invalidRequest('generate:start', `settings.${problem.field}`, problem.message));
       void s.host
         .generate(requestId, prompt, decodeParams(settings), (event) => sink.broadcast('generate:event', { requestId, event }))
         .catch((e: Error) => sink.broadcast('generate:event', { requestId, event: { type: 'error', message: e.message } }));
       return { requestId };
     },
     'generate:stop': ({ requestId }) => ({ stopped: s.host.stop(requestId) }),
+    'workspace:get': () => ({ workspace: s.workspace.current() }),
+    'workspace:open': ({ dir }) => ({ workspace: s.workspace.open(dir) }),
+    'workspace:pickFolder': async () => ({ dir: await s.workspace.pick() }),
+    'workspace:list': ({ path, includeGit }) => s.workspace.list(path, includeGit ?? false),
+    'workspace:getState': () => s.workspace.getState(),
+    'workspace:saveState': ({ state }) => (s.workspace.saveState(state), { ok: true }),
+    'files:read': ({ path }) => s.workspace.read(path),
+    'files:save': (req) => s.workspace.save(req),
+    'files:stat': ({ paths }) => ({ files: s.workspace.stat(paths) }),
+    'files:watch': ({ paths }) => s.workspace.watch(paths),
     'links:open': async ({ url }) => {
       if (!isAllowedLink(url)) throw new Error(`links to ${safeHost(url)} are not opened from model output (not on the allowlist)`);
       if (!s.openExternal) return { opened: false };
@@ -87,7 +107,7 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
     const parsed = requests[c].safeParse(request);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { ok: false, error: `invalid request for ${c}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+      return { ok: false, error: invalidRequest(c, issue.path.join('.'), issue.message) };
     }
     try {
       const value = await (handlers[c] as (r: unknown) => unknown)(parsed.data);

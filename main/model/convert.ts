@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { decodeSettingsProblems } from '../../common/decoding-settings.js';
 import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../common/model-formats.js';
 import { buildBlockDiffusionGraph, DATA_FILE, GRAPH_FILE, IO_NAMES, ioNames, planWeights } from './build-graph.js';
 import { graphVariant } from './builder/variants.js';
@@ -58,6 +59,8 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
   const plan = planWeights(config, index);
   const generation = tokenIdsFromGenerationConfig(checkpointDir);
   const decoding = { ...DEFAULT_DECODING, ...decodingDefaultsFromGenerationConfig(checkpointDir), ...options.decoding };
+  const badDefault = decodeSettingsProblems({ ...decoding, seed: 0 })[0];
+  if (badDefault) throw new ModelFolderError(MANIFEST_FILE, `the decoding defaults to write are not settings the app can run: ${badDefault.message}`);
   refuseForeignOutput(modelDir);
   const expected = estimateFolderBytes(config, { dtype: variant.dtype, blockSize: variant.quant?.blockSize, quant: variant.quant?.symmetric ? 'sym' : 'asym', embedding: variant.embedding });
   // Weights plus page alignment (one page per tensor) and the small graph file.

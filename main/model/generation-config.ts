@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DecodeParamError, paramsFromDefaults, planDecode } from '../engine/params.js';
+import { DEFAULT_DECODE_SETTINGS, decodeSettingsProblems } from '../../common/decoding-settings.js';
 import { readJsonFile } from './config.js';
 import { ModelFolderError } from './errors.js';
-import { DEFAULT_DECODING, type DecodingDefaults } from './manifest.js';
+import type { DecodingDefaults } from './manifest.js';
 
 export const GENERATION_CONFIG_FILE = 'generation_config.json';
 
@@ -80,16 +80,16 @@ export function parseGenerationConfigDecoding(json: Json): Partial<DecodingDefau
   return out;
 }
 
-/** The engine refuses inconsistent settings at run time; a checkpoint's defaults should be refused at conversion. */
+/**
+ * The engine refuses inconsistent settings at run time and a model folder's defaults must be settings the app accepts
+ * (common/decoding-settings.ts): a checkpoint's defaults are refused at conversion instead.
+ */
 function checkFitsTogether(partial: Partial<DecodingDefaults>): void {
-  const merged = { ...DEFAULT_DECODING, ...partial };
-  try {
-    planDecode(paramsFromDefaults(merged, null), [0], { vocabSize: Number.MAX_SAFE_INTEGER, maxPositions: Number.MAX_SAFE_INTEGER });
-  } catch (e) {
-    if (!(e instanceof DecodeParamError)) throw e;
-    const fromFile = Object.keys(partial).join(', ') || 'none';
-    throw new ModelFolderError(GENERATION_CONFIG_FILE, `decoding settings do not fit together: ${e.message} (set by the file: ${fromFile}; the rest are defaults)`);
-  }
+  const problem = decodeSettingsProblems({ ...DEFAULT_DECODE_SETTINGS, ...partial })[0];
+  if (!problem) return;
+  const fromFile = Object.keys(partial).join(', ') || 'none';
+  const what = problem.rule === 'value' ? 'a decoding setting is out of range' : 'decoding settings do not fit together';
+  throw new ModelFolderError(GENERATION_CONFIG_FILE, `${what}: ${problem.message} (set by the file: ${fromFile}; the rest are defaults)`);
 }
 
 /** Decoding defaults from the checkpoint's generation_config.json; {} when it has none. */

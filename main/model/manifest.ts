@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DECODE_SETTINGS, decodingDefaultsSchema, type DecodingDefaults } from '../../common/decoding-settings.js';
 import { GRAPH_TARGETS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 
 /** Which transform turned a checkpoint tensor into (part of) a graph initializer. */
@@ -27,17 +28,9 @@ export const tensorMapping = z.object({
     .optional(),
 });
 
-export const decodingDefaults = z.object({
-  steps: z.number().int().positive(),
-  genLength: z.number().int().positive(),
-  blockLength: z.number().int().positive(),
-  temperature: z.number().nonnegative(),
-  remasking: z.enum(['low_confidence', 'random']),
-  threshold: z.number().gt(0).lte(1).nullable(),
-  shift: z.boolean(),
-  stopAtEos: z.boolean(),
-});
-export type DecodingDefaults = z.infer<typeof decodingDefaults>;
+/** The model's decoding defaults: the user-facing settings' fields and bounds without the seed (common/decoding-settings.ts). */
+export const decodingDefaults = decodingDefaultsSchema;
+export type { DecodingDefaults };
 
 export const MANIFEST_FILE = 'diffcoder.json';
 export const MANIFEST_FORMAT = 'diffcoder-onnx';
@@ -103,15 +96,7 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-export const DEFAULT_DECODING: DecodingDefaults = {
-  steps: 256,
-  genLength: 256,
-  blockLength: 4,
-  temperature: 0,
-  remasking: 'low_confidence',
-  threshold: null,
-  shift: false,
-  stopAtEos: true,
-};
+const { seed: _seed, ...defaultDecoding } = DEFAULT_DECODE_SETTINGS;
+export const DEFAULT_DECODING: DecodingDefaults = defaultDecoding;
 
 export const layerName = (template: string, layer: number): string => template.replace('{layer}', String(layer));

@@ -4,17 +4,18 @@
  * error) flushes everything and writes the exact final text into the conversation.
  */
 import { create } from 'zustand';
+import { decodeSettingsProblems } from '../../../common/decoding-settings';
 import type { EditorTarget, Message } from '../../../common/models';
 import type { Events } from '../../../common/contract';
 import { applyEvents, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
 import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
 import { appendMessages, chatMessages, truncateBefore, updateMessage } from '../lib/conversations';
 import { randomId, requestId as newRequestId } from '../lib/ids';
-import { isValid, validateDecodeSettings } from '../lib/settings';
 import { generationService } from '../services';
 import { useConversationsStore } from './conversations';
 import { useEditorStore } from './editor';
 import { useEngineStore } from './engine';
+import { useInfillStore } from './infill';
 import { useSettingsStore } from './settings';
 import { useUiStore } from './ui';
 
@@ -22,6 +23,7 @@ export interface ActiveRun {
   requestId: string;
   conversationId: string;
   messageId: string;
+  /** Never set any more: chat answers reach the editor only as reviewed suggestions ("Insert at cursor as suggestion"). */
   target?: EditorTarget;
   startedAt: number;
   stopping: boolean;
@@ -46,8 +48,8 @@ let coalescer: FrameCoalescer<RunEvent> | null = null;
 function decodingSettings() {
   const s = useSettingsStore.getState().settings;
   if (!s) throw new Error('settings are not loaded yet (is the engine reachable?)');
-  const errors = validateDecodeSettings(s.decoding);
-  if (!isValid(errors)) throw new Error(`invalid decoding settings: ${Object.values(errors)[0]}`);
+  const problem = decodeSettingsProblems(s.decoding)[0];
+  if (problem) throw new Error(`invalid decoding settings: ${problem.message}`);
   return s.decoding;
 }
 
@@ -84,6 +86,10 @@ export const useRunStore = create<RunStore>((set, get) => {
   const begin = async (conversationId: string, userMessage: Message | null, target: EditorTarget | undefined): Promise<boolean> => {
     if (get().active) {
       useUiStore.getState().notify('info', 'A generation is already running: stop it first.');
+      return false;
+    }
+    if (useInfillStore.getState().session?.phase === 'running') {
+      useUiStore.getState().notify('info', 'An infill is running in the editor: stop it first (Esc).');
       return false;
     }
     let decoding;
@@ -126,9 +132,8 @@ export const useRunStore = create<RunStore>((set, get) => {
       if (get().active) return false;
       const convStore = useConversationsStore.getState();
       const conversationId = convStore.activeId && convStore.conversations.some((c) => c.id === convStore.activeId) ? convStore.activeId : convStore.create();
-      const target: EditorTarget | undefined = editor.generateIntoEditor && editor.activeId ? { kind: 'editor', documentId: editor.activeId } : undefined;
       const user: Message = { id: randomId('m'), role: 'user', content: text, createdAt: Date.now(), ...(attachment ? { attachment } : {}) };
-      const ok = begin(conversationId, user, target);
+      const ok = begin(conversationId, user, undefined);
       editor.clearAttachment();
       return ok;
     },
@@ -138,7 +143,7 @@ export const useRunStore = create<RunStore>((set, get) => {
       const last = c?.messages[c.messages.length - 1];
       if (!c || !last || last.role !== 'assistant') return false;
       useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, last.id), 'none');
-      return begin(conversationId, null, last.target);
+      return begin(conversationId, null, undefined);
     },
     editAndResend: async (conversationId, messageId, text) => {
       if (get().active) return false;

@@ -1,7 +1,7 @@
 /** App settings (decoding parameters, model, provider) and the model list. */
 import { create } from 'zustand';
+import { decodeSettingsProblems } from '../../../common/decoding-settings';
 import type { AppSettings, LoadNotice, ModelInfo } from '../../../common/models';
-import { isValid, validateDecodeSettings } from '../lib/settings';
 import { modelService, settingsService } from '../services';
 import { useEngineStore } from './engine';
 
@@ -41,8 +41,8 @@ export const useSettingsStore = create<SettingsStore>((set, get) => ({
     }
   },
   apply: async (next) => {
-    const errors = validateDecodeSettings(next.decoding);
-    if (!isValid(errors)) throw new Error(Object.values(errors)[0]);
+    const problem = decodeSettingsProblems(next.decoding)[0];
+    if (problem) throw new Error(problem.message);
     const prev = get().settings;
     const r = await settingsService.set(next);
     set({ settings: r.settings });
