@@ -16,8 +16,18 @@ export const INVOKE_CHANNEL_NAMES = [
   'generate:start',
   'generate:stop',
   'links:open',
+  'workspace:get',
+  'workspace:open',
+  'workspace:pickFolder',
+  'workspace:list',
+  'workspace:getState',
+  'workspace:saveState',
+  'files:read',
+  'files:save',
+  'files:stat',
+  'files:watch',
 ] as const;
-export const EVENT_CHANNEL_NAMES = ['generate:event', 'engine:status', 'models:importProgress'] as const;
+export const EVENT_CHANNEL_NAMES = ['generate:event', 'engine:status', 'models:importProgress', 'workspace:changed', 'files:changed'] as const;
 
 /** Electron IPC channel names that carry the contract. */
 export const IPC_INVOKE = 'diffcoder:invoke';

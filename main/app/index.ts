@@ -33,7 +33,7 @@ const core = createAppCore(
     convertWorker: utilityWorkerLauncher(join(here, 'convert-worker.js')),
     pickFolder: async (purpose) => {
       const win = BrowserWindow.getFocusedWindow();
-      const title = purpose === 'checkpoint' ? 'Import checkpoint folder' : 'Add model folder';
+      const title = purpose === 'checkpoint' ? 'Import checkpoint folder' : purpose === 'workspace' ? 'Open folder' : 'Add model folder';
       const options = { title, properties: ['openDirectory' as const] };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);

@@ -58,7 +58,8 @@ export function startBrowserServer(opts: { rendererDir: string; port?: number; t
     else createReadStream(file).pipe(res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  // files:save and workspace:saveState carry up to 8 M characters of text, JSON-escaped and UTF-8 encoded (up to ~48 MB).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const host = req.headers.host ?? '';

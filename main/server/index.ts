@@ -14,12 +14,21 @@ import { createAppCore } from '../ipc/app-core.js';
 import type { EventChannel, Events } from '../../common/contract.js';
 import type { EventSink } from '../ipc/dispatcher.js';
 import { builtinModelDir } from '../model/builtin.js';
+import { resolveWorkspaceDir } from '../workspace/workspace-service.js';
 import { startBrowserServer } from './http-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { port: { type: 'string' }, 'user-data': { type: 'string' }, renderer: { type: 'string' } } });
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'user-data': { type: 'string' }, renderer: { type: 'string' }, workspace: { type: 'string' } } });
 const userData = resolve(values['user-data'] ?? process.env.DIFFCODER_USER_DATA ?? join(homedir(), '.config', 'diffcoder-studio'));
 const rendererDir = resolve(values.renderer ?? join(here, '..', 'renderer'));
+// --workspace DIR: the folder to open at start, relative to where `npm run serve` was typed (npm's INIT_CWD).
+let workspace: string | undefined;
+try {
+  workspace = values.workspace === undefined ? undefined : resolveWorkspaceDir(resolve(process.env.INIT_CWD ?? process.cwd(), values.workspace));
+} catch (e) {
+  console.error(`--workspace: ${(e as Error).message}`);
+  process.exit(2);
+}
 
 // Events may start before the server exists (engine status during start-up): forward lazily.
 let forward: EventSink | null = null;
@@ -32,6 +41,7 @@ const core = createAppCore(
     convertWorker: nodeWorkerLauncher(join(here, 'convert-worker.js')),
     mode: 'browser',
     version: process.env.npm_package_version ?? '0.0.0',
+    workspace,
   },
   sink,
 );

@@ -5,6 +5,7 @@
 import type { Bridge, Events } from '../../../common/contract';
 import type { PromptSpec } from '../../../common/prompt';
 import type { AppSettings, Conversation, DecodeSettings, ProviderChoice, WeightDtype } from '../../../common/models';
+import type { SaveRequest, WorkspaceState } from '../../../common/workspace';
 import type { AppBridge } from '../bridge';
 
 let current: AppBridge | null = null;
@@ -56,4 +57,29 @@ export const generationService = {
   start: (requestId: string, prompt: PromptSpec, settings: DecodeSettings) => b().invoke('generate:start', { requestId, prompt, settings }),
   stop: (requestId: string) => b().invoke('generate:stop', { requestId }),
   onEvent: (l: (e: Events['generate:event']) => void) => b().on('generate:event', l),
+};
+
+/** The open folder (one at a time). Paths everywhere are workspace-relative, '/'-separated; '' is the root. */
+export const workspaceService = {
+  get: () => b().invoke('workspace:get', {}),
+  /** An absolute folder path: typed by the user (browser mode) or answered by pickFolder (Electron, where only those open). */
+  open: (dir: string) => b().invoke('workspace:open', { dir }),
+  /** Native dialog (Electron); browser mode answers null: ask for a path and call open. */
+  pickFolder: () => b().invoke('workspace:pickFolder', {}),
+  list: (path: string, includeGit?: boolean) => b().invoke('workspace:list', includeGit ? { path, includeGit } : { path }),
+  getState: () => b().invoke('workspace:getState', {}),
+  /** Debounce in the caller; the state's JSON is capped (STATE_SIZE_LIMIT). */
+  saveState: (state: WorkspaceState) => b().invoke('workspace:saveState', { state }),
+  onChanged: (l: (e: Events['workspace:changed']) => void) => b().on('workspace:changed', l),
+};
+
+/** Text files of the open workspace (common/workspace.ts: limits, encodings, line breaks). */
+export const filesService = {
+  read: (path: string) => b().invoke('files:read', { path }),
+  /** expected: the hash last read or saved (null for a new file / Save As); answers conflict instead of writing over a change unless force. */
+  save: (req: SaveRequest) => b().invoke('files:save', req),
+  stat: (paths: string[]) => b().invoke('files:stat', { paths }),
+  /** Replaces the watched set; files:changed is a hint: confirm with stat. */
+  watch: (paths: string[]) => b().invoke('files:watch', { paths }),
+  onChanged: (l: (e: Events['files:changed']) => void) => b().on('files:changed', l),
 };
