@@ -1,6 +1,7 @@
 /** Channel names alone (no schemas), so the preload bundle stays tiny. contract.ts checks they match. */
 export const INVOKE_CHANNEL_NAMES = [
   'app:status',
+  'app:setUnsaved',
   'conversations:list',
   'conversations:save',
   'conversations:delete',

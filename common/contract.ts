@@ -81,6 +81,8 @@ export const conversationSchema = z
 /** Request schemas, by channel. */
 export const requests = {
   'app:status': z.object({}).strict(),
+  // Documents with unsaved changes, so closing the window can ask (Electron; browser mode uses beforeunload).
+  'app:setUnsaved': z.object({ documents: z.array(z.string().max(4096)).max(10_000) }).strict(),
   'conversations:list': z.object({}).strict(),
   'conversations:save': z.object({ conversation: conversationSchema }).strict(),
   'conversations:delete': z.object({ id }).strict(),
@@ -122,6 +124,7 @@ export type Request<C extends InvokeChannel> = z.infer<(typeof requests)[C]>;
 /** Response types, by channel. */
 export interface Responses {
   'app:status': { engine: EngineStatus; version: string; mode: 'electron' | 'browser' };
+  'app:setUnsaved': { ok: true };
   'conversations:list': { conversations: Conversation[]; notices: LoadNotice[] };
   'conversations:save': { ok: true };
   'conversations:delete': { ok: true };

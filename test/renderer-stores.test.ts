@@ -53,7 +53,7 @@ describe('run store with a fake bridge', () => {
     useSettingsStore.setState({ settings });
     useConversationsStore.setState({ conversations: [], activeId: null, query: '' });
     useRunStore.setState({ active: null, canvas: null });
-    useEditorStore.setState({ documents: [], activeId: null, attachment: null, selection: null, generateIntoEditor: false });
+    useEditorStore.setState({ documents: [], activeId: null, attachment: null, selection: null });
   });
 
   it('send starts a run with the conversation so far, streams, and ends with the exact final text', async () => {

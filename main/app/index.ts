@@ -22,6 +22,9 @@ hardenApp();
 // Tests and portable setups point the app at their own user data folder.
 if (process.env.DIFFCODER_USER_DATA) app.setPath('userData', process.env.DIFFCODER_USER_DATA);
 
+/** What the renderer last reported as unsaved (app:setUnsaved): closing the window asks first. */
+let unsaved: string[] = [];
+
 const core = createAppCore(
   {
     userData: app.getPath('userData'),
@@ -31,6 +34,7 @@ const core = createAppCore(
     version: app.getVersion(),
     openExternal: (url) => shell.openExternal(url),
     convertWorker: utilityWorkerLauncher(join(here, 'convert-worker.js')),
+    onUnsaved: (documents) => (unsaved = documents),
     pickFolder: async (purpose) => {
       const win = BrowserWindow.getFocusedWindow();
       const title = purpose === 'checkpoint' ? 'Import checkpoint folder' : purpose === 'workspace' ? 'Open folder' : 'Add model folder';
@@ -65,6 +69,20 @@ function createWindow(): void {
       webSecurity: true,
       spellcheck: false,
     },
+  });
+  win.on('close', (e) => {
+    if (unsaved.length === 0) return;
+    const names = unsaved.slice(0, 5).join('\n') + (unsaved.length > 5 ? `\n… and ${unsaved.length - 5} more` : '');
+    // Unsaved buffers are also kept in the workspace state and restored on the next start, so closing loses nothing.
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      buttons: ['Cancel', 'Close without saving'],
+      defaultId: 0,
+      cancelId: 0,
+      message: `${unsaved.length} document(s) have unsaved changes`,
+      detail: `${names}\n\nUnsaved changes are kept and restored the next time you open this workspace.`,
+    });
+    if (choice === 0) e.preventDefault();
   });
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
   else void win.loadFile(rendererIndex);

@@ -25,6 +25,7 @@ export interface CoreOptions {
   version: string;
   openExternal?: Services['openExternal'];
   pickFolder?: Services['pickFolder'];
+  onUnsaved?: Services['onUnsaved'];
   /** Starts the checkpoint conversion worker (main/import/convert-worker.ts, built to out/main/convert-worker.js). */
   convertWorker?: WorkerLauncher;
   /** A folder to open as the workspace at start (`serve --workspace DIR`); throws when it cannot be opened. Else the last workspace reopens. */
@@ -56,6 +57,7 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
     version: opts.version,
     openExternal: opts.openExternal,
     pickFolder: opts.pickFolder,
+    onUnsaved: opts.onUnsaved,
     workspace: new WorkspaceService({
       userData: opts.userData,
       requirePicked: opts.mode === 'electron',

@@ -21,6 +21,8 @@ export interface Services {
   openExternal?: (url: string) => Promise<void>;
   /** Native folder picker; browser mode has none (the page asks for a path). */
   pickFolder?: (purpose: 'model' | 'checkpoint' | 'workspace') => Promise<string | null>;
+  /** The renderer's documents with unsaved changes (Electron asks before closing the window). */
+  onUnsaved?: (documents: string[]) => void;
   /** Checkpoint import (conversion in a worker process); absent where no worker entry is given. */
   imports?: ImportService;
   /** The open folder and its files (main/workspace/): every path confined to it. */
@@ -56,6 +58,10 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
 
   const handlers: Handlers = {
     'app:status': () => ({ engine: s.host.status, version: s.version, mode: s.mode }),
+    'app:setUnsaved': ({ documents }) => {
+      s.onUnsaved?.(documents);
+      return { ok: true as const };
+    },
     'conversations:list': () => s.conversations.list(),
     'conversations:save': ({ conversation }) => (s.conversations.save(conversation as never), { ok: true }),
     'conversations:delete': ({ id }) => (s.conversations.delete(id), { ok: true }),

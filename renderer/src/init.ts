@@ -4,6 +4,7 @@ import { appService, setBridge } from './services';
 import { useConversationsStore } from './stores/conversations';
 import { useEngineStore } from './stores/engine';
 import { failActiveRun, routeGenerateEvent } from './stores/run';
+import { failInfillRun, routeInfillEvent } from './stores/infill';
 import { useSettingsStore } from './stores/settings';
 
 async function refresh(): Promise<void> {
@@ -24,10 +25,14 @@ export function initApp(): AppBridge {
   engine.setConnection(b.connection());
   b.on('engine:status', (s) => useEngineStore.getState().setEngine(s));
   b.on('generate:event', routeGenerateEvent);
+  b.on('generate:event', routeInfillEvent);
   b.onConnection((c) => {
     useEngineStore.getState().setConnection(c);
     if (c.state === 'open') void refresh();
-    if (c.state === 'closed') failActiveRun(c.message);
+    if (c.state === 'closed') {
+      failActiveRun(c.message);
+      failInfillRun(c.message);
+    }
   });
   if (b.connection().state === 'open') void refresh();
   return b;

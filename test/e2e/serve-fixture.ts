@@ -22,10 +22,16 @@ export function e2eModelDir(): string {
   return dir;
 }
 
+export interface ServeOptions {
+  /** Passed as `--workspace DIR`: the folder open at start. */
+  workspace?: string;
+}
+
 /** Starts `node out/main/serve.js` (built by the test command) and reads the URL it prints. */
-export async function startServe(userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-'))): Promise<Served> {
+export async function startServe(userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-')), options: ServeOptions = {}): Promise<Served> {
   if (!existsSync('out/main/serve.js')) throw new Error('out/main/serve.js is missing: run `npm run build` first');
-  const child = spawn(process.execPath, ['out/main/serve.js', '--user-data', userData], { env: { ...process.env, DIFFCODER_MODEL_DIR: e2eModelDir() }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['out/main/serve.js', '--user-data', userData, ...(options.workspace ? ['--workspace', options.workspace] : [])];
+  const child = spawn(process.execPath, args, { env: { ...process.env, DIFFCODER_MODEL_DIR: e2eModelDir() }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 30_000);

@@ -12,9 +12,6 @@ export function Composer() {
   const stopping = useRunStore((s) => s.active?.stopping ?? false);
   const attachment = useEditorStore((s) => s.attachment);
   const clearAttachment = useEditorStore((s) => s.clearAttachment);
-  const activeDoc = useEditorStore((s) => s.documents.find((d) => d.id === s.activeId));
-  const intoEditor = useEditorStore((s) => s.generateIntoEditor);
-  const setIntoEditor = useEditorStore((s) => s.setGenerateIntoEditor);
   const online = useEngineStore((s) => reachable(s.connection));
   const focusComposer = useUiStore((s) => s.focusComposer);
 
@@ -33,7 +30,7 @@ export function Composer() {
 
   return (
     <div className="composer">
-      {(attachment || activeDoc) && (
+      {attachment && (
         <div className="composer-chips">
           {attachment && (
             <span className="chip attachment-chip" data-testid="attachment-chip" title={attachment.text}>
@@ -42,11 +39,6 @@ export function Composer() {
                 ×
               </button>
             </span>
-          )}
-          {activeDoc && (
-            <label className="chip toggle-chip" title="Write the answer into the active editor document as it is generated">
-              <input type="checkbox" data-testid="generate-into-editor" checked={intoEditor} onChange={(e) => setIntoEditor(e.target.checked)} /> generate into {activeDoc.title}
-            </label>
           )}
         </div>
       )}

@@ -2,6 +2,7 @@
 import { memo, type ReactNode } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
+import { InsertSuggestionButton } from './InfillInsert';
 import { appService } from '../services';
 import { useEditorStore } from '../stores/editor';
 import { useUiStore } from '../stores/ui';
@@ -52,6 +53,7 @@ function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }
         <button type="button" className="link-button open-in-editor" onClick={() => open({ title: '', language, text })}>
           Open in editor
         </button>
+        <InsertSuggestionButton text={text} />
       </div>
       <pre>{children}</pre>
     </div>

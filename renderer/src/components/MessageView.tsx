@@ -4,6 +4,7 @@ import type { Message } from '../../../common/models';
 import { useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
 import { CanvasView } from './CanvasView';
+import { InfillNote } from './InfillInsert';
 import { Markdown } from './Markdown';
 import { answerAsMarkdown } from '../lib/answer-format';
 
@@ -43,6 +44,7 @@ export const MessageView = memo(function MessageView({ m, conversationId, isLast
       <div className="message-head">
         <span className="message-role">{m.role === 'user' ? 'You' : m.role === 'assistant' ? 'DiffCoder' : 'System'}</span>
         {m.target && <span className="chip small">→ editor</span>}
+        <InfillNote m={m} />
         <span className="spacer" />
         {!live && !editing && (
           <>
@@ -62,7 +64,7 @@ export const MessageView = memo(function MessageView({ m, conversationId, isLast
                 Edit
               </button>
             )}
-            {m.role === 'assistant' && isLast && !running && (
+            {m.role === 'assistant' && isLast && !running && !m.infill && (
               <button type="button" className="link-button" data-testid="regenerate" onClick={() => void useRunStore.getState().regenerate(conversationId)}>
                 Regenerate
               </button>

@@ -15,6 +15,8 @@ import 'monaco-editor/features/linesOperations/register';
 import 'monaco-editor/features/wordHighlighter/register';
 import 'monaco-editor/features/cursorUndo/register';
 import 'monaco-editor/features/indentation/register';
+// F1 / Ctrl+Shift+P: the command palette (lists the editor's actions, infill's included).
+import 'monaco-editor/features/quickCommand/register';
 import 'monaco-editor/languages/definitions/python/register';
 import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/typescript/register';

@@ -23,6 +23,7 @@ const b = (): Bridge => bridge();
 
 export const appService = {
   status: () => b().invoke('app:status', {}),
+  setUnsaved: (documents: string[]) => b().invoke('app:setUnsaved', { documents }),
   openLink: (url: string) => b().invoke('links:open', { url }),
   onEngineStatus: (l: (s: Events['engine:status']) => void) => b().on('engine:status', l),
 };

@@ -1,0 +1,72 @@
+/**
+ * A small modal dialog: labelled, Escape cancels, Tab stays inside, focus goes to `initialFocus` (or the first
+ * control) when it opens and back where it was when it closes.
+ */
+import { useEffect, useRef, type ReactNode, type RefObject } from 'react';
+
+interface Props {
+  title: string;
+  /** alertdialog: a question that interrupts (unsaved changes); dialog: a form. */
+  role?: 'dialog' | 'alertdialog';
+  describedBy?: string;
+  onCancel(): void;
+  initialFocus?: RefObject<HTMLElement | null>;
+  testId?: string;
+  children: ReactNode;
+}
+
+const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+export function ModalDialog({ title, role = 'dialog', describedBy, onCancel, initialFocus, testId, children }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const titleId = `${testId ?? 'modal'}-title`;
+
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    (initialFocus?.current ?? box.current?.querySelector<HTMLElement>(FOCUSABLE))?.focus();
+    return () => {
+      if (before && document.contains(before)) before.focus();
+    };
+    // Focus moves once, when the dialog opens.
+  }, []);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      onCancel();
+    } else if (e.key === 'Tab' && box.current) {
+      const items = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      if (items.length === 0) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  };
+
+  return (
+    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
+      <div
+        className="dialog small-dialog"
+        role={role}
+        aria-modal="true"
+        aria-labelledby={titleId}
+        aria-describedby={describedBy}
+        data-testid={testId}
+        ref={box}
+        onKeyDown={onKeyDown}
+      >
+        <header className="dialog-head">
+          <h2 id={titleId}>{title}</h2>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}

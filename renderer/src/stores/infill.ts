@@ -1,0 +1,290 @@
+/**
+ * The infill run and its pending suggestion (one at a time). `start` sends an infill prompt built by
+ * the editor glue (editor/infill-view.ts), records the run in the active conversation, and follows
+ * its `generate:event` events into a canvas (lib/canvas.ts, one batch per animation frame). A run
+ * that finishes becomes a pending suggestion; the glue shows it and calls `resolve` once the user
+ * accepted (after the glue made the one undoable edit) or rejected it. No Monaco here.
+ */
+import { create } from 'zustand';
+import type { Events } from '../../../common/contract';
+import type { InfillRecord, Message } from '../../../common/models';
+import { applyEvents, canvasText, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
+import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
+import { appendMessages, updateMessage } from '../lib/conversations';
+import { randomId, requestId as newRequestId } from '../lib/ids';
+import { finishedInfillPatch, infillDecoding, infillMessages, normalizeMiddleLength, outcomePatch, runResult, type TextRange } from '../lib/infill';
+import { generationService } from '../services';
+import { useConversationsStore } from './conversations';
+import { useEngineStore } from './engine';
+import { useRunStore } from './run';
+import { useSettingsStore } from './settings';
+import { useUiStore } from './ui';
+
+export interface InfillRequest {
+  /** The open document (ActiveEditor.documentKey). */
+  documentKey: string;
+  /** How the document is named in the record and the prompt: its workspace path, else its key. */
+  file: string;
+  language: string;
+  prefix: string;
+  suffix: string;
+  /** The cursor (start = end) or the selection being replaced, 1-based. */
+  range: TextRange;
+}
+
+export interface InfillSession {
+  id: string;
+  source: 'infill' | 'chat';
+  /** The engine request; null for a suggestion that came from the chat. */
+  requestId: string | null;
+  documentKey: string;
+  file: string;
+  language: string;
+  range: TextRange;
+  phase: 'running' | 'pending';
+  stopping: boolean;
+  /** The middle to review (pending only). */
+  middle: string | null;
+  conversationId: string | null;
+  messageId: string | null;
+  record: InfillRecord | null;
+  startedAt: number;
+}
+
+interface InfillStore {
+  session: InfillSession | null;
+  canvas: CanvasState | null;
+  /** The middle length the user set (tokens); null: the settings' gen_length. */
+  middleLength: number | null;
+  /** Starts an infill run. False (with a notice) when it cannot start. */
+  start(req: InfillRequest): Promise<boolean>;
+  /** Shows `text` (e.g. a chat answer's code block) as a pending suggestion at a place in a document. */
+  suggest(s: { documentKey: string; file: string; language: string; range: TextRange; text: string }): boolean;
+  /** Stops the running infill; `reason` is told to the user when it was not their Stop. */
+  stop(reason?: string): Promise<void>;
+  /** The pending suggestion was accepted (the edit is made) or rejected (the document untouched). */
+  resolve(outcome: 'accepted' | 'rejected'): void;
+  setMiddleLength(n: number | null): void;
+}
+
+const LENGTH_KEY = 'diffcoder.infill.middleLength';
+
+function loadLength(): number | null {
+  try {
+    const v = Number(globalThis.localStorage?.getItem(LENGTH_KEY));
+    return Number.isInteger(v) && v > 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveLength(n: number | null): void {
+  try {
+    if (n === null) globalThis.localStorage?.removeItem(LENGTH_KEY);
+    else globalThis.localStorage?.setItem(LENGTH_KEY, String(n));
+  } catch {
+    /* storage unavailable: the length lasts for this session */
+  }
+}
+
+/** The middle length a run uses: the user's, else the settings' gen_length, in whole blocks. */
+export function effectiveMiddleLength(middleLength: number | null): number {
+  const d = useSettingsStore.getState().settings?.decoding;
+  const block = d?.blockLength ?? 4;
+  return normalizeMiddleLength(middleLength ?? d?.genLength ?? 64, block);
+}
+
+/** All masks of the middle, before the engine has said anything: painted at once when the command runs. */
+export function initialCanvas(genLength: number, blockLength: number): CanvasState {
+  const c = applyEvents(emptyCanvas(), [{ type: 'start', promptLength: 0, genLength, canvasLength: genLength, blockLength, maskId: -1, eosId: null, provider: 'cpu' }]);
+  return { ...c, phase: 'waiting', provider: null };
+}
+
+const raf: Scheduler = (cb) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16));
+/** Runs `cb` once the next frame is painted (the task after it). */
+const afterPaint = (cb: () => void) => raf(() => setTimeout(cb, 0));
+let coalescer: FrameCoalescer<RunEvent> | null = null;
+/** The started run's messages, written into the conversation once its masks are painted (the chat re-renders then, not before). */
+let unrecorded: { sessionId: string; user: Message; assistant: Message } | null = null;
+
+export const useInfillStore = create<InfillStore>((set, get) => {
+  const patchMessage = (s: InfillSession, patch: Parameters<typeof updateMessage>[2]) => {
+    if (s.conversationId && s.messageId) useConversationsStore.getState().mutate(s.conversationId, (c) => updateMessage(c, s.messageId!, patch), 'now');
+  };
+
+  /** Writes the run's two messages into the active conversation (a new one when there is none), once. */
+  const record = () => {
+    const r = unrecorded;
+    if (!r) return;
+    unrecorded = null;
+    const conv = useConversationsStore.getState();
+    const conversationId = conv.activeId && conv.conversations.some((c) => c.id === conv.activeId) ? conv.activeId : conv.create();
+    if (!conv.mutate(conversationId, (c) => appendMessages(c, [r.user, r.assistant]), 'now')) return;
+    set((st) => (st.session?.id === r.sessionId ? { session: { ...st.session, conversationId, messageId: r.assistant.id } } : {}));
+  };
+
+  const finish = (started: InfillSession, canvas: CanvasState) => {
+    record();
+    const s = get().session?.id === started.id ? get().session! : started;
+    const result = runResult(canvas);
+    const middle = canvas.text ?? canvasText(canvas);
+    if (s.record) patchMessage(s, finishedInfillPatch(s.record, canvas, middle, s.language));
+    if (canvas.stats) useEngineStore.getState().setLastStats(canvas.stats);
+    if (result === 'pending') {
+      set({ session: { ...s, phase: 'pending', stopping: false, middle, record: s.record ? { ...s.record, middle } : null }, canvas });
+      return;
+    }
+    if (result === 'error') useUiStore.getState().notify('error', `Infill failed: ${canvas.error ?? 'the run failed'}`);
+    set({ session: null, canvas: null });
+  };
+
+  const applyBatch = (events: RunEvent[]) => {
+    const { session, canvas } = get();
+    if (!session || session.phase !== 'running' || !canvas) return;
+    const next = applyEvents(canvas, events);
+    set({ canvas: next });
+    if (isFinal(events[events.length - 1])) finish(session, next);
+  };
+  coalescer = new FrameCoalescer<RunEvent>(raf, applyBatch);
+
+  return {
+    session: null,
+    canvas: null,
+    middleLength: loadLength(),
+    start: async (req) => {
+      const ui = useUiStore.getState();
+      const cur = get().session;
+      if (cur?.phase === 'running') {
+        ui.notify('info', 'An infill is already running: stop it first (Esc).');
+        return false;
+      }
+      if (useRunStore.getState().active) {
+        ui.notify('info', 'A chat answer is being generated: stop it first.');
+        return false;
+      }
+      const settings = useSettingsStore.getState().settings;
+      if (!settings) {
+        ui.notify('error', 'Settings are not loaded yet (is the engine reachable?)');
+        return false;
+      }
+      let decoding;
+      try {
+        decoding = infillDecoding(settings.decoding, effectiveMiddleLength(get().middleLength));
+      } catch (e) {
+        ui.notify('error', (e as Error).message);
+        return false;
+      }
+      if (cur?.phase === 'pending') get().resolve('rejected');
+
+      const { user, assistant } = infillMessages(req.file, req.range);
+      const session: InfillSession = {
+        id: randomId('i'),
+        source: 'infill',
+        requestId: newRequestId(),
+        documentKey: req.documentKey,
+        file: req.file,
+        language: req.language,
+        range: req.range,
+        phase: 'running',
+        stopping: false,
+        middle: null,
+        conversationId: null,
+        messageId: null,
+        record: assistant.infill ?? null,
+        startedAt: Date.now(),
+      };
+      coalescer!.reset();
+      unrecorded = { sessionId: session.id, user, assistant };
+      set({ session, canvas: initialCanvas(decoding.genLength, decoding.blockLength) });
+      afterPaint(record);
+      try {
+        await generationService.start(session.requestId!, { kind: 'infill', prefix: req.prefix, suffix: req.suffix, file: req.file, range: req.range }, decoding);
+      } catch (e) {
+        if (get().session?.id === session.id && get().session?.phase === 'running') {
+          coalescer!.reset();
+          const canvas = applyEvents(get().canvas ?? emptyCanvas(), [{ type: 'error', message: (e as Error).message }]);
+          finish(session, canvas);
+        }
+        return false;
+      }
+      return true;
+    },
+    suggest: (s) => {
+      const cur = get().session;
+      if (cur?.phase === 'running') {
+        useUiStore.getState().notify('info', 'An infill is running: stop it first (Esc).');
+        return false;
+      }
+      if (cur?.phase === 'pending') get().resolve('rejected');
+      const session: InfillSession = {
+        id: randomId('i'),
+        source: 'chat',
+        requestId: null,
+        documentKey: s.documentKey,
+        file: s.file,
+        language: s.language,
+        range: s.range,
+        phase: 'pending',
+        stopping: false,
+        middle: s.text,
+        conversationId: null,
+        messageId: null,
+        record: null,
+        startedAt: Date.now(),
+      };
+      set({ session, canvas: null });
+      return true;
+    },
+    stop: async (reason) => {
+      const s = get().session;
+      if (!s || s.phase !== 'running' || s.stopping || !s.requestId) return;
+      set({ session: { ...s, stopping: true } });
+      if (reason) useUiStore.getState().notify('info', reason);
+      try {
+        const r = await generationService.stop(s.requestId);
+        if (!r.stopped) {
+          // main knows no such run: its end is on the way or was lost. Give it a moment, then end it here.
+          setTimeout(() => {
+            const cur = get().session;
+            if (cur?.id === s.id && cur.phase === 'running') {
+              coalescer!.reset();
+              const c = get().canvas ?? emptyCanvas();
+              finish(cur, { ...c, phase: 'done', stopReason: 'cancelled', text: canvasText(c), blockStart: -1, blockEnd: -1 });
+            }
+          }, 2000);
+        }
+      } catch (e) {
+        useUiStore.getState().notify('error', `Stop failed: ${(e as Error).message}`);
+        set((st) => (st.session?.id === s.id ? { session: { ...st.session, stopping: false } } : {}));
+      }
+    },
+    resolve: (outcome) => {
+      if (get().session?.phase !== 'pending') return;
+      record();
+      const s = get().session!;
+      if (s.record) patchMessage(s, outcomePatch(s.record, outcome));
+      set({ session: null, canvas: null });
+    },
+    setMiddleLength: (n) => {
+      const v = n === null || !Number.isFinite(n) || n <= 0 ? null : Math.floor(n);
+      saveLength(v);
+      set({ middleLength: v });
+    },
+  };
+});
+
+/** Routes `generate:event` events of the running infill into the store. */
+export function routeInfillEvent(payload: Events['generate:event']): void {
+  const s = useInfillStore.getState().session;
+  if (!s || s.phase !== 'running' || payload.requestId !== s.requestId || !coalescer) return;
+  coalescer.push(payload.event);
+  if (isFinal(payload.event)) coalescer.flush();
+}
+
+/** When the carrier drops mid-run the run's events are lost: end it as an error. */
+export function failInfillRun(message: string): void {
+  const s = useInfillStore.getState().session;
+  if (!s || s.phase !== 'running' || !coalescer) return;
+  coalescer.push({ type: 'error', message });
+  coalescer.flush();
+}
