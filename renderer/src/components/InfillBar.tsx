@@ -13,6 +13,11 @@ import { useSettingsStore } from '../stores/settings';
 import './infill.css';
 
 const subscribe = (cb: () => void) => onActiveEditor(() => cb());
+/** The bar's buttons go away once used: give the keyboard back to the editor. */
+const thenFocusEditor = (action: () => void) => () => {
+  action();
+  getActiveEditor()?.editor.focus();
+};
 
 function LengthField() {
   const stored = useInfillStore((s) => s.middleLength);
@@ -61,7 +66,7 @@ export function InfillBar() {
         <span className="infill-sr" role="status">
           Infill running. Escape in the editor stops it.
         </span>
-        <button type="button" className="danger" data-testid="infill-stop" disabled={session.stopping} onClick={stopInfill} title="Stop the infill (Esc)">
+        <button type="button" className="danger" data-testid="infill-stop" disabled={session.stopping} onClick={thenFocusEditor(stopInfill)} title="Stop the infill (Esc)">
           {session.stopping ? 'Stopping…' : 'Stop'}
         </button>
       </div>
@@ -74,10 +79,16 @@ export function InfillBar() {
           Suggestion{session.middle ? '' : ' (empty)'}
           <span className="infill-sr">ready: Tab or Enter in the editor accepts it, Escape rejects it.</span>
         </span>
-        <button type="button" className="primary" data-testid="infill-accept" onClick={acceptSuggestion} title="Insert the suggestion (Tab or Enter in the editor)">
+        <button
+          type="button"
+          className="primary"
+          data-testid="infill-accept"
+          onClick={thenFocusEditor(acceptSuggestion)}
+          title="Insert the suggestion (Tab or Enter in the editor)"
+        >
           Accept
         </button>
-        <button type="button" data-testid="infill-reject" onClick={rejectSuggestion} title="Discard the suggestion (Esc in the editor)">
+        <button type="button" data-testid="infill-reject" onClick={thenFocusEditor(rejectSuggestion)} title="Discard the suggestion (Esc in the editor)">
           Reject
         </button>
       </div>

@@ -5,7 +5,7 @@
  * middle goes cancels the run (or drops the suggestion). Layout decisions are lib/live-insert.ts's,
  * the run and its record stores/infill.ts's; accepting is one undoable edit.
  */
-import { acceptEdit, capPrefix, capSuffix, cursorAtSuggestion, editConflicts, type OffsetRange, type TextRange } from '../lib/infill';
+import { acceptEdit, capPrefix, capSuffix, cursorAtSuggestion, editConflicts, keyAction, type InfillPhase, type OffsetRange, type TextRange } from '../lib/infill';
 import { decorationSpecs, livePlan, suggestionPlan, visualColumn, type DecorationSpec, type LiveInsertPlan, type LiveLine } from '../lib/live-insert';
 import { useInfillStore, type InfillSession } from '../stores/infill';
 import { useUiStore } from '../stores/ui';
@@ -38,6 +38,11 @@ interface Binding {
   subs: monaco.IDisposable[];
   painted: boolean;
   frame: number | null;
+  /** What the last render drew from; an edit elsewhere that leaves it the same needs no new render (decorations and zones move with the text). */
+  lastKey: string;
+  /** Zone lines waiting for the next frame (drawn right after Monaco's own render, so both change in the same paint). */
+  zoneLines: LiveLine[] | null;
+  zoneFrame: number | null;
 }
 
 const keys = new WeakMap<Editor, Keys>();
@@ -189,10 +194,13 @@ function updateKeys(): void {
     const k = keys.get(ed);
     if (!k) continue;
     const mine = !!binding && binding.editor === ed && ed.getModel() === binding.model && !!s && binding.sessionId === s.id;
-    k.running.set(mine && s!.phase === 'running');
-    k.pending.set(mine && s!.phase === 'pending');
+    const phase: InfillPhase = mine ? s!.phase : 'idle';
     const sel = ed.getSelection();
-    k.accept.set(mine && s!.phase === 'pending' && !!sel && cursorAtSuggestion(offsets(binding!.model, sel), binding!.target));
+    const atSuggestion = mine && !!sel && cursorAtSuggestion(offsets(binding!.model, sel), binding!.target);
+    // The keys' rules are keyAction's; the context keys let Monaco fall through to Tab/Enter/Escape's usual meaning otherwise.
+    k.running.set(keyAction(phase, 'Escape', atSuggestion) === 'stop');
+    k.pending.set(keyAction(phase, 'Escape', atSuggestion) === 'reject');
+    k.accept.set(keyAction(phase, 'Tab', atSuggestion) === 'accept' && keyAction(phase, 'Enter', atSuggestion) === 'accept');
   }
 }
 
@@ -212,6 +220,9 @@ function bind(s: InfillSession): void {
     subs: [],
     painted: false,
     frame: null,
+    lastKey: '',
+    zoneLines: null,
+    zoneFrame: null,
   };
   b.subs.push(
     t.model.onDidChangeContent((e) => {
@@ -240,6 +251,9 @@ function bind(s: InfillSession): void {
 }
 
 function clearRender(b: Binding): void {
+  if (b.zoneFrame !== null) cancelAnimationFrame(b.zoneFrame);
+  b.zoneFrame = null;
+  b.lastKey = '';
   if (!b.model.isDisposed()) b.renderIds = b.model.deltaDecorations(b.renderIds, []);
   if (b.zone) {
     const id = b.zone.id;
@@ -286,10 +300,13 @@ function hint(s: InfillSession): string {
   return s.phase === 'running' ? '  Esc stops' : '  Tab/Enter accepts · Esc rejects';
 }
 
-function plan(b: Binding, s: InfillSession, r: monaco.Range, restOfLine: string): LiveInsertPlan {
-  const fontInfo = b.editor.getOption(monaco.editor.EditorOption.fontInfo);
-  const layout = b.editor.getLayoutInfo();
-  const columns = Math.floor((layout.contentWidth - layout.verticalScrollbarWidth) / Math.max(1, fontInfo.typicalHalfwidthCharacterWidth)) - 2;
+function columnsOf(editor: Editor): number {
+  const fontInfo = editor.getOption(monaco.editor.EditorOption.fontInfo);
+  const layout = editor.getLayoutInfo();
+  return Math.floor((layout.contentWidth - layout.verticalScrollbarWidth) / Math.max(1, fontInfo.typicalHalfwidthCharacterWidth)) - 2;
+}
+
+function plan(b: Binding, s: InfillSession, r: monaco.Range, restOfLine: string, columns: number): LiveInsertPlan {
   const tabSize = b.model.getOptions().tabSize;
   const startColumn = visualColumn(b.model.getLineContent(r.endLineNumber), r.endColumn, tabSize);
   // A selection being replaced reads as a diff: the old text struck through, the new text on the lines under it.
@@ -305,9 +322,13 @@ function render(b: Binding): void {
   const r = b.model.getDecorationRange(b.anchor);
   if (!r) return;
   b.target = offsets(b.model, r);
-  const lineText = b.model.getLineContent(r.endLineNumber);
-  const restOfLine = lineText.slice(r.endColumn - 1);
-  const p = plan(b, s, r, restOfLine);
+  const restOfLine = b.model.getLineContent(r.endLineNumber).slice(r.endColumn - 1);
+  const columns = columnsOf(b.editor);
+  const shown = b.editor.getModel() === b.model;
+  const key = [s.phase, s.middle === null ? '' : s.id, state().canvas?.batch ?? -1, r.startColumn, r.endColumn, r.isEmpty(), columns, shown, restOfLine].join('\u0000');
+  if (key === b.lastKey) return;
+  b.lastKey = key;
+  const p = plan(b, s, r, restOfLine, columns);
   const hintPiece = { text: hint(s), className: 'infill-hint' };
   if (p.zone.length > 0) p.zone[p.zone.length - 1].push(hintPiece);
   else if (!restOfLine) p.inline.push(hintPiece);
@@ -316,12 +337,12 @@ function render(b: Binding): void {
     b.renderIds,
     decorationSpecs(p, b.target, restEnd).map((d) => toDecoration(b.model, d)),
   );
-  const shown = b.editor.getModel() === b.model;
-  renderZone(b, shown ? p.zone : [], r.endLineNumber);
-  // Draw the inline part now too: left to Monaco's own schedule it would come a frame after the zone's lines.
-  if (shown) b.editor.render();
+  // The first paint is drawn at once (the masks appear in this frame); later ones with Monaco's next render.
+  const first = !b.painted && shown && p.maskCells > 0;
+  renderZone(b, shown ? p.zone : [], r.endLineNumber, first);
+  if (first) b.editor.render();
   updateKeys();
-  if (!b.painted && shown && p.maskCells > 0) {
+  if (first) {
     b.painted = true;
     performance.mark('infill:first-mask-render');
     requestAnimationFrame(() => setTimeout(() => performance.mark('infill:first-mask-paint'), 0));
@@ -343,7 +364,22 @@ function renderLines(dom: HTMLDivElement, lines: LiveLine[]): void {
   dom.replaceChildren(...rows);
 }
 
-function renderZone(b: Binding, lines: LiveLine[], afterLine: number): void {
+/** The zone's lines: now, or (by default) right after Monaco's next render, which draws the inline part. */
+function drawZoneLines(b: Binding, lines: LiveLine[], now: boolean): void {
+  if (now) {
+    if (b.zone) renderLines(b.zone.dom, lines);
+    return;
+  }
+  b.zoneLines = lines;
+  if (b.zoneFrame !== null) return;
+  b.zoneFrame = requestAnimationFrame(() => {
+    b.zoneFrame = null;
+    if (b.zone && b.zoneLines) renderLines(b.zone.dom, b.zoneLines);
+    b.zoneLines = null;
+  });
+}
+
+function renderZone(b: Binding, lines: LiveLine[], afterLine: number, now: boolean): void {
   if (lines.length === 0) {
     if (b.zone) {
       const id = b.zone.id;
@@ -372,7 +408,7 @@ function renderZone(b: Binding, lines: LiveLine[], afterLine: number): void {
     b.zone = zone;
     return;
   }
-  renderLines(zone.dom, lines);
+  drawZoneLines(b, lines, now);
   if (zone.spec.afterLineNumber !== afterLine || zone.spec.heightInLines !== lines.length) {
     zone.spec.afterLineNumber = afterLine;
     zone.spec.heightInLines = lines.length;

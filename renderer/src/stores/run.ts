@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { decodeSettingsProblems } from '../../../common/decoding-settings';
-import type { EditorTarget, Message } from '../../../common/models';
+import type { Message } from '../../../common/models';
 import type { Events } from '../../../common/contract';
 import { applyEvents, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
 import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
@@ -23,8 +23,6 @@ export interface ActiveRun {
   requestId: string;
   conversationId: string;
   messageId: string;
-  /** Never set any more: chat answers reach the editor only as reviewed suggestions ("Insert at cursor as suggestion"). */
-  target?: EditorTarget;
   startedAt: number;
   stopping: boolean;
 }
@@ -83,7 +81,8 @@ export const useRunStore = create<RunStore>((set, get) => {
     set({ active: null });
   };
 
-  const begin = async (conversationId: string, userMessage: Message | null, target: EditorTarget | undefined): Promise<boolean> => {
+  // Chat answers reach the editor only as reviewed suggestions ("Insert at cursor as suggestion" on a code block).
+  const begin = async (conversationId: string, userMessage: Message | null): Promise<boolean> => {
     if (get().active) {
       useUiStore.getState().notify('info', 'A generation is already running: stop it first.');
       return false;
@@ -100,11 +99,11 @@ export const useRunStore = create<RunStore>((set, get) => {
       return false;
     }
     const convStore = useConversationsStore.getState();
-    const assistant: Message = { id: randomId('m'), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming', ...(target ? { target } : {}) };
+    const assistant: Message = { id: randomId('m'), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming' };
     const updated = convStore.mutate(conversationId, (c) => appendMessages(c, userMessage ? [userMessage, assistant] : [assistant]), 'now');
     if (!updated) return false;
     const messages = chatMessages(updated.messages.slice(0, -1));
-    const run: ActiveRun = { requestId: newRequestId(), conversationId, messageId: assistant.id, target, startedAt: Date.now(), stopping: false };
+    const run: ActiveRun = { requestId: newRequestId(), conversationId, messageId: assistant.id, startedAt: Date.now(), stopping: false };
     coalescer!.reset();
     set({ active: run, canvas: emptyCanvas() });
     try {
@@ -133,7 +132,7 @@ export const useRunStore = create<RunStore>((set, get) => {
       const convStore = useConversationsStore.getState();
       const conversationId = convStore.activeId && convStore.conversations.some((c) => c.id === convStore.activeId) ? convStore.activeId : convStore.create();
       const user: Message = { id: randomId('m'), role: 'user', content: text, createdAt: Date.now(), ...(attachment ? { attachment } : {}) };
-      const ok = begin(conversationId, user, undefined);
+      const ok = begin(conversationId, user);
       editor.clearAttachment();
       return ok;
     },
@@ -143,7 +142,7 @@ export const useRunStore = create<RunStore>((set, get) => {
       const last = c?.messages[c.messages.length - 1];
       if (!c || !last || last.role !== 'assistant') return false;
       useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, last.id), 'none');
-      return begin(conversationId, null, undefined);
+      return begin(conversationId, null);
     },
     editAndResend: async (conversationId, messageId, text) => {
       if (get().active) return false;
@@ -151,7 +150,7 @@ export const useRunStore = create<RunStore>((set, get) => {
       const msg = c?.messages.find((m) => m.id === messageId);
       if (!c || !msg || msg.role !== 'user' || !text.trim()) return false;
       useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, messageId), 'none');
-      return begin(conversationId, { ...msg, id: randomId('m'), content: text, createdAt: Date.now() }, undefined);
+      return begin(conversationId, { ...msg, id: randomId('m'), content: text, createdAt: Date.now() });
     },
     stop: async () => {
       const run = get().active;
