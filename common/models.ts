@@ -90,6 +90,8 @@ export interface EngineStatus {
   state: EngineState;
   model: ModelInfo | null;
   provider: ProviderName | null;
+  /** Whether the loaded model has fill-in-the-middle tokens (infill is offered only then). */
+  canInfill?: boolean;
   /** Why the state is crashed/error. */
   message?: string;
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   host = new EngineHost(engineProcessLauncher());
   host.onStatus((s) => statuses.push(s));
   const s = await host.load(model, 'cpu');
-  expect(s).toMatchObject({ state: 'ready', provider: 'cpu' });
+  expect(s).toMatchObject({ state: 'ready', provider: 'cpu', canInfill: true });
 });
 afterAll(() => host.dispose());
 

@@ -161,7 +161,7 @@ export class EngineHost {
         ].filter(Boolean);
         const s: EngineStatus =
           msg.type === 'loaded'
-            ? { state: 'ready', model: this.current.model, provider: msg.provider, message: notes.length ? notes.join('; ') : undefined }
+            ? { state: 'ready', model: this.current.model, provider: msg.provider, canInfill: msg.canInfill, message: notes.length ? notes.join('; ') : undefined }
             : { state: 'error', model: this.current.model, provider: null, message: msg.message };
         this.setStatus(s);
         this.pendingLoad?.resolve(s);

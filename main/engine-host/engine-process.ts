@@ -45,7 +45,7 @@ async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const next = await Engine.load(dir, { provider });
     engine = next;
-    port.post({ type: 'loaded', dir, provider: next.provider, fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`), rss: process.memoryUsage().rss });
+    port.post({ type: 'loaded', dir, provider: next.provider, fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`), rss: process.memoryUsage().rss, canInfill: next.canInfill });
   } catch (e) {
     port.post({ type: 'load-error', dir, message: (e as Error).message });
   }

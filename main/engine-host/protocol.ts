@@ -18,7 +18,7 @@ export type FromEngine =
   | { type: 'ready'; pid: number; rss: number }
   | { type: 'released'; dir: string }
   | { type: 'loading'; dir: string }
-  | { type: 'loaded'; dir: string; provider: ProviderName; fallbacks: string[]; rss: number }
+  | { type: 'loaded'; dir: string; provider: ProviderName; fallbacks: string[]; rss: number; canInfill: boolean }
   | { type: 'load-error'; dir: string; message: string }
   | { type: 'event'; requestId: string; event: DecodeEvent }
   | { type: 'run-error'; requestId: string; message: string };

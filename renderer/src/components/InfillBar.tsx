@@ -4,7 +4,7 @@
  */
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { getActiveEditor, onActiveEditor } from '../editor/active-editor';
-import { acceptSuggestion, rejectSuggestion, runInfill, stopInfill } from '../editor/infill-view';
+import { acceptSuggestion, NO_FIM, rejectSuggestion, runInfill, stopInfill } from '../editor/infill-view';
 import { parseNumber } from '../lib/settings';
 import { reachable, useEngineStore } from '../stores/engine';
 import { effectiveMiddleLength, useInfillStore } from '../stores/infill';
@@ -56,6 +56,7 @@ export function InfillBar() {
   const progress = useInfillStore((s) => (s.canvas && s.session?.phase === 'running' ? `${s.canvas.committed}/${s.canvas.tokens.length}` : ''));
   const chatRunning = useRunStore((s) => s.active !== null);
   const online = useEngineStore((s) => reachable(s.connection));
+  const noFim = useEngineStore((s) => s.engine?.canInfill === false);
 
   if (session?.phase === 'running') {
     return (
@@ -99,9 +100,9 @@ export function InfillBar() {
       <button
         type="button"
         data-testid="infill-run"
-        disabled={!active || chatRunning || !online}
+        disabled={!active || chatRunning || !online || noFim}
         onClick={() => runInfill()}
-        title="Fill in the middle at the cursor, or replace the selection (Ctrl+I)"
+        title={noFim ? NO_FIM : 'Fill in the middle at the cursor, or replace the selection (Ctrl+I)'}
       >
         Infill
       </button>

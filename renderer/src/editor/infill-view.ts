@@ -11,6 +11,10 @@ import { useInfillStore, type InfillSession } from '../stores/infill';
 import { useUiStore } from '../stores/ui';
 import { getActiveEditor, onActiveEditor, type ActiveEditor } from './active-editor';
 import { monaco } from './monaco';
+import { useEngineStore } from '../stores/engine';
+
+/** Said when the loaded model's tokenizer has no FIM tokens (the engine refuses such a run with the same reason). */
+export const NO_FIM = 'This model has no fill-in-the-middle tokens: infill is not available with it (chat works).';
 
 type Editor = monaco.editor.IStandaloneCodeEditor;
 type Model = monaco.editor.ITextModel;
@@ -70,6 +74,10 @@ export function runInfill(editor: Editor | undefined = getActiveEditor()?.editor
   const sel = editor?.getSelection();
   if (!editor || !model || !sel) {
     notify('info', 'Open a file and put the cursor where the code should go.');
+    return;
+  }
+  if (useEngineStore.getState().engine?.canInfill === false) {
+    notify('error', NO_FIM);
     return;
   }
   performance.mark('infill:command');
