@@ -22,6 +22,7 @@ import { engineProcessLauncher } from './helpers/engine-host.js';
 import { writeSizedCheckpoint } from './helpers/sized-checkpoint.js';
 import { TINY, tinyWeights, writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';
 import { buildTinyModel } from './helpers/tiny-model.js';
+import { DEFAULT_DECODE_SETTINGS } from '../common/decoding-settings.js';
 
 const workerEntry = fileURLToPath(new URL('../main/import/convert-worker.ts', import.meta.url));
 /** The worker run from source; `pids` collects every worker started, to kill one from outside. */
@@ -288,17 +289,7 @@ describe('import through the app core with the real worker process', () => {
     const gen = await core.dispatch('generate:start', {
       requestId: 'after-import',
       prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hi' }] },
-      settings: {
-        steps: 8,
-        genLength: 8,
-        blockLength: 4,
-        temperature: 0,
-        seed: 0,
-        remasking: 'low_confidence',
-        threshold: null,
-        shift: false,
-        stopAtEos: false,
-      },
+      settings: { ...DEFAULT_DECODE_SETTINGS, steps: 8, genLength: 8, stopAtEos: false },
     });
     expect(gen.ok).toBe(true);
     await waitFor(() =>

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, startServe } from './serve-fixture';
 import { test } from '@playwright/test';
+import { DEFAULT_DECODE_SETTINGS } from '../../common/decoding-settings';
 
 /** The sized tiny checkpoint (12 layers, 76 MB of fp32), written once per machine through tsx like the e2e model. */
 function checkpoint(): string {
@@ -25,17 +26,7 @@ function checkpoint(): string {
 /** A returning user's settings: short runs that never stop at EOS, so a random model still answers. */
 function userData(): string {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-import-userdata-'));
-  const decoding = {
-    steps: 32,
-    genLength: 32,
-    blockLength: 4,
-    temperature: 0,
-    seed: 0,
-    remasking: 'low_confidence',
-    threshold: null,
-    shift: false,
-    stopAtEos: false,
-  };
+  const decoding = { ...DEFAULT_DECODE_SETTINGS, steps: 32, genLength: 32, stopAtEos: false };
   writeFileSync(join(dir, 'settings.json'), JSON.stringify({ decoding, modelId: 'builtin', provider: 'cpu' }));
   return dir;
 }
