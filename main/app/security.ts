@@ -1,4 +1,5 @@
 import { app, session, type WebContents, type WebFrameMain } from 'electron';
+import { isTrustedRendererUrl } from './app-protocol.js';
 
 /**
  * App-wide hardening: no navigation away from the app, no new windows, no webviews, no
@@ -18,14 +19,10 @@ export function denyPermissions(): void {
   session.defaultSession.setPermissionCheckHandler(() => false);
 }
 
-/** Only the app's own page may call main: its file URL, or electron-vite's dev server URL. */
+/**
+ * Only the app's own page may call main: app://diffcoder/index.html (app-protocol.ts), or electron-vite's dev server
+ * page in an unpackaged run (rendererEntryUrl). Same scheme, host and path as the URL the window loaded.
+ */
 export function isTrustedSender(frame: WebFrameMain | null, rendererUrl: string): boolean {
-  if (!frame) return false;
-  try {
-    const url = new URL(frame.url);
-    const expected = new URL(rendererUrl);
-    return url.protocol === expected.protocol && url.host === expected.host && url.pathname === expected.pathname;
-  } catch {
-    return false;
-  }
+  return !!frame && isTrustedRendererUrl(frame.url, rendererUrl);
 }

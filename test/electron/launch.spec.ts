@@ -29,6 +29,8 @@ test.describe('Electron shell', () => {
     try {
       const page = await app.firstWindow();
       await expect(page).toHaveTitle(/DiffCoder Studio/);
+      // Served by the app:// protocol (main/app/app-protocol.ts), not file://.
+      expect(page.url()).toBe('app://diffcoder/index.html');
       // Isolated and sandboxed: no Node in the page, only the contract's two functions.
       expect(await page.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process])).toEqual(['undefined', 'undefined']);
       expect(await page.evaluate(() => Object.keys((globalThis as unknown as { diffcoder: object }).diffcoder).sort())).toEqual(['invoke', 'on']);
