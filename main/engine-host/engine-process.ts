@@ -4,7 +4,7 @@
  * mode and tests, by Node's child_process.fork (process.send).
  */
 import { Engine } from '../engine/engine.js';
-import { LOAD_DELAY_ENV, type FromEngine, type ToEngine } from './protocol.js';
+import { FORWARD_DELAY_ENV, HANG_AT_FORWARD_ENV, LOAD_DELAY_ENV, type FromEngine, type ToEngine } from './protocol.js';
 
 interface Port {
   post(msg: FromEngine): void;
@@ -51,10 +51,21 @@ async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['
   }
 }
 
+const forwardDelayMs = Number(process.env[FORWARD_DELAY_ENV] ?? 0);
+const hangAtForward = Number(process.env[HANG_AT_FORWARD_ENV] ?? 0);
+
 async function generate(msg: Extract<ToEngine, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
   if (!engine) return port.post({ type: 'run-error', requestId: msg.requestId, message: 'no model is loaded' });
+  let forwards = 0;
+  const beforeForward = async (req: { ids: ArrayLike<number>; rows: number }) => {
+    // Forwards that return rows end in a step event; the others would look like silence to the watchdog.
+    if (req.rows === 0) port.post({ type: 'forward', requestId: msg.requestId, tokens: req.ids.length });
+    forwards++;
+    if (forwardDelayMs > 0) await new Promise((r) => setTimeout(r, forwardDelayMs));
+    if (forwards === hangAtForward) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);
+  };
   try {
-    for await (const event of engine.generate({ prompt: msg.prompt, params: msg.params, signal })) {
+    for await (const event of engine.generate({ prompt: msg.prompt, params: msg.params, signal, beforeForward })) {
       port.post({ type: 'event', requestId: msg.requestId, event });
     }
   } catch (e) {

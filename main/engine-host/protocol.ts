@@ -21,6 +21,8 @@ export type FromEngine =
   | { type: 'loaded'; dir: string; provider: ProviderName; fallbacks: string[]; rss: number; canInfill: boolean }
   | { type: 'load-error'; dir: string; message: string }
   | { type: 'event'; requestId: string; event: DecodeEvent }
+  /** Before a forward that no event follows (prompt prefill chunks, a separate commit): the watchdog's heartbeat, with its size. */
+  | { type: 'forward'; requestId: string; tokens: number }
   | { type: 'run-error'; requestId: string; message: string };
 
 /**
@@ -28,3 +30,12 @@ export type FromEngine =
  * test can kill it while a load is pending (as the OOM killer would) without racing a fast load.
  */
 export const LOAD_DELAY_ENV = 'DIFFCODER_TEST_LOAD_DELAY_MS';
+
+/** Test-only: the engine process sleeps this many milliseconds before every forward, so runs last long enough to act mid-run. */
+export const FORWARD_DELAY_ENV = 'DIFFCODER_TEST_FORWARD_DELAY_MS';
+
+/**
+ * Test-only: the Nth forward (from 1) of every run blocks the engine process's thread for an hour, as a
+ * native call that never returns would: Stop cannot get through, and only the host's watchdog ends it.
+ */
+export const HANG_AT_FORWARD_ENV = 'DIFFCODER_TEST_HANG_AT_FORWARD';

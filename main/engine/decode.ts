@@ -43,7 +43,8 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
 
   model.reset(canvasLength);
   const chunk = Math.max(B, Math.ceil((opts.prefillChunk ?? 512) / B) * B);
-  for (let s = 0; s < prefillLength; s += chunk) {
+  // Stop is honoured before every forward, prefill chunks included (a long prompt on a large model is many seconds).
+  for (let s = 0; s < prefillLength && !opts.signal?.aborted; s += chunk) {
     const e = Math.min(s + chunk, prefillLength);
     await model.forward({ ids: x.subarray(s, e), rows: 0, keep: e - s, want: 'none', blockLength: B });
   }
@@ -63,8 +64,12 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
     return delta;
   };
 
+  if (opts.signal?.aborted) {
+    stopReason = 'cancelled';
+    end = P;
+  }
   const vocab = a.vocabSize;
-  decoding: for (let s = prefillLength, blockIndex = 0; s < end; s += B, blockIndex++) {
+  decoding: for (let s = prefillLength, blockIndex = 0; s < end && stopReason !== 'cancelled'; s += B, blockIndex++) {
     const e = Math.min(s + B, end);
     const rows = e - s;
     const countMasks = () => x.subarray(s, e).reduce((n, t) => n + (t === mask ? 1 : 0), 0);

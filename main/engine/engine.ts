@@ -3,7 +3,7 @@ import { ModelFolderError } from '../model/errors.js';
 import { MANIFEST_FILE } from '../model/manifest.js';
 import { decode } from './decode.js';
 import type { DecodeEvent, DecodeResult } from '../../common/decode-events.js';
-import { ModelSession } from './model-session.js';
+import { ModelSession, type ForwardModel, type ForwardRequest } from './model-session.js';
 import { paramsFromDefaults, type DecodeParams } from './params.js';
 import { createSession, sessionOptionsFor, type OpenedSession, type ProviderName } from './providers.js';
 import { TextCodec, type ChatMessage } from './tokenizer.js';
@@ -25,6 +25,11 @@ export interface GenerateRequest {
   prompt: Prompt;
   params?: Partial<DecodeParams>;
   signal?: AbortSignal;
+  /**
+   * Called before every forward of the run, awaited (the engine process reports the forwards that no
+   * event follows to the host's watchdog, and its test hooks slow or hang forwards here).
+   */
+  beforeForward?: (req: ForwardRequest) => void | Promise<void>;
 }
 
 /**
@@ -94,7 +99,7 @@ export class Engine {
       const params = { ...this.defaults, ...req.params };
       const infill = 'kind' in req.prompt && req.prompt.kind === 'infill';
       const { mask, eos } = this.folder.manifest.tokens;
-      const result = yield* decode(this.model, this.promptIds(req.prompt, params.genLength), params, {
+      const result = yield* decode(req.beforeForward ? withHook(this.model, req.beforeForward) : this.model, this.promptIds(req.prompt, params.genLength), params, {
         maskId: mask,
         signal: req.signal,
         detokenize: (ids) => this.codec.decode(ids),
@@ -121,6 +126,26 @@ export class Engine {
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
+}
+
+/** The same model, calling `hook` before each forward. */
+function withHook(model: ForwardModel, hook: NonNullable<GenerateRequest['beforeForward']>): ForwardModel {
+  return {
+    get manifest() {
+      return model.manifest;
+    },
+    get provider() {
+      return model.provider;
+    },
+    get cacheLength() {
+      return model.cacheLength;
+    },
+    reset: (capacity) => model.reset(capacity),
+    forward: async (r) => {
+      await hook(r);
+      return model.forward(r);
+    },
+  };
 }
 
 /** Experts who accept the cost can still run fp16 folders on CPU. */

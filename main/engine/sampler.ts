@@ -21,6 +21,12 @@ export function proposeTokens(rows: number, out: { topToken: Int32Array; topProb
     for (let r = 0; r < rows; r++) probs[r] = out.topProb[r];
   } else {
     if (!out.logits) throw new Error('sampling needs the full logits');
+    // The loops below run over the logits the graph really returned, never over what the manifest claims:
+    // a folder whose vocab_size is larger than its LM head would otherwise read past them for minutes.
+    if (out.logits.length !== rows * vocab) {
+      const perRow = rows > 0 ? Math.floor(out.logits.length / rows) : out.logits.length;
+      throw new Error(`the model returned ${perRow} logits per position but diffcoder.json says vocab_size ${vocab}: the model folder does not match its graph`);
+    }
     for (let r = 0; r < rows; r++) {
       const row = out.logits.subarray(r * vocab, (r + 1) * vocab);
       let best = -Infinity;

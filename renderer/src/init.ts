@@ -1,11 +1,14 @@
 /** Startup: pick the bridge, route its events into the stores, load state whenever the carrier (re)opens. */
 import { createBridge, type AppBridge } from './bridge';
-import { appService, setBridge } from './services';
+import { appService, generationService, setBridge } from './services';
 import { useConversationsStore } from './stores/conversations';
 import { useEngineStore } from './stores/engine';
-import { failActiveRun, routeGenerateEvent } from './stores/run';
-import { failInfillRun, routeInfillEvent } from './stores/infill';
+import { failActiveRun, routeGenerateEvent, useRunStore } from './stores/run';
+import { failInfillRun, routeInfillEvent, useInfillStore } from './stores/infill';
 import { useSettingsStore } from './stores/settings';
+
+/** Whether the page has not loaded its state yet: the first attach after a (re)load shows the run's conversation. */
+let firstRefresh = true;
 
 async function refresh(): Promise<void> {
   const engine = useEngineStore.getState();
@@ -15,6 +18,26 @@ async function refresh(): Promise<void> {
     engine.setStatusError((e as Error).message);
   }
   await Promise.all([useSettingsStore.getState().load(), useConversationsStore.getState().load()]);
+  const first = firstRefresh;
+  firstRefresh = false;
+  await reattach(first);
+}
+
+/**
+ * A run main is running (started before a reload or a dropped connection, or in another window) is
+ * followed again: its progress so far from generate:active, then its generate:event events as usual.
+ * Called once the conversations are loaded, so the run's message is there to stream into.
+ */
+export async function reattach(select: boolean): Promise<void> {
+  let run;
+  try {
+    ({ run } = await generationService.active());
+  } catch {
+    return; // no bridge, or a main without the channel: nothing to follow
+  }
+  if (!run) return;
+  if (run.prompt.kind === 'infill') useInfillStore.getState().attach(run);
+  else useRunStore.getState().attach(run, { select });
 }
 
 export function initApp(): AppBridge {

@@ -212,8 +212,21 @@ function updateKeys(): void {
   }
 }
 
+/**
+ * Where a run this page attached to (generate:active, after a reload) is drawn: the active editor, when it
+ * shows the document the run was started in, at the range the run recorded.
+ */
+function attachedTarget(s: InfillSession): { editor: Editor; model: Model; range: monaco.IRange } | null {
+  if (s.source !== 'infill' || !s.file) return null;
+  const a = getActiveEditor();
+  const model = a?.editor.getModel();
+  if (!a || !model || model.isDisposed() || (a.documentKey !== s.documentKey && a.path !== s.file)) return null;
+  const range = model.validateRange(new monaco.Range(s.range.start.line, s.range.start.column, s.range.end.line, s.range.end.column));
+  return { editor: a.editor, model, range };
+}
+
 function bind(s: InfillSession): void {
-  const t = nextTarget;
+  const t = nextTarget ?? attachedTarget(s);
   nextTarget = null;
   if (!t || t.model.isDisposed()) return;
   const [anchor] = t.model.deltaDecorations([], [{ range: t.range, options: { stickiness: STICK } }]);
@@ -256,6 +269,9 @@ function bind(s: InfillSession): void {
   binding = b;
   ensureAttached(t.editor);
   render(b);
+  // An attached run learns its document's language here (its record's code block is labelled with it).
+  const language = t.model.getLanguageId();
+  if (s.language !== language) useInfillStore.setState((st) => (st.session?.id === s.id ? { session: { ...st.session, language } } : {}));
 }
 
 function clearRender(b: Binding): void {
@@ -438,6 +454,9 @@ useInfillStore.subscribe((st, prev) => {
 // Every editor the pane publishes gets the commands and keys.
 const attachActive = (a: ActiveEditor | null) => {
   if (a) ensureAttached(a.editor);
+  // A run attached before its document was open (the editor restores tabs after a reload) is drawn once it is.
+  const s = state().session;
+  if (a && s && !binding) bind(s);
   updateKeys();
 };
 onActiveEditor(attachActive);

@@ -3,6 +3,7 @@
  * Pure: `applyEvents(state, events)` returns a new state; the run store feeds it one batch of
  * coalesced events per animation frame.
  */
+import type { ActiveRun } from '../../../common/contract';
 import type { DecodeEvent, DecodeStats, StopReason } from '../../../common/decode-events';
 
 export type RunEvent = DecodeEvent | { type: 'error'; message: string };
@@ -140,6 +141,20 @@ export function applyEvents(state: CanvasState, events: readonly RunEvent[]): Ca
     }
   }
   return s;
+}
+
+/**
+ * The canvas of a run main is running (generate:active), for a page that attaches to it mid-run: its
+ * start, then everything committed so far as one step. The run's next events apply on top as usual.
+ */
+export function canvasFromRun(run: Pick<ActiveRun, 'start' | 'committed' | 'text' | 'step'>): CanvasState {
+  if (!run.start) return emptyCanvas();
+  const started = applyEvents(emptyCanvas(), [run.start]);
+  if (!run.step) return started;
+  const { steps, ...at } = run.step;
+  const s = applyEvents(started, [{ type: 'step', ...at, committed: run.committed, textDelta: run.text }]);
+  // Nothing is fresh: those tokens were committed before this page saw them.
+  return { ...s, steps, batch: s.batch + 1 };
 }
 
 /** Whether an event ends a run. */

@@ -55,8 +55,12 @@ export const importService = {
 };
 
 export const generationService = {
-  start: (requestId: string, prompt: PromptSpec, settings: DecodeSettings) => b().invoke('generate:start', { requestId, prompt, settings }),
+  /** `target`: the conversation and assistant message the run writes (main saves the partial answer there and keeps the run for a reloaded page). */
+  start: (requestId: string, prompt: PromptSpec, settings: DecodeSettings, target: { conversationId: string; messageId: string }) =>
+    b().invoke('generate:start', { requestId, prompt, settings, conversationId: target.conversationId, messageId: target.messageId }),
   stop: (requestId: string) => b().invoke('generate:stop', { requestId }),
+  /** The run main is running (started by this page before a reload, or by another window), with its progress so far. */
+  active: () => b().invoke('generate:active', {}),
   onEvent: (l: (e: Events['generate:event']) => void) => b().on('generate:event', l),
 };
 

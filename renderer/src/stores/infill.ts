@@ -6,11 +6,11 @@
  * accepted (after the glue made the one undoable edit) or rejected it. No Monaco here.
  */
 import { create } from 'zustand';
-import type { Events } from '../../../common/contract';
+import type { ActiveRun, Events } from '../../../common/contract';
 import type { InfillRecord, Message } from '../../../common/models';
-import { applyEvents, canvasText, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
+import { applyEvents, canvasFromRun, canvasText, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
 import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
-import { appendMessages, updateMessage } from '../lib/conversations';
+import { appendMessages, newConversation, updateMessage } from '../lib/conversations';
 import { randomId, requestId as newRequestId } from '../lib/ids';
 import { finishedInfillPatch, infillDecoding, infillMessages, normalizeMiddleLength, outcomePatch, runResult, type TextRange } from '../lib/infill';
 import { generationService } from '../services';
@@ -65,6 +65,12 @@ interface InfillStore {
   /** The pending suggestion was accepted (the edit is made) or rejected (the document untouched). */
   resolve(outcome: 'accepted' | 'rejected'): void;
   setMiddleLength(n: number | null): void;
+  /**
+   * Follows an infill run main is running (generate:active), after a reload or from a second window:
+   * the canvas from main's progress, then its events; Stop works. The editor draws it when the document
+   * it was started in is the active one (editor/infill-view.ts). False when it is not an infill run.
+   */
+  attach(run: ActiveRun): boolean;
 }
 
 const LENGTH_KEY = 'diffcoder.infill.middleLength';
@@ -104,8 +110,12 @@ const raf: Scheduler = (cb) => (typeof requestAnimationFrame === 'function' ? re
 /** Runs `cb` once the next frame is painted (the task after it). */
 const afterPaint = (cb: () => void) => raf(() => setTimeout(cb, 0));
 let coalescer: FrameCoalescer<RunEvent> | null = null;
-/** The started run's messages, written into the conversation once its masks are painted (the chat re-renders then, not before). */
-let unrecorded: { sessionId: string; user: Message; assistant: Message } | null = null;
+/**
+ * The started run's messages, written into the conversation once its masks are painted (the chat re-renders then,
+ * not before). The conversation is chosen when the run starts (main is told where the run writes): the active one,
+ * or a new one created with this id at that frame.
+ */
+let unrecorded: { sessionId: string; conversationId: string; user: Message; assistant: Message } | null = null;
 
 export const useInfillStore = create<InfillStore>((set, get) => {
   const patchMessage = (s: InfillSession, patch: Parameters<typeof updateMessage>[2]) => {
@@ -118,8 +128,11 @@ export const useInfillStore = create<InfillStore>((set, get) => {
     if (!r) return;
     unrecorded = null;
     const conv = useConversationsStore.getState();
-    const conversationId = conv.activeId && conv.conversations.some((c) => c.id === conv.activeId) ? conv.activeId : conv.create();
-    if (!conv.mutate(conversationId, (c) => appendMessages(c, [r.user, r.assistant]), 'now')) return;
+    const { conversationId } = r;
+    if (!conv.conversations.some((c) => c.id === conversationId)) {
+      useConversationsStore.setState((st) => ({ conversations: [{ ...newConversation(), id: conversationId }, ...st.conversations], activeId: conversationId, query: '' }));
+    }
+    if (!useConversationsStore.getState().mutate(conversationId, (c) => appendMessages(c, [r.user, r.assistant]), 'now')) return;
     set((st) => (st.session?.id === r.sessionId ? { session: { ...st.session, conversationId, messageId: r.assistant.id } } : {}));
   };
 
@@ -193,12 +206,15 @@ export const useInfillStore = create<InfillStore>((set, get) => {
         record: assistant.infill ?? null,
         startedAt: Date.now(),
       };
+      const conv = useConversationsStore.getState();
+      const conversationId = conv.activeId && conv.conversations.some((c) => c.id === conv.activeId) ? conv.activeId : newConversation().id;
       coalescer!.reset();
-      unrecorded = { sessionId: session.id, user, assistant };
+      unrecorded = { sessionId: session.id, conversationId, user, assistant };
       set({ session, canvas: initialCanvas(decoding.genLength, decoding.blockLength) });
       afterPaint(record);
       try {
-        await generationService.start(session.requestId!, { kind: 'infill', prefix: req.prefix, suffix: req.suffix, file: req.file, range: req.range }, decoding);
+        const prompt = { kind: 'infill' as const, prefix: req.prefix, suffix: req.suffix, file: req.file, range: req.range };
+        await generationService.start(session.requestId!, prompt, decoding, { conversationId, messageId: assistant.id });
       } catch (e) {
         if (get().session?.id === session.id && get().session?.phase === 'running') {
           coalescer!.reset();
@@ -264,6 +280,38 @@ export const useInfillStore = create<InfillStore>((set, get) => {
       const s = get().session!;
       if (s.record) patchMessage(s, outcomePatch(s.record, outcome));
       set({ session: null, canvas: null });
+    },
+    attach: (run) => {
+      if (run.prompt.kind !== 'infill') return false;
+      const cur = get().session;
+      if (cur?.requestId === run.requestId) return true; // already following it
+      // main runs one run at a time: a different one here ended without this page hearing of it.
+      if (cur?.phase === 'running') failInfillRun('the engine is running another generation; this one ended');
+      else if (cur?.phase === 'pending') get().resolve('rejected');
+      const conv = useConversationsStore.getState();
+      const message = run.conversationId && run.messageId ? conv.conversations.find((c) => c.id === run.conversationId)?.messages.find((m) => m.id === run.messageId) : undefined;
+      const file = run.prompt.file ?? message?.infill?.file ?? '';
+      const range = run.prompt.range ?? message?.infill?.range ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+      const session: InfillSession = {
+        id: randomId('i'),
+        source: 'infill',
+        requestId: run.requestId,
+        documentKey: file,
+        file,
+        language: 'plaintext',
+        range,
+        phase: 'running',
+        stopping: run.stopping,
+        middle: null,
+        conversationId: message ? run.conversationId : null,
+        messageId: message ? run.messageId : null,
+        record: message?.infill ?? null,
+        startedAt: run.startedAt,
+      };
+      coalescer!.reset();
+      unrecorded = null;
+      set({ session, canvas: canvasFromRun(run) });
+      return true;
     },
     setMiddleLength: (n) => {
       const v = n === null || !Number.isFinite(n) || n <= 0 ? null : Math.floor(n);

@@ -6,8 +6,8 @@
 import { create } from 'zustand';
 import { decodeSettingsProblems } from '../../../common/decoding-settings';
 import type { Message } from '../../../common/models';
-import type { Events } from '../../../common/contract';
-import { applyEvents, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
+import type { ActiveRun as MainRun, Events } from '../../../common/contract';
+import { applyEvents, canvasFromRun, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
 import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
 import { appendMessages, chatMessages, truncateBefore, updateMessage } from '../lib/conversations';
 import { randomId, requestId as newRequestId } from '../lib/ids';
@@ -37,6 +37,12 @@ interface RunStore {
   /** Edit a user message, drop everything after it, and run again. */
   editAndResend(conversationId: string, messageId: string, text: string): Promise<boolean>;
   stop(): Promise<void>;
+  /**
+   * Follows a chat run main is running (generate:active): after a reload, a reconnect, or from a second
+   * window. Its canvas is redrawn from main's progress and its next events apply as usual; Stop works.
+   * `select` shows its conversation. False when it is not a chat run with a conversation to write.
+   */
+  attach(run: MainRun, opts?: { select?: boolean }): boolean;
 }
 
 const raf: Scheduler = (cb) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16));
@@ -60,8 +66,9 @@ export const useRunStore = create<RunStore>((set, get) => {
     const last = events[events.length - 1];
     if (isFinal(last)) finish(active, next);
     else if (next.settledText !== canvas.settledText) {
-      // Keep the stored message roughly current while streaming (saved debounced).
-      useConversationsStore.getState().mutate(active.conversationId, (c) => updateMessage(c, active.messageId, { content: next.settledText }), 'debounced');
+      // Keep the message in the store current while streaming. Not saved: main writes the streaming answer
+      // itself (every 2 s, main/ipc/run-keeper.ts); the end of the run is saved from here.
+      useConversationsStore.getState().mutate(active.conversationId, (c) => updateMessage(c, active.messageId, { content: next.settledText }), 'none');
     }
   };
 
@@ -108,7 +115,7 @@ export const useRunStore = create<RunStore>((set, get) => {
     set({ active: run, canvas: emptyCanvas() });
     try {
       if (messages.length === 0) throw new Error('nothing to send');
-      await generationService.start(run.requestId, { kind: 'chat', messages }, decoding);
+      await generationService.start(run.requestId, { kind: 'chat', messages }, decoding, { conversationId, messageId: assistant.id });
     } catch (e) {
       if (get().active?.requestId === run.requestId) {
         coalescer!.reset();
@@ -124,6 +131,27 @@ export const useRunStore = create<RunStore>((set, get) => {
   return {
     active: null,
     canvas: null,
+    attach: (run, opts = {}) => {
+      if (run.prompt.kind !== 'chat' || !run.conversationId || !run.messageId) return false;
+      const cur = get().active;
+      if (cur?.requestId === run.requestId) return true; // already following it
+      // main runs one run at a time: a different one here ended without this page hearing of it.
+      if (cur) failActiveRun('the engine is running another generation; this one ended');
+      const attached: ActiveRun = { requestId: run.requestId, conversationId: run.conversationId, messageId: run.messageId, startedAt: run.startedAt, stopping: run.stopping };
+      const canvas = canvasFromRun(run);
+      coalescer!.reset();
+      set({ active: attached, canvas });
+      const conv = useConversationsStore.getState();
+      // Streaming again (a dropped connection may have marked it failed here), its text main's.
+      const streaming = (m: Message): Message => {
+        const { error: _dropped, ...rest } = m;
+        void _dropped;
+        return { ...rest, status: 'streaming', content: canvas.settledText };
+      };
+      conv.mutate(run.conversationId, (c) => ({ ...c, messages: c.messages.map((m) => (m.id === attached.messageId ? streaming(m) : m)) }), 'none');
+      if (opts.select && conv.conversations.some((c) => c.id === run.conversationId)) conv.select(run.conversationId);
+      return true;
+    },
     send: async (text) => {
       const editor = useEditorStore.getState();
       const attachment = editor.attachment ?? undefined;
