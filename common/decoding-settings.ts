@@ -119,9 +119,10 @@ export function matchingPreset(s: DecodeSettings): PresetName | null {
  * Which rule a problem breaks: `value` is one field's own precondition; the others tie fields together
  * (`whole-blocks`: gen_length in whole blocks; `steps-per-block`: steps split evenly over the blocks;
  * `threshold-steps`: with a threshold, at least one step per position of a block; `context`: prompt plus
- * gen_length within the model's positions).
+ * gen_length within the model's positions; `steps-positions`: no more steps than the model has positions, as
+ * a run never has more tokens than that to commit and each step's bookkeeping costs memory).
  */
-export type DecodeRule = 'value' | 'whole-blocks' | 'steps-per-block' | 'threshold-steps' | 'context';
+export type DecodeRule = 'value' | 'whole-blocks' | 'steps-per-block' | 'threshold-steps' | 'context' | 'steps-positions';
 
 export interface DecodeSettingsProblem {
   /** The field to fix (the one a dialog marks); DECODE_PARAM_NAMES gives the engine's name for it. */
@@ -136,6 +137,7 @@ export const RULE_FIELDS: Record<Exclude<DecodeRule, 'value'>, DecodeSettingsFie
   'steps-per-block': ['steps', 'genLength', 'blockLength'],
   'threshold-steps': ['threshold', 'steps', 'genLength', 'blockLength'],
   context: ['genLength'],
+  'steps-positions': [],
 };
 
 /** What is known about the model: its positions and, once the prompt is tokenized, the prompt's length. */
@@ -200,6 +202,9 @@ export function checkDecodeSettings(s: DecodeRuleInput, model?: DecodeModelLimit
     } else if (s.genLength >= model.maxPositions) {
       add('genLength', 'context', `gen_length (${s.genLength}) leaves no room for a prompt in the model's ${model.maxPositions} positions`);
     }
+  }
+  if (model && stepsOk && s.steps > model.maxPositions) {
+    add('steps', 'steps-positions', `steps (${s.steps}) exceeds the model's ${model.maxPositions} positions: a run never has more tokens than that to commit (at most gen_length steps are useful)`);
   }
   return problems;
 }

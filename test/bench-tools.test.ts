@@ -10,7 +10,6 @@ import { checkpointTensors, NormalPool, safetensorsHeader, STABLE_DIFFCODER_8B, 
 import { planWeights } from '../main/model/build-graph.js';
 import { loadLlamaConfig } from '../main/model/config.js';
 import { convertCheckpoint } from '../main/model/convert.js';
-import { bf16ToF32 } from '../main/model/dtype.js';
 import { indexCheckpoint, readSafetensorsHeader, readTensorBytes } from '../main/model/safetensors.js';
 import { estimateFolderBytes, quantizedMatrixBytes } from '../main/model/size-estimate.js';
 
@@ -77,6 +76,8 @@ describe('synthetic checkpoint writer', () => {
     expect(config.maskTokenId).toBeGreaterThanOrEqual(0);
     expect(() => planWeights(config, indexCheckpoint(dir))).not.toThrow();
 
+    // bfloat16 is the top half of a float32, so widening is a shift.
+    const bf16ToF32 = (src: Uint16Array) => new Float32Array(Uint32Array.from(src, (b) => b << 16).buffer);
     const read = (name: string) => {
       const raw = readTensorBytes(tensors.find((t) => t.name === name)!);
       return dtype === 'F32' ? new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4) : bf16ToF32(new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2));

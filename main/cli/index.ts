@@ -35,6 +35,8 @@ ${INFILL_USAGE}
       --embedding ${EMBEDDING_FORMATS.join('|')}   embedding table of int4/int8/fp16 folders (default fp16)
       --target ${GRAPH_TARGETS.join('|')}   provider family: dml/webgpu get MultiHeadAttention (dml: per-head bias)
       --default-gen-length N the model's default gen_length (= steps) in diffcoder.json
+      --force                replace a model folder an earlier convert wrote at <model-dir> (only the files
+                             its diffcoder.json lists; a folder holding anything else is still refused)
   npm run cli -- export-weights <model-dir> <out-dir>
       writes the checkpoint tensors back (model.safetensors), using diffcoder.json's mapping`;
 
@@ -79,8 +81,12 @@ async function generate(argv: string[]): Promise<number> {
 
 function convert(argv: string[]): number {
   const flags = ['dtype', 'target', 'block-size', 'quant', 'embedding', 'default-gen-length'] as const;
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])) });
-  const v = values as Partial<Record<(typeof flags)[number], string>>;
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])), force: { type: 'boolean' as const } },
+  });
+  const v = values as Partial<Record<(typeof flags)[number], string>> & { force?: boolean };
   const defaultGen = int('default-gen-length', v['default-gen-length']);
   if (positionals.length !== 2) throw new UsageError('convert takes <checkpoint-dir> <model-dir>');
   const options: ConvertOptions = {
@@ -90,6 +96,7 @@ function convert(argv: string[]): number {
     quant: choice('quant', v.quant, QUANT_SCHEMES),
     embedding: choice('embedding', v.embedding, EMBEDDING_FORMATS),
     decoding: defaultGen ? { steps: defaultGen, genLength: defaultGen } : undefined,
+    force: v.force === true,
   };
   const bar = progressBar('converting');
   const t0 = performance.now();

@@ -77,6 +77,10 @@ export function planDecode(p: DecodeParams, promptIds: ArrayLike<number>, model:
   }
   if (problems.some((x) => x.rule === 'context')) throw new ContextLengthError(promptIds.length, p.genLength, model.maxPositions);
   const promptLength = promptIds.length;
-  const stepsPerBlock = p.steps / (p.genLength / p.blockLength);
+  // Without a threshold a block commits its masks in its first `masks <= block_length` steps and skips the
+  // rest (they commit 0), so more steps per block than block_length change nothing: capped, exactly. With a
+  // threshold extra steps only run while a proposal was the mask id itself; steps <= positions bounds them.
+  const scheduled = p.steps / (p.genLength / p.blockLength);
+  const stepsPerBlock = p.threshold === null ? Math.min(scheduled, p.blockLength) : scheduled;
   return { promptLength, stepsPerBlock, prefillLength: Math.floor(promptLength / p.blockLength) * p.blockLength, canvasLength: promptLength + p.genLength };
 }

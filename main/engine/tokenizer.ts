@@ -36,10 +36,6 @@ export class TextCodec {
     this.addBos = tokenizerConfig.add_bos_token === true;
   }
 
-  get hasChatTemplate(): boolean {
-    return this.template !== null;
-  }
-
   renderChat(messages: ChatMessage[], addGenerationPrompt = true): string {
     if (!this.template) throw new ModelFolderError('tokenizer_config.json', 'no chat_template: use a raw prompt');
     return this.template.render({ messages, add_generation_prompt: addGenerationPrompt, bos_token: this.bosToken ?? '', eos_token: this.eosToken ?? '' });
@@ -67,9 +63,5 @@ export class TextCodec {
   /** One token's text, special tokens included (for drawing the canvas). */
   tokenLabel(id: number): string {
     return this.tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
-  }
-
-  tokenId(token: string): number | undefined {
-    return this.tokenizer.token_to_id(token);
   }
 }

@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../models/registry.js';
 import type { ConversationStore } from '../persistence/conversation-store.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
 import { isAllowedLink } from '../security/links.js';
+import { graceFromEnv, RunKeeper } from './run-keeper.js';
 import type { WorkspaceService } from '../workspace/workspace-service.js';
 
 export interface Services {
@@ -32,6 +33,8 @@ export interface Services {
 /** Where pushed events go: every window (Electron) or every socket (browser mode). */
 export interface EventSink {
   broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void;
+  /** Clients connected now (browser mode's sockets); absent where unknown: runs are then never stopped for want of a client. */
+  clients?(): number;
 }
 
 type Handlers = { [C in InvokeChannel]: (req: Request<C>) => Promise<Response<C>> | Response<C> };
@@ -51,6 +54,14 @@ const invalidRequest = (channel: InvokeChannel, path: string, message: string) =
  */
 export function createDispatcher(s: Services, sink: EventSink): (channel: unknown, request: unknown) => Promise<InvokeResult<InvokeChannel>> {
   s.host.onStatus((status) => sink.broadcast('engine:status', status));
+  // The running run, kept by main so a reloaded page re-attaches to it (run-keeper.ts).
+  const runs = new RunKeeper({
+    host: s.host,
+    conversations: s.conversations,
+    broadcast: (channel, payload) => sink.broadcast(channel, payload),
+    clients: sink.clients ? () => sink.clients?.() : undefined,
+    graceMs: graceFromEnv(),
+  });
   const imports = () => {
     if (!s.imports) throw new Error('importing checkpoints is not available in this build');
     return s.imports;
@@ -63,10 +74,18 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
       return { ok: true as const };
     },
     'conversations:list': () => s.conversations.list(),
-    'conversations:save': ({ conversation }) => (s.conversations.save(conversation as never), { ok: true }),
-    'conversations:delete': ({ id }) => (s.conversations.delete(id), { ok: true }),
+    // While a run streams into a conversation, main's copy of its answer wins over the page's (run-keeper.ts).
+    'conversations:save': ({ conversation }) => (s.conversations.save(runs.mergeSave(conversation as never)), { ok: true }),
+    'conversations:delete': ({ id }) => (runs.deleted(id), s.conversations.delete(id), { ok: true }),
     'settings:get': () => s.settings.load(),
-    'settings:set': ({ settings }) => (s.settings.save(settings), { settings }),
+    'settings:set': ({ settings }) => {
+      // Settings that can never run are refused when saved, not after Send: the rules between fields, and the selected model's positions when it is known.
+      const maxPositions = s.models.maxPositions(settings.modelId);
+      const problem = checkDecodeSettings(settings.decoding, maxPositions === undefined ? undefined : { maxPositions })[0];
+      if (problem) throw new Error(invalidRequest('settings:set', `settings.decoding.${problem.field}`, problem.message));
+      s.settings.save(settings);
+      return { settings };
+    },
     'models:list': () => ({ models: s.models.list() }),
     'models:add': ({ dir }) => ({ model: s.models.add(dir) }),
     'models:pickFolder': async ({ purpose }) => ({ dir: s.pickFolder ? await s.pickFolder(purpose ?? 'model') : null }),
@@ -79,16 +98,17 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
       if (model.error) throw new Error(model.error);
       return { engine: await s.host.load(model, provider) };
     },
-    'generate:start': ({ requestId, prompt, settings }) => {
+    'generate:start': ({ requestId, prompt, settings, conversationId, messageId }) => {
       // The schema checked each field; these are the rules between fields the engine would refuse the run for.
       const problem = checkDecodeSettings(settings)[0];
       if (problem) throw new Error(invalidRequest('generate:start', `settings.${problem.field}`, problem.message));
-      void s.host
-        .generate(requestId, prompt, decodeParams(settings), (event) => sink.broadcast('generate:event', { requestId, event }))
-        .catch((e: Error) => sink.broadcast('generate:event', { requestId, event: { type: 'error', message: e.message } }));
+      void Promise.resolve(runs.start({ requestId, prompt, params: decodeParams(settings), conversationId, messageId })).catch((e: Error) =>
+        sink.broadcast('generate:event', { requestId, event: { type: 'error', message: e.message } }),
+      );
       return { requestId };
     },
-    'generate:stop': ({ requestId }) => ({ stopped: s.host.stop(requestId) }),
+    'generate:stop': ({ requestId }) => ({ stopped: runs.stop(requestId) }),
+    'generate:active': () => ({ run: runs.active() }),
     'workspace:get': () => ({ workspace: s.workspace.current() }),
     'workspace:open': ({ dir }) => ({ workspace: s.workspace.open(dir) }),
     'workspace:pickFolder': async () => ({ dir: await s.workspace.pick() }),
@@ -102,26 +122,36 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
     'links:open': async ({ url }) => {
       if (!isAllowedLink(url)) throw new Error(`links to ${safeHost(url)} are not opened from model output (not on the allowlist)`);
       if (!s.openExternal) return { opened: false };
-      await s.openExternal(url);
+      await s.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: isAllowedLink above, https allowlist)
       return { opened: true };
     },
   };
 
+  // Never rejects: whatever arrived (even a channel like {"toString": 1}, which String() throws on) is answered.
   return async (channel, request) => {
-    if (typeof channel !== 'string' || !Object.hasOwn(requests, channel)) return { ok: false, error: `unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}` };
+    if (typeof channel !== 'string' || !Object.hasOwn(requests, channel)) return { ok: false, error: `unknown channel ${typeof channel === 'string' ? JSON.stringify(channel).slice(0, 80) : `(${channel === null ? 'null' : typeof channel})`}` };
     const c = channel as InvokeChannel;
-    const parsed = requests[c].safeParse(request);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { ok: false, error: invalidRequest(c, issue.path.join('.'), issue.message) };
-    }
     try {
+      const parsed = requests[c].safeParse(request);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return { ok: false, error: invalidRequest(c, issue.path.join('.'), issue.message) };
+      }
       const value = await (handlers[c] as (r: unknown) => unknown)(parsed.data);
       return { ok: true, value: value as Response<InvokeChannel> };
     } catch (e) {
-      return { ok: false, error: (e as Error).message };
+      return { ok: false, error: errorMessage(e) };
     }
   };
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error && typeof e.message === 'string' && e.message) return e.message;
+  try {
+    return `failed: ${String(e)}`;
+  } catch {
+    return 'failed';
+  }
 }
 
 function safeHost(url: string): string {

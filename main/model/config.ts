@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelFolderError } from './errors.js';
@@ -144,8 +144,11 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
 export function readJsonFile(dir: string, file: string): unknown {
   let text: string;
   try {
+    // A FIFO or device is never opened (reading a FIFO blocks until something writes to it).
+    if (!statSync(join(dir, file)).isFile()) throw new ModelFolderError(file, 'is not a regular file');
     text = readFileSync(join(dir, file), 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof ModelFolderError) throw e;
     throw new ModelFolderError(file, 'missing');
   }
   try {

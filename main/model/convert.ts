@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeSettingsProblems } from '../../common/decoding-settings.js';
 import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../common/model-formats.js';
@@ -10,7 +10,7 @@ import { checkFreeDisk } from './disk-space.js';
 import { ModelFolderError } from './errors.js';
 import { decodingDefaultsFromGenerationConfig, tokenIdsFromGenerationConfig } from './generation-config.js';
 import { estimateFolderBytes } from './size-estimate.js';
-import { DEFAULT_DECODING, MANIFEST_FILE, MANIFEST_FORMAT, type DecodingDefaults, type Manifest } from './manifest.js';
+import { DEFAULT_DECODING, folderFileName, MANIFEST_FILE, MANIFEST_FORMAT, type DecodingDefaults, type Manifest } from './manifest.js';
 import { ExternalDataFile, GraphBuilder } from './onnx-writer.js';
 import { indexCheckpoint } from './safetensors.js';
 import { fimSpecFor } from './fim.js';
@@ -36,6 +36,12 @@ export interface ConvertOptions {
   /** Tests only: see VariantOptions.accuracyLevel. */
   accuracyLevel?: 0 | 4;
   decoding?: Partial<DecodingDefaults>;
+  /**
+   * Replace a model folder an earlier conversion wrote at the output path (`convert --force`): only the
+   * files its manifest lists are deleted, and only once the new folder is complete. Without it an
+   * existing output is refused; with it, a folder holding anything else is still refused.
+   */
+  force?: boolean;
   /** Called after every weight with the checkpoint bytes done so far. */
   onProgress?: (doneBytes: number, totalBytes: number, tensor: string) => void;
 }
@@ -61,7 +67,7 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
   const decoding = { ...DEFAULT_DECODING, ...decodingDefaultsFromGenerationConfig(checkpointDir), ...options.decoding };
   const badDefault = decodeSettingsProblems({ ...decoding, seed: 0 })[0];
   if (badDefault) throw new ModelFolderError(MANIFEST_FILE, `the decoding defaults to write are not settings the app can run: ${badDefault.message}`);
-  refuseForeignOutput(modelDir);
+  checkOutput(modelDir, options.force ?? false);
   const expected = estimateFolderBytes(config, { dtype: variant.dtype, blockSize: variant.quant?.blockSize, quant: variant.quant?.symmetric ? 'sym' : 'asym', embedding: variant.embedding });
   // Weights plus page alignment (one page per tensor) and the small graph file.
   checkFreeDisk(dirname(modelDir), expected.total + (9 * config.numLayers + 8) * 4096 + (1 << 20));
@@ -112,9 +118,15 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
       ops: [...g.opsUsed].sort(),
       tensors: w.tensors,
       source: { checkpoint: basename(checkpointDir), dtypes: [...new Set([...index.values()].map((t) => t.dtype))], convertedAt: new Date().toISOString() },
+      files: [...readdirSync(tmp), MANIFEST_FILE].sort(),
     };
     writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
-    rmSync(modelDir, { recursive: true, force: true });
+    // Checked again: the folder may have changed during a conversion of minutes.
+    const previous = checkOutput(modelDir, options.force ?? false);
+    if (previous) {
+      for (const f of previous) rmSync(join(modelDir, f), { force: true });
+      rmdirSync(modelDir); // empty now: anything else in it was refused
+    }
     renameSync(tmp, modelDir);
     return manifest;
   } catch (e) {
@@ -123,12 +135,42 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
   }
 }
 
+/** What convert wrote before folders listed their files: the manifest, the graph, its data and the copied checkpoint files. */
+const LEGACY_FILES = [MANIFEST_FILE, GRAPH_FILE, DATA_FILE, ...COPIED];
+
 /**
- * Conversion replaces an earlier model folder at the output path, and nothing else: a folder of
- * unrelated files, or a file, is refused rather than deleted.
+ * What may be at the output path. Nothing, or an empty folder: fine (returns []). A model folder an
+ * earlier conversion wrote: refused unless `force`, and then only if it holds nothing but the files
+ * its manifest lists (returns them, to delete). Anything else is refused, force or not: a file, a
+ * folder of other files, a model folder with files added, each named.
  */
-function refuseForeignOutput(modelDir: string): void {
-  if (!existsSync(modelDir)) return;
-  if (!statSync(modelDir).isDirectory()) throw new ModelFolderError(modelDir, 'the output path is a file; choose a new folder');
-  if (!existsSync(join(modelDir, MANIFEST_FILE))) throw new ModelFolderError(modelDir, `the output folder exists and is not a model folder (no ${MANIFEST_FILE}); choose a new folder`);
+function checkOutput(modelDir: string, force: boolean): string[] | null {
+  if (!existsSync(modelDir)) return null;
+  if (!lstatSync(modelDir).isDirectory()) throw new ModelFolderError(modelDir, 'the output path exists and is not a folder; choose a new folder (nothing was changed)');
+  const entries = readdirSync(modelDir);
+  if (entries.length === 0) return [];
+  const written = filesWrittenByConvert(modelDir);
+  if (!written) throw new ModelFolderError(modelDir, `the output folder is not empty and is not a model folder (no readable ${MANIFEST_FILE}); choose a new folder (nothing was changed)`);
+  const ours = (e: string) => written.includes(e) && lstatSync(join(modelDir, e)).isFile();
+  const others = entries.filter((e) => !ours(e));
+  if (others.length) {
+    const named = others.slice(0, 5).join(', ') + (others.length > 5 ? `, and ${others.length - 5} more` : '');
+    throw new ModelFolderError(modelDir, `the output folder holds a model and files convert did not write (${named}); move them or choose a new folder (nothing was changed)`);
+  }
+  if (!force) throw new ModelFolderError(modelDir, 'the output folder holds a model already; pass --force to replace it, or choose a new folder');
+  return entries;
+}
+
+/** The files an earlier conversion wrote into `dir`, from its manifest; null when it is not a model folder. */
+function filesWrittenByConvert(dir: string): string[] | null {
+  let manifest: { format?: unknown; files?: unknown };
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof manifest !== 'object' || manifest === null || manifest.format !== MANIFEST_FORMAT) return null;
+  if (manifest.files === undefined) return LEGACY_FILES;
+  const files = folderFileName.array().safeParse(manifest.files);
+  return files.success ? [...new Set([...files.data, MANIFEST_FILE])] : null;
 }

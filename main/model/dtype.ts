@@ -1,19 +1,10 @@
 /** Element types a checkpoint may hold, as safetensors names them. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
-export type OutputDtype = 'fp32' | 'fp16';
 
 export const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-
-/** bfloat16 is the top half of a float32, so widening is a shift. */
-export function bf16ToF32(src: Uint16Array): Float32Array {
-  const out = new Float32Array(src.length);
-  const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
-  return out;
-}
 
 export function f16ToF32(src: Uint16Array): Float32Array {
   const out = new Float32Array(src.length);
@@ -67,17 +58,4 @@ export function f32ToF16(src: Float32Array): Uint16Array {
   const out = new Uint16Array(src.length);
   for (let i = 0; i < src.length; i++) out[i] = floatToHalf(src[i]);
   return out;
-}
-
-/** Reads raw little-endian bytes of a checkpoint tensor as float32. */
-export function toFloat32(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array {
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-  switch (dtype) {
-    case 'F32':
-      return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4).slice();
-    case 'F16':
-      return f16ToF32(new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2));
-    case 'BF16':
-      return bf16ToF32(new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2));
-  }
 }

@@ -35,11 +35,18 @@ export type { DecodingDefaults };
 export const MANIFEST_FILE = 'diffcoder.json';
 export const MANIFEST_FORMAT = 'diffcoder-onnx';
 
+/** A file of the model folder, named from diffcoder.json: a plain name in the folder itself (no folders, no `..`, not absolute). */
+export const folderFileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((n) => !/[\\/:\0]/.test(n) && n !== '.' && n !== '..', 'must be a file name inside the model folder (no folders, no "..", not absolute)');
+
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   version: z.literal(1),
-  graph: z.string(),
-  externalData: z.string(),
+  graph: folderFileName,
+  externalData: folderFileName,
   externalDataBytes: z.number().int().nonnegative(),
   /** Weight dtype of the linear layers. */
   dtype: z.enum(WEIGHT_DTYPES),
@@ -93,6 +100,11 @@ export const manifestSchema = z.object({
   ops: z.array(z.string()),
   tensors: z.array(tensorMapping),
   source: z.object({ checkpoint: z.string(), dtypes: z.array(z.string()), convertedAt: z.string() }),
+  /**
+   * Every file convert wrote into the folder, the manifest itself included: what `convert --force`
+   * may delete when it replaces the folder (absent in folders written before it was recorded).
+   */
+  files: z.array(folderFileName).optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 

@@ -1,4 +1,4 @@
-export type Ep = 'cpu' | 'cuda' | 'dml' | 'webgpu';
+type Ep = 'cpu' | 'cuda' | 'dml' | 'webgpu';
 
 /** Inclusive range of default-domain (ai.onnx) opsets, as written in the graph's opset_import. */
 export type OpsetRange = readonly [from: number, to: number];
@@ -22,7 +22,13 @@ export type OpsetRange = readonly [from: number, to: number];
  * A registered kernel can still reject a shape or attribute at run time, or a provider can decline
  * a node in GetCapability: that goes in `note`. Where an EP has no kernel,
  * ORT runs that node on CPU and copies tensors across. Nothing here was run on a GPU: every cell is
- * read from source (see OP_SUPPORT_SOURCE), which is upstream main shortly before the 1.30.0 release.
+ * read from source, upstream main shortly before the 1.30.0 release: microsoft/onnxruntime commit
+ * 89b01b406ca7e94078913eea3189e11bef5654c5 (from the intel/onnxruntime mirror, second parent of its
+ * 2026-08-23 'upstream/main' merge; the 1.30.0 binaries report the later f2c39fe2f), its kernel
+ * registrations and kernels under onnxruntime/core/providers/{cpu,cuda,dml,webgpu}, contrib_ops/{cpu,
+ * cuda,webgpu}, core/framework/kernel_registry.cc and fallback_cpu_capability.cc; schema versions
+ * (`since`, `opsets`) from onnx/onnx v1.22.0 (2bb50465112f, onnx/defs/operator_sets.h and schema.h),
+ * the ONNX that commit builds with (cmake/deps.txt).
  */
 export interface OpSupport {
   /** ONNX op type, or `com.microsoft.<Op>` for contrib ops (the spelling of manifest.ops). */
@@ -310,77 +316,3 @@ export function opSupportRow(op: string, opset: number): OpSupport | undefined {
 export function opSupported(op: string, ep: Ep, opset: number): boolean | undefined {
   return opSupportRow(op, opset)?.[ep];
 }
-
-export const OP_SUPPORT_SOURCE = {
-  repository: 'microsoft/onnxruntime',
-  // The full microsoft/onnxruntime snapshot exceeded the fetch limit, so this upstream commit came from the intel/onnxruntime
-  // mirror (second parent of its 2026-08-23 'upstream/main' merge). The 1.30.0 release binaries report git-commit-id f2c39fe2f, which no
-  // mirror here contains; it is later than this commit.
-  commit: '89b01b406ca7e94078913eea3189e11bef5654c5',
-  // Schema versions (`since`, `opsets`): the ONNX that commit builds with (cmake/deps.txt: onnx v1.22.0; the cmake/external/onnx
-  // submodule points at the same commit).
-  onnx: { repository: 'onnx/onnx', tag: 'v1.22.0', commit: '2bb50465112feca9003e1ed654d77f01ff1415ca', files: ['onnx/defs/operator_sets.h', 'onnx/defs/schema.h'] },
-  files: [
-    'cmake/deps.txt',
-    'onnxruntime/core/providers/cpu/cpu_execution_provider.cc',
-    'onnxruntime/core/providers/cpu/llm/attention.cc',
-    'onnxruntime/contrib_ops/cpu/cpu_contrib_kernels.cc',
-    'onnxruntime/contrib_ops/cpu/quantization/matmul_nbits.cc',
-    'onnxruntime/contrib_ops/cpu/quantization/gather_block_quantized.cc',
-    'onnxruntime/contrib_ops/cpu/bert/multihead_attention_helper.h',
-    'onnxruntime/contrib_ops/cpu/bert/attention_cpu_base.h',
-    'onnxruntime/core/graph/contrib_ops/bert_defs.cc',
-    'onnxruntime/core/framework/kernel_registry.cc',
-    'onnxruntime/core/framework/fallback_cpu_capability.cc',
-    'onnxruntime/core/providers/cuda/cuda_execution_provider.cc',
-    'onnxruntime/core/providers/cuda/llm/attention.cc',
-    'onnxruntime/contrib_ops/cuda/bert/unfused_attention.cu',
-    'onnxruntime/contrib_ops/cuda/cuda_contrib_kernels.cc',
-    'onnxruntime/contrib_ops/cuda/quantization/matmul_nbits.cc',
-    'onnxruntime/contrib_ops/cuda/quantization/matmul_nbits.h',
-    'onnxruntime/contrib_ops/cuda/quantization/dequantize_blockwise_4bits.cu',
-    'onnxruntime/contrib_ops/cuda/quantization/dequantize_blockwise_8bits.cu',
-    'onnxruntime/contrib_ops/cuda/quantization/gather_block_quantized.cc',
-    'onnxruntime/contrib_ops/cuda/quantization/gather_block_quantized.cu',
-    'onnxruntime/contrib_ops/cuda/bert/multihead_attention.cc',
-    'onnxruntime/contrib_ops/cuda/bert/attention_softmax.cu',
-    'onnxruntime/contrib_ops/cuda/bert/cutlass_fmha/fmha_launch_template.h',
-    'onnxruntime/core/providers/cuda/generator/range.cc',
-    'onnxruntime/core/providers/cuda/tensor/shape_op.cc',
-    'onnxruntime/core/providers/cuda/tensor/squeeze.cc',
-    'onnxruntime/core/providers/cuda/tensor/unsqueeze.cc',
-    'onnxruntime/core/providers/cuda/tensor/identity_op.cc',
-    'onnxruntime/core/providers/cuda/tensor/reshape.cc',
-    'onnxruntime/core/providers/cuda/tensor/gather.cc',
-    'onnxruntime/core/providers/cuda/tensor/split.cc',
-    'onnxruntime/core/providers/cuda/reduction/reduction_ops.cc',
-    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/Operators/OperatorRegistration.cpp',
-    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/AbiCustomRegistry.cpp',
-    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/Operators/DmlOperatorMultiHeadAttention.cpp',
-    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/Operators/DmlOperatorMatMulNBits.cpp',
-    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/ExecutionProvider.cpp',
-    'onnxruntime/core/providers/dml/DmlExecutionProvider/src/GraphPartitioner.cpp',
-    'onnxruntime/core/providers/webgpu/webgpu_execution_provider.cc',
-    'onnxruntime/core/providers/webgpu/webgpu_supported_types.h',
-    'onnxruntime/core/providers/webgpu/webgpu_provider_factory.cc',
-    'onnxruntime/core/providers/webgpu/math/binary_elementwise_ops.cc',
-    'onnxruntime/core/providers/webgpu/math/unary_elementwise_ops.cc',
-    'onnxruntime/core/providers/webgpu/generator/range.cc',
-    'onnxruntime/core/providers/webgpu/tensor/shape_op.cc',
-    'onnxruntime/core/providers/webgpu/tensor/squeeze.cc',
-    'onnxruntime/core/providers/webgpu/tensor/unsqueeze.cc',
-    'onnxruntime/core/providers/webgpu/tensor/concat.cc',
-    'onnxruntime/core/providers/webgpu/tensor/gather.cc',
-    'onnxruntime/core/providers/webgpu/tensor/slice.cc',
-    'onnxruntime/core/providers/webgpu/tensor/split.cc',
-    'onnxruntime/core/providers/webgpu/tensor/where.cc',
-    'onnxruntime/core/providers/webgpu/tensor/cast.cc',
-    'onnxruntime/core/providers/webgpu/reduction/reduction_ops.cc',
-    'onnxruntime/contrib_ops/webgpu/webgpu_contrib_kernels.cc',
-    'onnxruntime/contrib_ops/webgpu/quantization/matmul_nbits.cc',
-    'onnxruntime/contrib_ops/webgpu/quantization/gather_block_quantized.cc',
-    'onnxruntime/contrib_ops/webgpu/bert/multihead_attention.cc',
-    'onnxruntime/contrib_ops/webgpu/bert/attention.cc',
-    'onnxruntime/contrib_ops/webgpu/bert/flash_attention.cc',
-  ],
-} as const;

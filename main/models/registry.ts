@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { ModelInfo } from '../../common/models.js';
-import { openModelFolder } from '../model/model-folder.js';
+import { openModelFolder, readManifest } from '../model/model-folder.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
 
 export const BUILTIN_ID = 'builtin';
@@ -33,6 +33,17 @@ export class ModelRegistry {
   get(id: string): ModelInfo | undefined {
     if (id === BUILTIN_ID) return this.describe(this.builtinDir, true);
     return this.settings.modelFolders().includes(id) ? this.describe(id, false) : undefined;
+  }
+
+  /** A known model's positions, from its manifest alone; undefined for an unknown id or an unreadable folder. */
+  maxPositions(id: string): number | undefined {
+    const dir = id === BUILTIN_ID ? this.builtinDir : this.settings.modelFolders().includes(id) ? id : undefined;
+    if (dir === undefined) return undefined;
+    try {
+      return readManifest(dir).architecture.maxPositions;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Validates the folder first: a broken one is refused with the loader's message. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -75,6 +75,54 @@ function writeAtomic(path: string, bytes: Uint8Array, opts: AtomicSaveOptions, p
     }
   } catch {
     // Some platforms (Windows) cannot open a folder for fsync; the rename is still atomic.
+  }
+}
+
+/** The temp files writeAtomic makes: `.<name>.<pid>-<8 hex>.tmp` beside the target. */
+const TEMP_FILE = /^\.(.+)\.(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** A temp file older than this is stale even if its pid is alive again (pids are reused). */
+const STALE_TEMP_MS = 60 * 60_000;
+
+/**
+ * Removes the temp files left in `dir` by saves that were interrupted (a crash or kill between
+ * the temp file and the rename): only regular files named like writeAtomic's temps for a target
+ * `keep(name)` accepts (the app's own files, e.g. `*.json`), whose process is gone or that are over
+ * an hour old. Meant for the app's own data folders at start, never for a workspace (the user's
+ * files). Returns the names removed; a file that cannot be removed is left alone.
+ */
+export function removeStaleTemps(dir: string, keep: (target: string) => boolean): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_FILE.exec(name);
+    if (!m || !keep(m[1])) continue;
+    const pid = Number(m[2]);
+    try {
+      const st = lstatSync(join(dir, name));
+      if (!st.isFile()) continue;
+      if (pid !== process.pid && processAlive(pid) && Date.now() - st.mtimeMs < STALE_TEMP_MS) continue;
+      rmSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // read-only folder, or removed meanwhile: nothing to do
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { LoadNotice } from '../../common/models.js';
 import { STATE_SIZE_LIMIT, workspaceStateSchema, type WorkspaceState } from '../../common/workspace.js';
-import { writeFileAtomic } from './atomic-file.js';
-import { readValidated } from './json-store.js';
+import { removeStaleTemps } from './atomic-file.js';
+import { readValidated, saveJson } from './json-store.js';
 
 const storedSchema = z.object({ root: z.string().min(1), savedAt: z.number(), state: workspaceStateSchema }).strict();
 const lastSchema = z.object({ last: z.string().min(1) }).strict();
@@ -21,6 +21,7 @@ export class WorkspaceStateStore {
   constructor(private readonly userData: string) {
     this.dir = join(userData, 'workspaces');
     mkdirSync(this.dir, { recursive: true });
+    removeStaleTemps(this.dir, (target) => target.endsWith('.json'));
   }
 
   private file(root: string): string {
@@ -38,7 +39,7 @@ export class WorkspaceStateStore {
     const json = JSON.stringify({ root, savedAt: Date.now(), state });
     const bytes = Buffer.byteLength(json);
     if (bytes > STATE_SIZE_LIMIT) throw new Error(`workspace state too large: ${(bytes / 1048576).toFixed(1)} MB, the limit is ${STATE_SIZE_LIMIT / 1048576} MB`);
-    writeFileAtomic(this.file(root), json);
+    saveJson(this.file(root), json, 'workspace state');
   }
 
   lastWorkspace(): string | null {
@@ -46,6 +47,6 @@ export class WorkspaceStateStore {
   }
 
   setLastWorkspace(root: string): void {
-    writeFileAtomic(join(this.userData, 'workspace.json'), JSON.stringify({ last: root }));
+    saveJson(join(this.userData, 'workspace.json'), JSON.stringify({ last: root }), 'last workspace');
   }
 }

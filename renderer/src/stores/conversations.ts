@@ -27,8 +27,6 @@ interface ConversationsStore {
   setQuery(q: string): void;
   /** Applies `fn` to a conversation and saves it. */
   mutate(id: string, fn: (c: Conversation) => Conversation, mode?: SaveMode): Conversation | undefined;
-  /** Saves now whatever a debounced save was holding back. */
-  flushSave(id: string): void;
   exportMarkdown(id: string): void;
 }
 
@@ -75,6 +73,8 @@ export const useConversationsStore = create<ConversationsStore>((set, get) => ({
       const all = [...keep, ...conversations];
       const activeId = get().activeId && all.some((c) => c.id === get().activeId) ? get().activeId : ([...all].sort((a, b) => b.updatedAt - a.updatedAt)[0]?.id ?? null);
       set({ conversations: all, activeId, loaded: true, loadError: null, notices: r.notices });
+      // Files main could not read (set aside, or left in a read-only folder): said once per load.
+      for (const n of r.notices) useUiStore.getState().notify('error', `Conversation file ${n.file} ${n.message}`);
     } catch (e) {
       set({ loaded: true, loadError: (e as Error).message });
     }
@@ -121,7 +121,6 @@ export const useConversationsStore = create<ConversationsStore>((set, get) => ({
     }
     return next;
   },
-  flushSave: (id) => saver(id).flush(),
   exportMarkdown: (id) => {
     const c = get().conversations.find((x) => x.id === id);
     if (!c) return;

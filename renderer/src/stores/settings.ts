@@ -4,6 +4,7 @@ import { decodeSettingsProblems } from '../../../common/decoding-settings';
 import type { AppSettings, LoadNotice, ModelInfo } from '../../../common/models';
 import { modelService, settingsService } from '../services';
 import { useEngineStore } from './engine';
+import { useUiStore } from './ui';
 
 interface SettingsStore {
   settings: AppSettings | null;
@@ -27,6 +28,8 @@ export const useSettingsStore = create<SettingsStore>((set, get) => ({
     try {
       const r = await settingsService.get();
       set({ settings: r.settings, notices: r.notices, loadError: null });
+      // settings.json or models.json could not be read (set aside, or left in a read-only folder).
+      for (const n of r.notices) useUiStore.getState().notify('error', `${n.file} ${n.message}`);
     } catch (e) {
       set({ loadError: (e as Error).message });
     }
