@@ -17,7 +17,7 @@ import { nodeWorkerLauncher, type WorkerLauncher } from '../main/import/worker-l
 import { createAppCore } from '../main/ipc/app-core.js';
 import { convertCheckpoint } from '../main/model/convert.js';
 import { writeSafetensors } from '../main/model/safetensors.js';
-import { importedModelsDir } from '../main/models/registry.js';
+import { importedModelsDir } from '../main/model-registry/registry.js';
 import { engineProcessLauncher } from './helpers/engine-host.js';
 import { writeSizedCheckpoint } from './helpers/sized-checkpoint.js';
 import { TINY, tinyWeights, writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';

@@ -5,7 +5,7 @@ import type { Launcher } from '../engine-host/launchers.js';
 import { ImportService } from '../import/import-service.js';
 import type { WorkerLauncher } from '../import/worker-launcher.js';
 import { openModelFolder } from '../model/model-folder.js';
-import { BUILTIN_ID, ModelRegistry, importedModelsDir } from '../models/registry.js';
+import { BUILTIN_ID, ModelRegistry, importedModelsDir } from '../model-registry/registry.js';
 import { ConversationStore } from '../persistence/conversation-store.js';
 import { SettingsStore } from '../persistence/settings-store.js';
 import { WorkspaceService } from '../workspace/workspace-service.js';

@@ -4,7 +4,7 @@ import type { AppSettings } from '../../common/models.js';
 import type { EngineHost } from '../engine-host/engine-host.js';
 import type { DecodeParams } from '../engine/params.js';
 import type { ImportService } from '../import/import-service.js';
-import type { ModelRegistry } from '../models/registry.js';
+import type { ModelRegistry } from '../model-registry/registry.js';
 import type { ConversationStore } from '../persistence/conversation-store.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
 import { isAllowedLink } from '../security/links.js';
