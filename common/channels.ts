@@ -16,6 +16,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'models:importCancel',
   'generate:start',
   'generate:stop',
+  'generate:active',
   'links:open',
   'workspace:get',
   'workspace:open',

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
 import { decodeSettingsSchema } from './decoding-settings.js';
-import type { DecodeEvent } from './decode-events.js';
+import type { CommittedToken, DecodeEvent, StartEvent } from './decode-events.js';
 import { weightDtypeSchema } from './model-formats.js';
 import { promptSchema, textPositionSchema } from './prompt.js';
 import { providerChoiceSchema, providerNameSchema } from './providers.js';
@@ -67,6 +67,12 @@ const messageSchema = z
   })
   .strict();
 
+/**
+ * What one conversation may weigh as JSON: at most 3 UTF-8 bytes a character, 20 M characters stay under the
+ * browser-mode WebSocket frame limit (64 MiB, main/server/http-server.ts), so every valid save can be carried.
+ */
+export const CONVERSATION_JSON_LIMIT = 20 * 1024 * 1024;
+
 export const conversationSchema = z
   .object({
     id,
@@ -75,7 +81,10 @@ export const conversationSchema = z
     updatedAt: z.number().int().nonnegative(),
     messages: z.array(messageSchema).max(10_000),
   })
-  .strict();
+  .strict()
+  .refine((c) => JSON.stringify(c).length <= CONVERSATION_JSON_LIMIT, {
+    message: `conversation too large to save (over ${CONVERSATION_JSON_LIMIT / 1024 / 1024} M characters of JSON): delete some messages or start a new conversation`,
+  });
 
 
 /** Request schemas, by channel. */
@@ -99,7 +108,11 @@ export const requests = {
   'models:select': z.object({ modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict(),
   // The prompt travels unchanged to the engine: a chat, or an infill (prefix/suffix around the cursor).
   // The handler also refuses settings that break checkDecodeSettings' cross-field rules (decoding-settings.ts).
-  'generate:start': z.object({ requestId: id, prompt: promptSchema, settings: decodeSettingsSchema }).strict(),
+  // conversationId/messageId: the conversation and the (streaming) assistant message the run writes; main keeps the
+  // run's progress under them and saves the partial answer there itself (the app always sends both).
+  'generate:start': z.object({ requestId: id, prompt: promptSchema, settings: decodeSettingsSchema, conversationId: id.optional(), messageId: id.optional() }).strict(),
+  // The running run, for a page that (re)loads or a second window: its progress so far; its events keep coming as generate:event.
+  'generate:active': z.object({}).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
   'links:open': z.object({ url: z.string().url().max(2048) }).strict(),
   // Workspace and files (common/workspace.ts): every path is workspace-relative; main normalises it, resolves
@@ -142,6 +155,8 @@ export interface Responses {
   'models:importCancel': { cancelled: boolean };
   'generate:start': { requestId: string };
   'generate:stop': { stopped: boolean };
+  /** The run main is running (whoever started it), or null. */
+  'generate:active': { run: ActiveRun | null };
   'links:open': { opened: boolean };
   /** The open workspace, or null (none yet: ask for a folder). */
   'workspace:get': { workspace: Workspace | null };
@@ -164,6 +179,30 @@ export interface Responses {
   'files:watch': { watching: string[]; supported: boolean };
 }
 export type Response<C extends InvokeChannel> = Responses[C];
+
+/**
+ * A running run as main keeps it (main/ipc/run-keeper.ts): enough to redraw its canvas where a page
+ * (re)attaches. Its later events arrive as generate:event like any run's.
+ */
+export interface ActiveRun {
+  requestId: string;
+  /** Where the answer is written (null for a run started without them: nothing is saved by main). */
+  conversationId: string | null;
+  messageId: string | null;
+  /** A chat answer, or an infill with where its middle goes (the prompt's file and range). */
+  prompt: { kind: 'chat' } | { kind: 'infill'; file: string | null; range: { start: { line: number; column: number }; end: { line: number; column: number } } | null };
+  startedAt: number;
+  /** Stop was asked for. */
+  stopping: boolean;
+  /** The run's start event; null until the engine sent it. */
+  start: StartEvent | null;
+  /** Every canvas position committed so far (its latest token), by position. */
+  committed: CommittedToken[];
+  /** The settled text so far (the steps' textDelta joined). */
+  text: string;
+  /** The latest step's place and counters, and how many steps ran; null before the first step. */
+  step: { blockIndex: number; step: number; blockStart: number; blockEnd: number; forwards: number; elapsedMs: number; steps: number } | null;
+}
 
 /** Events main pushes to the renderer, by channel. */
 export interface Events {

@@ -31,6 +31,12 @@ describe('dispatcher validation: malformed requests are refused before any handl
     ['missing payload', 'conversations:delete', undefined, /invalid request for conversations:delete/],
     ['path traversal in an id', 'conversations:delete', { id: '../../etc/passwd' }, /id: ids are letters, digits/],
     ['extra fields', 'generate:stop', { requestId: 'a', extra: 1 }, /Unrecognized key/],
+    [
+      'a conversation no WebSocket frame could carry',
+      'conversations:save',
+      { conversation: { id: 'big', title: 'big', createdAt: 0, updatedAt: 0, messages: Array.from({ length: 21 }, (_, i) => ({ id: `m${i}`, role: 'user', content: 'x'.repeat(1_000_000), createdAt: 0 })) } },
+      /conversation too large to save/,
+    ],
     ['wrong types', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: 'hello' }, settings: {} }, /messages/],
     ['empty message list', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: [] }, settings: {} }, /messages/],
     ['unknown prompt kind', 'generate:start', { requestId: 'r1', prompt: { kind: 'shell', command: 'rm' }, settings: {} }, /kind/],

@@ -27,7 +27,10 @@ afterAll(() => server.close());
 const base = () => `http://127.0.0.1:${server.port}`;
 const connect = (opts: { token?: string; origin?: string; host?: string }) =>
   new Promise<WebSocket>((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${opts.token ?? server.token}`, { origin: opts.origin ?? base(), headers: opts.host ? { host: opts.host } : {} });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${opts.token ?? server.token}`, {
+      origin: opts.origin ?? base(),
+      headers: opts.host ? { host: opts.host } : {},
+    });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -39,14 +42,14 @@ describe('browser-mode server', () => {
     const r = await fetch(server.url);
     expect(r.status).toBe(200);
     expect(await r.text()).toBe('<html>app</html>');
-    expect(r.headers.get('set-cookie')).toMatch(/diffcoder_token=.*HttpOnly; SameSite=Strict/);
+    expect(r.headers.get('set-cookie')).toMatch(new RegExp(`^diffcoder_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict`));
   });
 
   it('refuses requests without the token; assets load with the cookie', async () => {
     expect((await fetch(`${base()}/`)).status).toBe(403);
     expect((await fetch(`${base()}/?token=wrong`)).status).toBe(403);
     expect((await fetch(`${base()}/assets/app.js`)).status).toBe(403);
-    const ok = await fetch(`${base()}/assets/app.js`, { headers: { cookie: `diffcoder_token=${server.token}` } });
+    const ok = await fetch(`${base()}/assets/app.js`, { headers: { cookie: `diffcoder_token_${server.port}=${server.token}` } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('text/javascript');
   });

@@ -32,7 +32,7 @@ try {
 
 // Events may start before the server exists (engine status during start-up): forward lazily.
 let forward: EventSink | null = null;
-const sink: EventSink = { broadcast: <E extends EventChannel>(c: E, p: Events[E]) => forward?.broadcast(c, p) };
+const sink: EventSink = { broadcast: <E extends EventChannel>(c: E, p: Events[E]) => forward?.broadcast(c, p), clients: () => forward?.clients?.() ?? 0 };
 const core = createAppCore(
   {
     userData,
@@ -45,12 +45,29 @@ const core = createAppCore(
   },
   sink,
 );
-const server = await startBrowserServer({ rendererDir, port: values.port ? Number(values.port) : 0, dispatch: core.dispatch });
+const port = values.port === undefined ? 0 : Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port: a whole number from 0 to 65535, not ${JSON.stringify(values.port)}`);
+  await core.dispose();
+  process.exit(2);
+}
+// Limits (open WebSockets, requests per second, frame and request sizes): DEFAULT_LIMITS in http-server.ts.
+let server: Awaited<ReturnType<typeof startBrowserServer>>;
+try {
+  server = await startBrowserServer({ rendererDir, port, dispatch: core.dispatch });
+} catch (e) {
+  console.error(`cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
+  await core.dispose();
+  process.exit(1);
+}
 forward = server.sink;
 console.log(`DiffCoder Studio: ${server.url}`);
 core.start().catch((e: Error) => console.error(`engine: ${e.message}`));
 
+let stopping = false;
 const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
   await core.dispose();
   await server.close();
   process.exit(0);
