@@ -14,7 +14,16 @@ import { createSession, sessionOptionsFor, type ProviderName } from '../main/eng
 import { convertCheckpoint, type ConvertOptions } from '../main/model/convert.js';
 import { openModelFolder } from '../main/model/model-folder.js';
 import { ExternalDataFile, GraphBuilder } from '../main/model/onnx-writer.js';
-import { forwardFeeds, measureBandwidth, measureMachine, procMemory, timeRuns, writeHeadGraph, type ProcMemory, type Timing } from './measure.js';
+import {
+  forwardFeeds,
+  measureBandwidth,
+  measureMachine,
+  procMemory,
+  timeRuns,
+  writeHeadGraph,
+  type ProcMemory,
+  type Timing,
+} from './measure.js';
 import { NormalPool } from './synthetic.js';
 import { RESULT_MARK } from './children.js';
 
@@ -32,7 +41,10 @@ async function baseline(p: { threads: number }): Promise<BaselineResult> {
     g.output('y', 'float32', [1]);
     ext.close();
     g.save(join(dir, 'id.onnx'), { '': 17 }, 'bench');
-    const s = await ort.InferenceSession.create(join(dir, 'id.onnx'), { executionProviders: ['cpu'], intraOpNumThreads: p.threads });
+    const s = await ort.InferenceSession.create(join(dir, 'id.onnx'), {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: p.threads,
+    });
     await s.run({ x: new ort.Tensor('float32', Float32Array.of(1), [1]) });
     const memory = procMemory();
     await s.release();
@@ -57,7 +69,9 @@ function convert(p: { checkpoint: string; out: string; options: ConvertOptions }
       const pct = Math.floor((100 * done) / total);
       if (pct >= last + 10) {
         last = pct - (pct % 10);
-        process.stderr.write(`  convert ${p.options.dtype}: ${pct}% (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+        process.stderr.write(
+          `  convert ${p.options.dtype}: ${pct}% (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+        );
       }
     },
   });
@@ -113,7 +127,11 @@ async function loadForward(p: LoadForwardParams): Promise<LoadForwardResult> {
   } else {
     const opened = await createSession(folder.graphPath, p.provider ?? 'cpu', (prov) => {
       const o = sessionOptionsFor(folder.manifest, prov);
-      return { ...o, intraOpNumThreads: threads, extra: { ...(o.extra as object | undefined), 'session.disable_prepacking': '1' } };
+      return {
+        ...o,
+        intraOpNumThreads: threads,
+        extra: { ...(o.extra as object | undefined), 'session.disable_prepacking': '1' },
+      };
     });
     session = opened.session;
     provider = opened.provider;
@@ -126,20 +144,27 @@ async function loadForward(p: LoadForwardParams): Promise<LoadForwardResult> {
     await release();
     return { provider, fallbacks, loadMs, afterLoad, forwards: [], head: null, threads: String(threads) };
   }
-  process.stderr.write(`  loaded in ${(loadMs / 1000).toFixed(1)} s on ${provider}, RSS ${(afterLoad.rss / 2 ** 30).toFixed(2)} GiB\n`);
+  process.stderr.write(
+    `  loaded in ${(loadMs / 1000).toFixed(1)} s on ${provider}, RSS ${(afterLoad.rss / 2 ** 30).toFixed(2)} GiB\n`,
+  );
   const forwards: LoadForwardResult['forwards'] = [];
   for (const context of p.contexts) {
     const { feeds, fetches, kvBytes } = forwardFeeds(folder.manifest, { context });
     const timing = await timeRuns(() => session.run(feeds, fetches), { warmup: p.warmup ?? 2, repeats: p.repeats });
     forwards.push({ context, kvBytes, timing, afterForward: procMemory() });
-    process.stderr.write(`  context ${context}: ${timing.medianMs.toFixed(1)} ms/forward (median of ${timing.runs}, min ${timing.minMs.toFixed(1)})\n`);
+    process.stderr.write(
+      `  context ${context}: ${timing.medianMs.toFixed(1)} ms/forward (median of ${timing.runs}, min ${timing.minMs.toFixed(1)})\n`,
+    );
   }
   await release();
   let head: Timing | null = null;
   if (p.head) {
     const { file, input, hidden } = writeHeadGraph(p.dir, folder.manifest);
     try {
-      const s = await createSession(file, (provider as ProviderName) ?? 'cpu', (prov) => ({ ...sessionOptionsFor(folder.manifest, prov), intraOpNumThreads: threads }));
+      const s = await createSession(file, (provider as ProviderName) ?? 'cpu', (prov) => ({
+        ...sessionOptionsFor(folder.manifest, prov),
+        intraOpNumThreads: threads,
+      }));
       const x = new Float32Array(4 * hidden);
       new NormalPool(5, 1).fill(x);
       const feeds = { [input]: new ort.Tensor('float32', x, [1, 4, hidden]) };
@@ -151,7 +176,15 @@ async function loadForward(p: LoadForwardParams): Promise<LoadForwardResult> {
       rmSync(file, { force: true });
     }
   }
-  return { provider, fallbacks, loadMs, afterLoad, forwards, head, threads: threads === 0 ? "ORT's default" : String(threads) };
+  return {
+    provider,
+    fallbacks,
+    loadMs,
+    afterLoad,
+    forwards,
+    head,
+    threads: threads === 0 ? "ORT's default" : String(threads),
+  };
 }
 
 /** Whether a provider starts at all: a one-node session on it, run once. */
@@ -167,7 +200,11 @@ async function probe(p: { provider: ProviderName }): Promise<{ ok: boolean; erro
     const s = await createSession(join(dir, 'id.onnx'), p.provider);
     await s.session.run({ x: new ort.Tensor('float32', Float32Array.of(1), [1]) });
     await s.session.release();
-    if (s.provider !== p.provider) return { ok: false, error: s.fallbacks.find((f) => f.provider === p.provider)?.error ?? `fell back to ${s.provider}` };
+    if (s.provider !== p.provider)
+      return {
+        ok: false,
+        error: s.fallbacks.find((f) => f.provider === p.provider)?.error ?? `fell back to ${s.provider}`,
+      };
     return { ok: true };
   } catch (e) {
     return { ok: false, error: (e as Error).message };

@@ -129,7 +129,12 @@ export interface Roofline {
 export function roofline(bytes: number, flops: number, rates: MachineRates): Roofline {
   const bandwidthMs = (bytes / rates.bandwidth) * 1000;
   const computeMs = (flops / rates.flops) * 1000;
-  return { bandwidthMs, computeMs, boundMs: Math.max(bandwidthMs, computeMs), limit: bandwidthMs >= computeMs ? 'bandwidth' : 'compute' };
+  return {
+    bandwidthMs,
+    computeMs,
+    boundMs: Math.max(bandwidthMs, computeMs),
+    limit: bandwidthMs >= computeMs ? 'bandwidth' : 'compute',
+  };
 }
 
 /** Measured time as a fraction of the bound: 1 means the forward runs at the machine's limit. */
@@ -139,22 +144,41 @@ export const boundFraction = (measuredMs: number, r: Roofline): number => r.boun
  * A forward with `target` layers from one with `layers`: the per-layer part scales, the fixed
  * part (embedding, LM head, graph overhead; `fixedMs` measured on its own) does not.
  */
-export function extrapolateMs(totalMs: number, fixedMs: number, layers: number, target: number): { perLayerMs: number; ms: number } {
+export function extrapolateMs(
+  totalMs: number,
+  fixedMs: number,
+  layers: number,
+  target: number,
+): { perLayerMs: number; ms: number } {
   const perLayerMs = Math.max(0, totalMs - fixedMs) / layers;
   return { perLayerMs, ms: fixedMs + perLayerMs * target };
 }
 
 /** Disk bytes of one more layer, as the converter writes it (from the size estimate). */
-export function layerDiskBytes(s: LlamaShape, o: Pick<CostOptions, 'dtype' | 'blockSize' | 'quant' | 'embedding'>): number {
-  const est = (n: number) => estimateFolderBytes(archOf(s, n), { dtype: o.dtype, blockSize: o.blockSize, quant: o.quant, embedding: o.embedding }).total;
+export function layerDiskBytes(
+  s: LlamaShape,
+  o: Pick<CostOptions, 'dtype' | 'blockSize' | 'quant' | 'embedding'>,
+): number {
+  const est = (n: number) =>
+    estimateFolderBytes(archOf(s, n), {
+      dtype: o.dtype,
+      blockSize: o.blockSize,
+      quant: o.quant,
+      embedding: o.embedding,
+    }).total;
   return est(2) - est(1);
 }
 
 /** A measured quantity with `layers` layers carried to `target`, adding `perLayer` for each layer more. */
-export const extrapolateLinear = (measured: number, perLayer: number, layers: number, target: number): number => measured + (target - layers) * perLayer;
+export const extrapolateLinear = (measured: number, perLayer: number, layers: number, target: number): number =>
+  measured + (target - layers) * perLayer;
 
 /** The issue's memory criterion: resident <= 1.2 x weights on disk + KV cache + the runtime's own RSS. */
-export function memoryCriterion(o: { rssBytes: number; diskBytes: number; kvBytes: number; baselineBytes: number }): { limit: number; pass: boolean; ratio: number } {
+export function memoryCriterion(o: { rssBytes: number; diskBytes: number; kvBytes: number; baselineBytes: number }): {
+  limit: number;
+  pass: boolean;
+  ratio: number;
+} {
   const limit = 1.2 * o.diskBytes + o.kvBytes + o.baselineBytes;
   return { limit, pass: o.rssBytes <= limit, ratio: (o.rssBytes - o.baselineBytes - o.kvBytes) / o.diskBytes };
 }

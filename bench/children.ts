@@ -55,7 +55,10 @@ export function removeOnExit(dir: string, keep = false): void {
 /** Runs one measurement in a fresh child process and returns its result. */
 export function runChild<T>(mode: string, params: object, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, CHILD, mode, JSON.stringify(params)], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const child = spawn(process.execPath, [...process.execArgv, CHILD, mode, JSON.stringify(params)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env,
+    });
     active.add(child);
     let out = '';
     child.stdout!.setEncoding('utf8');
@@ -67,7 +70,9 @@ export function runChild<T>(mode: string, params: object, env: NodeJS.ProcessEnv
       if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_MARK.length)) as T);
       else
         reject(
-          new Error(`bench child "${mode}" ${signal ? `was killed by ${signal} (out of memory?)` : `exited with code ${code}`}${out.trim() ? `: ${out.trim().slice(-500)}` : ''}`),
+          new Error(
+            `bench child "${mode}" ${signal ? `was killed by ${signal} (out of memory?)` : `exited with code ${code}`}${out.trim() ? `: ${out.trim().slice(-500)}` : ''}`,
+          ),
         );
     });
   });

@@ -28,8 +28,19 @@ if (argv.includes('--synthetic-8b')) {
 }
 
 async function decodeBench(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, 'gen-length': { type: 'string' }, repeats: { type: 'string' }, provider: { type: 'string' } } });
-  const dir = values.model ?? (existsSync(builtinModelDir()) ? builtinModelDir() : buildTinyModel({ config: { max_position_embeddings: 2048 } }).model);
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      'gen-length': { type: 'string' },
+      repeats: { type: 'string' },
+      provider: { type: 'string' },
+    },
+  });
+  const dir =
+    values.model ??
+    (existsSync(builtinModelDir())
+      ? builtinModelDir()
+      : buildTinyModel({ config: { max_position_embeddings: 2048 } }).model);
   const genLength = Number(values['gen-length'] ?? 128);
   const repeats = Number(values.repeats ?? 3);
   const engine = await Engine.load(dir, { provider: (values.provider ?? 'auto') as ProviderName | 'auto' });
@@ -65,7 +76,13 @@ async function decodeBench(): Promise<void> {
         forwardMs += res.stats.msPerForward * res.stats.forwards;
       }
     }
-    return { name, forwardsPerToken: forwards / tokens, msPerForward: forwardMs / forwards, tokensPerSecond: (tokens * 1000) / ms, tokens };
+    return {
+      name,
+      forwardsPerToken: forwards / tokens,
+      msPerForward: forwardMs / forwards,
+      tokensPerSecond: (tokens * 1000) / ms,
+      tokens,
+    };
   }
 
   // Warm up the session (first runs pay for allocation and kernel selection).
@@ -76,7 +93,9 @@ async function decodeBench(): Promise<void> {
     await measure('(b) threshold 0.9, fused', { fusedCommit: true, threshold: 0.9 }),
   ];
   const base = rows[0];
-  console.log(`model ${dir} · provider ${engine.provider} · gen_length ${genLength} · ${prompts.length} prompts x ${repeats}`);
+  console.log(
+    `model ${dir} · provider ${engine.provider} · gen_length ${genLength} · ${prompts.length} prompts x ${repeats}`,
+  );
   console.log('setting                           fwd/token  ms/fwd  tok/s   speed-up (tok/s vs reference loop)');
   for (const r of rows) {
     console.log(

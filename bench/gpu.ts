@@ -22,7 +22,12 @@ import { removeOnExit, runChild } from './children.js';
 import { STABLE_DIFFCODER_8B, writeSyntheticCheckpoint } from './synthetic.js';
 
 const GPU_ORDER: ProviderName[] = ['cuda', 'webgpu', 'dml', 'cpu'];
-const TARGET_OF: Partial<Record<ProviderName, GraphTarget>> = { cuda: 'cuda', webgpu: 'webgpu', dml: 'dml', cpu: 'any' };
+const TARGET_OF: Partial<Record<ProviderName, GraphTarget>> = {
+  cuda: 'cuda',
+  webgpu: 'webgpu',
+  dml: 'dml',
+  cpu: 'any',
+};
 
 /** Memory bus width in bits of common NVIDIA GPUs (nvidia-smi reports the clock, not the width). */
 const BUS_WIDTH: [RegExp, number][] = [
@@ -63,14 +68,20 @@ export function nvidiaGpu(busWidthOverride?: number): GpuInfo | null {
     .map((s) => s.trim());
   const memoryClockMHz = Number(clock) > 0 ? Number(clock) : null;
   const busWidthBits = busWidthOverride ?? BUS_WIDTH.find(([re]) => re.test(name))?.[1] ?? null;
-  return { name, memoryClockMHz, busWidthBits, bandwidth: memoryClockMHz && busWidthBits ? (memoryClockMHz * 1e6 * 2 * busWidthBits) / 8 : null };
+  return {
+    name,
+    memoryClockMHz,
+    busWidthBits,
+    bandwidth: memoryClockMHz && busWidthBits ? (memoryClockMHz * 1e6 * 2 * busWidthBits) / 8 : null,
+  };
 }
 
 /** Why a provider is not in availableProviders(). */
 function missingReason(p: ProviderName): string {
   const listed = ort.listSupportedBackends().find((b) => b.name === p);
   if (!listed) return 'not in this onnxruntime-node build for this platform';
-  if (p === 'cuda') return 'CUDA provider libraries not installed beside onnxruntime-node (README: "GPU (CUDA) on Linux")';
+  if (p === 'cuda')
+    return 'CUDA provider libraries not installed beside onnxruntime-node (README: "GPU (CUDA) on Linux")';
   return 'provider library not present';
 }
 
@@ -130,14 +141,19 @@ export async function main(argv: string[]): Promise<void> {
   const root = mkdtempSync(join(values.tmp ?? tmpdir(), 'diffcoder-gpu-bench-'));
   removeOnExit(root, values.keep);
   let cpuBandwidth: number | null = null;
-  if (started.includes('cpu')) cpuBandwidth = (await runChild<{ bandwidth: number }>('bandwidth', { dir: root, threads: availableParallelism(), bytes: 2 ** 29 })).bandwidth;
+  if (started.includes('cpu'))
+    cpuBandwidth = (
+      await runChild<{ bandwidth: number }>('bandwidth', { dir: root, threads: availableParallelism(), bytes: 2 ** 29 })
+    ).bandwidth;
 
   const ckpt = join(root, 'checkpoint');
   say(`writing an 8B-shaped checkpoint with ${layers} layers (bf16)...`);
   writeSyntheticCheckpoint(ckpt, { shape, dtype: 'BF16' });
 
   const rows: string[] = [
-    '| provider | dtype | target | load s | ' + contexts.map((c) => `ctx ${c}: ms/fwd · weight-bw bound · %`).join(' | ') + ' |',
+    '| provider | dtype | target | load s | ' +
+      contexts.map((c) => `ctx ${c}: ms/fwd · weight-bw bound · %`).join(' | ') +
+      ' |',
     '|---|---|---|---|' + contexts.map(() => '---|').join(''),
   ];
   const targets = [...new Set(started.map((p) => TARGET_OF[p] ?? 'any'))];
@@ -151,16 +167,29 @@ export async function main(argv: string[]): Promise<void> {
       const dir = join(root, `model-${target}-${dtype}`);
       try {
         say(`converting ${dtype} for target ${target}...`);
-        const conv = await runChild<ConvertResult>('convert', { checkpoint: ckpt, out: dir, options: { dtype, target } });
+        const conv = await runChild<ConvertResult>('convert', {
+          checkpoint: ckpt,
+          out: dir,
+          options: { dtype, target },
+        });
         say(`  ${(conv.ms / 1000).toFixed(0)} s`);
         for (const provider of users) {
           if (overBudget()) {
             say(`${provider} ${dtype}: skipped (time budget spent)`);
             continue;
           }
-          const r = await runChild<LoadForwardResult>('load-forward', { dir, provider, contexts, repeats, warmup: 2, requireProvider: true });
+          const r = await runChild<LoadForwardResult>('load-forward', {
+            dir,
+            provider,
+            contexts,
+            repeats,
+            warmup: 2,
+            requireProvider: true,
+          });
           if (r.provider !== provider) {
-            say(`${provider}: not available (failed to load the model: ${r.fallbacks.map((f) => f.error.split('\n')[0]).join('; ')})`);
+            say(
+              `${provider}: not available (failed to load the model: ${r.fallbacks.map((f) => f.error.split('\n')[0]).join('; ')})`,
+            );
             continue;
           }
           const bandwidth = provider === 'cpu' ? cpuBandwidth : gpuBandwidth;
@@ -186,7 +215,9 @@ export async function main(argv: string[]): Promise<void> {
   say(
     `weight-bandwidth bound = weight bytes read per forward / memory bandwidth (${gpuBandwidth ? `GPU ${(gpuBandwidth / 1e9).toFixed(0)} GB/s from nvidia-smi` : 'GPU bandwidth unknown'}${cpuBandwidth ? `; CPU ${(cpuBandwidth / 1e9).toFixed(1)} GB/s measured, ORT ReduceSum` : ''}).`,
   );
-  say('On CUDA/DirectML the KV cache lives in host memory and is uploaded on every forward (docs/gpu.md): at ctx 4096 that upload, not the weights, may dominate.');
+  say(
+    'On CUDA/DirectML the KV cache lives in host memory and is uploaded on every forward (docs/gpu.md): at ctx 4096 that upload, not the weights, may dominate.',
+  );
   say(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 

@@ -39,9 +39,21 @@ export function procMemory(): ProcMemory {
       const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
       return m ? Number(m[1]) * 1024 : -1;
     };
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), source: '/proc/self/status' };
+    return {
+      rss: kb('VmRSS'),
+      hwm: kb('VmHWM'),
+      rssAnon: kb('RssAnon'),
+      rssFile: kb('RssFile'),
+      source: '/proc/self/status',
+    };
   } catch {
-    return { rss: process.memoryUsage().rss, hwm: process.resourceUsage().maxRSS * 1024, rssAnon: -1, rssFile: -1, source: 'process.resourceUsage' };
+    return {
+      rss: process.memoryUsage().rss,
+      hwm: process.resourceUsage().maxRSS * 1024,
+      rssAnon: -1,
+      rssFile: -1,
+      source: 'process.resourceUsage',
+    };
   }
 }
 
@@ -59,7 +71,10 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-export async function timeRuns(fn: () => Promise<unknown>, o: { warmup?: number; repeats?: number } = {}): Promise<Timing> {
+export async function timeRuns(
+  fn: () => Promise<unknown>,
+  o: { warmup?: number; repeats?: number } = {},
+): Promise<Timing> {
   for (let i = 0; i < (o.warmup ?? 1); i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < (o.repeats ?? 5); i++) {
@@ -141,7 +156,14 @@ export async function measureBandwidth(
  */
 export async function measureGemm(
   dir: string,
-  o: { kernel: MachineRates['gemm'][number]['kernel']; k: number; n: number; ms: number[]; threads: number; repeats?: number },
+  o: {
+    kernel: MachineRates['gemm'][number]['kernel'];
+    k: number;
+    n: number;
+    ms: number[];
+    threads: number;
+    repeats?: number;
+  },
 ): Promise<MachineRates['gemm']> {
   const { k, n } = o;
   const tag = o.kernel.replace(/\s+/g, '-');
@@ -170,12 +192,20 @@ export async function measureGemm(
       g.externalWeight(name, 'uint8', dims, (emit) => {
         const total = dims.reduce((a, b) => a * b, 1);
         const chunk = new Uint8Array(1 << 24);
-        for (let done = 0; done < total; done += chunk.length) emit(randomFillSync(chunk.subarray(0, Math.min(chunk.length, total - done))));
+        for (let done = 0; done < total; done += chunk.length)
+          emit(randomFillSync(chunk.subarray(0, Math.min(chunk.length, total - done))));
       });
     const data = random('w', [n, nb, blobBytes(spec)]);
-    const scales = g.externalWeight('w.scales', 'float32', [n, nb], (emit) => emit(new Uint8Array(new Float32Array(n * nb).fill(0.002).buffer)));
+    const scales = g.externalWeight('w.scales', 'float32', [n, nb], (emit) =>
+      emit(new Uint8Array(new Float32Array(n * nb).fill(0.002).buffer)),
+    );
     const zp = random('w.zero_points', [n, zeroPointRowBytes(k, spec)]);
-    g.op1('MatMulNBits', [x, data, scales, zp], { K: k, N: n, bits, block_size: spec.blockSize, accuracy_level: 4 }, { domain: 'com.microsoft', output: 'y' });
+    g.op1(
+      'MatMulNBits',
+      [x, data, scales, zp],
+      { K: k, N: n, bits, block_size: spec.blockSize, accuracy_level: 4 },
+      { domain: 'com.microsoft', output: 'y' },
+    );
     weightBytes = n * nb * (blobBytes(spec) + 4) + n * zeroPointRowBytes(k, spec);
   }
   g.output('y', 'float32', ['m', n]);
@@ -191,7 +221,16 @@ export async function measureGemm(
       pool.fill(a);
       const feeds = { x: new ort.Tensor('float32', a, [m, k]) };
       const t = await timeRuns(() => session.run(feeds), { warmup: 1, repeats: o.repeats ?? (m > 64 ? 3 : 9) });
-      out.push({ kernel: o.kernel, m, k, n, ms: t.minMs, flopsPerSec: (2 * m * k * n) / (t.minMs / 1000), weightBytes, bytesPerSec: weightBytes / (t.minMs / 1000) });
+      out.push({
+        kernel: o.kernel,
+        m,
+        k,
+        n,
+        ms: t.minMs,
+        flopsPerSec: (2 * m * k * n) / (t.minMs / 1000),
+        weightBytes,
+        bytesPerSec: weightBytes / (t.minMs / 1000),
+      });
     }
   } finally {
     await session.release();
@@ -202,11 +241,16 @@ export async function measureGemm(
 }
 
 /** Bandwidth and the GEMM rates of the three kernels the folders use, at M = 4 (a block) and M = 512 (compute-bound). */
-export async function measureMachine(dir: string, o: { threads: number; bandwidthBytes?: number; k?: number; n?: number }): Promise<MachineRates> {
+export async function measureMachine(
+  dir: string,
+  o: { threads: number; bandwidthBytes?: number; k?: number; n?: number },
+): Promise<MachineRates> {
   const bw = await measureBandwidth(dir, { threads: o.threads, bytes: o.bandwidthBytes });
   const gemm: MachineRates['gemm'] = [];
   for (const kernel of ['fp32 MatMul', 'int8 MatMulNBits', 'int4 MatMulNBits'] as const) {
-    gemm.push(...(await measureGemm(dir, { kernel, k: o.k ?? 4096, n: o.n ?? 14336, ms: [4, 512], threads: o.threads })));
+    gemm.push(
+      ...(await measureGemm(dir, { kernel, k: o.k ?? 4096, n: o.n ?? 14336, ms: [4, 512], threads: o.threads })),
+    );
   }
   return { threads: o.threads, bandwidth: bw.bandwidth, bandwidthMethod: bw.method, gemm };
 }
@@ -273,14 +317,17 @@ export function writeHeadGraph(modelDir: string, manifest: Manifest): { file: st
   const model = onnx.ModelProto.decode(readFileSync(join(modelDir, manifest.graph)));
   const graph = model.graph!;
   const nodes = (graph.node ?? []).filter((n) => /^\/(norm|lm_head|top)\//.test(n.name ?? ''));
-  if (nodes.length === 0) throw new Error(`${manifest.graph}: no /norm/, /lm_head/ or /top/ nodes (graph written by another builder?)`);
+  if (nodes.length === 0)
+    throw new Error(`${manifest.graph}: no /norm/, /lm_head/ or /top/ nodes (graph written by another builder?)`);
   const produced = new Set(nodes.flatMap((n) => n.output ?? []));
   const inits = new Map((graph.initializer ?? []).map((t) => [t.name!, t]));
   const used = new Set(nodes.flatMap((n) => (n.input ?? []).filter((i) => i !== '')));
   const external = [...used].filter((i) => !produced.has(i) && !inits.has(i));
   if (external.length !== 1) throw new Error(`head graph: expected one outside input, found ${external.join(', ')}`);
   const hidden = manifest.architecture.hiddenSize;
-  const outputs = (graph.output ?? []).filter((o) => o.name === manifest.io.outputs.topToken || o.name === manifest.io.outputs.topProb);
+  const outputs = (graph.output ?? []).filter(
+    (o) => o.name === manifest.io.outputs.topToken || o.name === manifest.io.outputs.topProb,
+  );
   const head = onnx.ModelProto.create({
     irVersion: model.irVersion,
     producerName: 'bench',
@@ -290,7 +337,15 @@ export function writeHeadGraph(modelDir: string, manifest: Manifest): { file: st
       node: nodes,
       initializer: [...used].filter((i) => inits.has(i)).map((i) => inits.get(i)!),
       input: [
-        { name: external[0], type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimParam: 'rows' }, { dimValue: hidden }] } } } },
+        {
+          name: external[0],
+          type: {
+            tensorType: {
+              elemType: onnx.TensorProto.DataType.FLOAT,
+              shape: { dim: [{ dimValue: 1 }, { dimParam: 'rows' }, { dimValue: hidden }] },
+            },
+          },
+        },
       ],
       output: outputs,
     },

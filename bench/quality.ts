@@ -50,9 +50,15 @@ export const VARIANTS: Variant[] = [
   { name: 'int4 asym b32, q4 embedding', options: { dtype: 'int4', quant: 'asym', blockSize: 32, embedding: 'q4' } },
   // Weight rounding alone: activations kept fp32 inside MatMulNBits (slower on CPU; not a user option).
   { name: 'int8 sym b32, accuracy_level 0', options: { dtype: 'int8', quant: 'sym', blockSize: 32, accuracyLevel: 0 } },
-  { name: 'int8 asym b32, accuracy_level 0', options: { dtype: 'int8', quant: 'asym', blockSize: 32, accuracyLevel: 0 } },
+  {
+    name: 'int8 asym b32, accuracy_level 0',
+    options: { dtype: 'int8', quant: 'asym', blockSize: 32, accuracyLevel: 0 },
+  },
   { name: 'int4 sym b32, accuracy_level 0', options: { dtype: 'int4', quant: 'sym', blockSize: 32, accuracyLevel: 0 } },
-  { name: 'int4 asym b32, accuracy_level 0', options: { dtype: 'int4', quant: 'asym', blockSize: 32, accuracyLevel: 0 } },
+  {
+    name: 'int4 asym b32, accuracy_level 0',
+    options: { dtype: 'int4', quant: 'asym', blockSize: 32, accuracyLevel: 0 },
+  },
 ];
 
 /** The issue's target for int8: argmax agreement with fp32 at >= 99% of generated positions. */
@@ -105,7 +111,13 @@ export class LogitsError {
   }
 
   toJSON() {
-    return { maxAbs: this.maxAbs, maxRelToRange: this.maxRel, meanAbs: this.meanAbs, argmaxAgree: this.rows ? this.agree / this.rows : 1, rows: this.rows };
+    return {
+      maxAbs: this.maxAbs,
+      maxRelToRange: this.maxRel,
+      meanAbs: this.meanAbs,
+      argmaxAgree: this.rows ? this.agree / this.rows : 1,
+      rows: this.rows,
+    };
   }
 }
 
@@ -124,14 +136,22 @@ export function maskedBlockProbes(c: Case, mask: number): Probe[] {
   const probes: Probe[] = [];
   for (let start = P; start < P + T;) {
     const end = Math.min((Math.floor(start / B) + 1) * B, P + T);
-    probes.push({ ids: [...c.promptIds, ...c.tokenIds.slice(0, start - P), ...new Array(end - start).fill(mask)], rows: end - start, blockLength: B });
+    probes.push({
+      ids: [...c.promptIds, ...c.tokenIds.slice(0, start - P), ...new Array(end - start).fill(mask)],
+      rows: end - start,
+      blockLength: B,
+    });
     start = end;
   }
   return probes;
 }
 
 /** The whole fp32 decode as the canvas: one forward, a row per generated position. */
-export const teacherForcedProbe = (c: Case): Probe => ({ ids: [...c.promptIds, ...c.tokenIds], rows: c.tokenIds.length, blockLength: c.params.blockLength ?? 4 });
+export const teacherForcedProbe = (c: Case): Probe => ({
+  ids: [...c.promptIds, ...c.tokenIds],
+  rows: c.tokenIds.length,
+  blockLength: c.params.blockLength ?? 4,
+});
 
 async function logitsOf(engine: Engine, p: Probe): Promise<Float32Array> {
   const session = (engine as unknown as { model: ModelSession }).model;
@@ -154,7 +174,9 @@ export interface QualityRow {
 }
 
 async function builtinQuality(root: string, variants: Variant[], log: (s: string) => void): Promise<QualityRow[]> {
-  const fixtures = JSON.parse(readFileSync(fileURLToPath(new URL('../test/fixtures/parity.json', import.meta.url)), 'utf8')) as { cases: Case[] };
+  const fixtures = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../test/fixtures/parity.json', import.meta.url)), 'utf8'),
+  ) as { cases: Case[] };
   const ckpt = join(root, 'builtin-checkpoint');
   exportWeights(builtinModelDir(), ckpt);
   const rows: QualityRow[] = [];
@@ -199,7 +221,9 @@ async function builtinQuality(root: string, variants: Variant[], log: (s: string
         decodeTokenAgree: agreeTokens / totalTokens,
       };
       rows.push(row);
-      log(`  ${v.name}: masked-block argmax ${(100 * row.maskedBlocks.argmaxAgree).toFixed(1)}%, identical decodes ${identical}/${fixtures.cases.length}`);
+      log(
+        `  ${v.name}: masked-block argmax ${(100 * row.maskedBlocks.argmaxAgree).toFixed(1)}%, identical decodes ${identical}/${fixtures.cases.length}`,
+      );
     } finally {
       await engine.dispose();
       rmSync(dir, { recursive: true, force: true });
@@ -210,7 +234,11 @@ async function builtinQuality(root: string, variants: Variant[], log: (s: string
 }
 
 /** One random layer with the 8B's shapes, vocab cut to 8192: logits error over 64 random tokens. */
-async function layer8bQuality(root: string, variants: Variant[], log: (s: string) => void): Promise<Map<string, ReturnType<LogitsError['toJSON']>>> {
+async function layer8bQuality(
+  root: string,
+  variants: Variant[],
+  log: (s: string) => void,
+): Promise<Map<string, ReturnType<LogitsError['toJSON']>>> {
   const shape = { ...STABLE_DIFFCODER_8B, num_hidden_layers: 1, vocab_size: 8192, max_position_embeddings: 256 };
   const ckpt = join(root, 'layer8b-checkpoint');
   writeSyntheticCheckpoint(ckpt, { shape, dtype: 'F32', seed: 99 });
@@ -229,7 +257,9 @@ async function layer8bQuality(root: string, variants: Variant[], log: (s: string
       if (!ref) ref = logits;
       err.add(ref, logits, shape.vocab_size);
       out.set(v.name, err.toJSON());
-      log(`  8B layer ${v.name}: max |diff| ${err.maxAbs.toFixed(4)}, argmax ${(100 * err.toJSON().argmaxAgree).toFixed(1)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      log(
+        `  8B layer ${v.name}: max |diff| ${err.maxAbs.toFixed(4)}, argmax ${(100 * err.toJSON().argmaxAgree).toFixed(1)}% (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      );
     } finally {
       await engine.dispose();
       rmSync(dir, { recursive: true, force: true });
@@ -253,7 +283,9 @@ export function renderQuality(rows: QualityRow[]): string {
     const l = r.layer8b;
     L.push(
       `| ${r.variant} | ${(r.diskBytes / 2 ** 20).toFixed(1)} MiB | ${e.maxAbs.toFixed(4)} | ${p1(e.maxRelToRange)} | ${e.meanAbs.toFixed(5)} | ${p1(e.argmaxAgree)} (${e.rows}) | ${p1(r.teacherForced.argmaxAgree)} | ${r.identicalDecodes}/${r.cases} | ${p1(r.decodeTokenAgree)} | ` +
-        (l ? `${l.maxAbs.toFixed(4)} | ${p1(l.maxRelToRange)} | ${l.meanAbs.toFixed(5)} | ${p1(l.argmaxAgree)} |` : '- | - | - | - |'),
+        (l
+          ? `${l.maxAbs.toFixed(4)} | ${p1(l.maxRelToRange)} | ${l.meanAbs.toFixed(5)} | ${p1(l.argmaxAgree)} |`
+          : '- | - | - | - |'),
     );
   }
   const int8 = rows.filter((r) => r.options.dtype === 'int8');
@@ -262,7 +294,12 @@ export function renderQuality(rows: QualityRow[]): string {
     L.push(
       '',
       `int8 target (argmax agreement >= ${p1(INT8_AGREEMENT_TARGET)}): ` +
-        int8.map((r) => `${r.variant}: teacher-forced ${verdict(r.teacherForced.argmaxAgree)}, masked blocks ${verdict(r.maskedBlocks.argmaxAgree)}`).join('; ') +
+        int8
+          .map(
+            (r) =>
+              `${r.variant}: teacher-forced ${verdict(r.teacherForced.argmaxAgree)}, masked blocks ${verdict(r.maskedBlocks.argmaxAgree)}`,
+          )
+          .join('; ') +
         '.',
     );
   }

@@ -15,11 +15,29 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, statfsSync } fr
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { QUANT_BLOCK_SIZES, WEIGHT_DTYPES, type EmbeddingFormat, type QuantBlockSize, type QuantScheme, type WeightDtype } from '../common/model-formats.js';
+import {
+  QUANT_BLOCK_SIZES,
+  WEIGHT_DTYPES,
+  type EmbeddingFormat,
+  type QuantBlockSize,
+  type QuantScheme,
+  type WeightDtype,
+} from '../common/model-formats.js';
 import type { ConvertOptions } from '../main/model/convert.js';
 import { estimateFolderBytes } from '../main/model/size-estimate.js';
 import type { BaselineResult, ConvertResult, LoadForwardResult } from './bench-child.js';
-import { archOf, boundFraction, extrapolateLinear, extrapolateMs, forwardCost, layerDiskBytes, memoryCriterion, roofline, type ForwardCost, type Roofline } from './bounds.js';
+import {
+  archOf,
+  boundFraction,
+  extrapolateLinear,
+  extrapolateMs,
+  forwardCost,
+  layerDiskBytes,
+  memoryCriterion,
+  roofline,
+  type ForwardCost,
+  type Roofline,
+} from './bounds.js';
 import { removeOnExit, runChild } from './children.js';
 import { computeRateFor, type MachineRates, type ProcMemory } from './measure.js';
 import { STABLE_DIFFCODER_8B, writeSyntheticCheckpoint, type LlamaShape, type SyntheticDtype } from './synthetic.js';
@@ -46,7 +64,14 @@ export interface DtypeReport {
     rssNetBytes: number;
     /** The memory criterion at 32 layers with the KV cache of the largest context. */
     criterion: ReturnType<typeof memoryCriterion>;
-    forwards: { context: number; ms: number; perLayerMs: number; perLayerBoundMs: number; bound: Roofline; fraction: number }[];
+    forwards: {
+      context: number;
+      ms: number;
+      perLayerMs: number;
+      perLayerBoundMs: number;
+      bound: Roofline;
+      fraction: number;
+    }[];
   };
 }
 
@@ -83,7 +108,8 @@ export interface SyntheticReport {
   notes: string[];
 }
 
-const fmtBytes = (b: number): string => (Math.abs(b) >= GiB ? `${(b / GiB).toFixed(2)} GiB` : `${(b / MiB).toFixed(0)} MiB`);
+const fmtBytes = (b: number): string =>
+  Math.abs(b) >= GiB ? `${(b / GiB).toFixed(2)} GiB` : `${(b / MiB).toFixed(0)} MiB`;
 const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -100,10 +126,20 @@ function toLoadReport(r: LoadForwardResult, diskBytes: number, baseline: ProcMem
     threads: r.threads,
     afterLoad: r.afterLoad,
     rssNet: r.afterLoad.rss - baseline.rss,
-    criterionAfterLoad: memoryCriterion({ rssBytes: r.afterLoad.rss, diskBytes, kvBytes: 0, baselineBytes: baseline.rss }),
+    criterionAfterLoad: memoryCriterion({
+      rssBytes: r.afterLoad.rss,
+      diskBytes,
+      kvBytes: 0,
+      baselineBytes: baseline.rss,
+    }),
     afterForward: last?.afterForward ?? r.afterLoad,
     kvBytes: last?.kvBytes ?? 0,
-    criterionAfterForward: memoryCriterion({ rssBytes: (last?.afterForward ?? r.afterLoad).rss, diskBytes, kvBytes: last?.kvBytes ?? 0, baselineBytes: baseline.rss }),
+    criterionAfterForward: memoryCriterion({
+      rssBytes: (last?.afterForward ?? r.afterLoad).rss,
+      diskBytes,
+      kvBytes: last?.kvBytes ?? 0,
+      baselineBytes: baseline.rss,
+    }),
     forwardMs: Object.fromEntries(r.forwards.map((f) => [f.context, f.timing.medianMs])),
   };
 }
@@ -133,12 +169,15 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
     },
   });
   const layers = Number(values.layers);
-  if (!Number.isInteger(layers) || layers < 1 || layers > TARGET_LAYERS) throw new Error(`--layers: expected 1..${TARGET_LAYERS}, got ${values.layers}`);
+  if (!Number.isInteger(layers) || layers < 1 || layers > TARGET_LAYERS)
+    throw new Error(`--layers: expected 1..${TARGET_LAYERS}, got ${values.layers}`);
   const dtypes = values.dtypes!.split(',').map((d) => d.trim()) as WeightDtype[];
-  for (const d of dtypes) if (!WEIGHT_DTYPES.includes(d)) throw new Error(`--dtypes: ${d} is not one of ${WEIGHT_DTYPES.join(', ')}`);
+  for (const d of dtypes)
+    if (!WEIGHT_DTYPES.includes(d)) throw new Error(`--dtypes: ${d} is not one of ${WEIGHT_DTYPES.join(', ')}`);
   const ckptDtype: SyntheticDtype = values['ckpt-dtype'] === 'fp32' ? 'F32' : 'BF16';
   const blockSize = values['block-size'] ? (Number(values['block-size']) as QuantBlockSize) : undefined;
-  if (blockSize !== undefined && !QUANT_BLOCK_SIZES.includes(blockSize)) throw new Error(`--block-size: one of ${QUANT_BLOCK_SIZES.join(', ')}`);
+  if (blockSize !== undefined && !QUANT_BLOCK_SIZES.includes(blockSize))
+    throw new Error(`--block-size: one of ${QUANT_BLOCK_SIZES.join(', ')}`);
   const quant = values.quant as QuantScheme | undefined;
   const embedding = values.embedding as EmbeddingFormat | undefined;
   const contexts = values.contexts!.split(',').map(Number);
@@ -153,14 +192,22 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
 
   // Disk: the checkpoint plus the largest folder (one at a time: each is removed after its dtype).
   const ckptBytes = estimateFolderBytes(archOf(shape), { dtype: 'fp32' }).total * (ckptDtype === 'F32' ? 1 : 0.5);
-  const largest = Math.max(...dtypes.map((d) => estimateFolderBytes(archOf(shape), { dtype: d, blockSize, quant, embedding }).total));
+  const largest = Math.max(
+    ...dtypes.map((d) => estimateFolderBytes(archOf(shape), { dtype: d, blockSize, quant, embedding }).total),
+  );
   const fs = statfsSync(root);
   const free = fs.bavail * fs.bsize;
   if (free < (ckptBytes + largest) * 1.05)
-    throw new Error(`not enough disk under ${root}: need ${fmtBytes(ckptBytes + largest)}, ${fmtBytes(free)} free (use --tmp DIR or fewer --layers)`);
+    throw new Error(
+      `not enough disk under ${root}: need ${fmtBytes(ckptBytes + largest)}, ${fmtBytes(free)} free (use --tmp DIR or fewer --layers)`,
+    );
 
   log(`machine: measuring bandwidth and GEMM rates (${machineThreads} threads)...`);
-  const rates = await runChild<MachineRates>('machine', { dir: root, threads: machineThreads, bandwidthBytes: Number(values['bandwidth-gib']) * GiB });
+  const rates = await runChild<MachineRates>('machine', {
+    dir: root,
+    threads: machineThreads,
+    bandwidthBytes: Number(values['bandwidth-gib']) * GiB,
+  });
   const baseline = (await runChild<BaselineResult>('baseline', { threads: 0 })).memory;
   log(`  bandwidth ${(rates.bandwidth / 1e9).toFixed(1)} GB/s; baseline RSS ${fmtBytes(baseline.rss)}`);
 
@@ -173,12 +220,19 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
   const reports: DtypeReport[] = [];
   for (const dtype of dtypes) {
     const out = join(root, `model-${dtype}`);
-    const options: ConvertOptions = { dtype, target: values.target as ConvertOptions['target'], ...(dtype.startsWith('int') ? { blockSize, quant } : {}), ...(dtype !== 'fp32' && embedding ? { embedding } : {}) };
+    const options: ConvertOptions = {
+      dtype,
+      target: values.target as ConvertOptions['target'],
+      ...(dtype.startsWith('int') ? { blockSize, quant } : {}),
+      ...(dtype !== 'fp32' && embedding ? { embedding } : {}),
+    };
     try {
       log(`${dtype}: converting...`);
       const conv = await runChild<ConvertResult>('convert', { checkpoint: ckptDir, out, options });
       const diskBytes = conv.externalDataBytes;
-      log(`  ${(conv.ms / 1000).toFixed(1)} s, peak RSS ${fmtBytes(conv.memory.hwm)}, ${fmtBytes(folderBytes(out))} on disk`);
+      log(
+        `  ${(conv.ms / 1000).toFixed(1)} s, peak RSS ${fmtBytes(conv.memory.hwm)}, ${fmtBytes(folderBytes(out))} on disk`,
+      );
       log(`${dtype}: load + forwards (contexts ${contexts.join(', ')})...`);
       const lf = await runChild<LoadForwardResult>('load-forward', { dir: out, contexts, repeats, head: true });
       const load = toLoadReport(lf, diskBytes, baseline);
@@ -186,7 +240,13 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
       const quantized = dtype === 'int4' || dtype === 'int8';
       if (quantized && (values['prepack-compare'] || !load.criterionAfterLoad.pass)) {
         log(`${dtype}: again with session.disable_prepacking = 1 (comparison)...`);
-        const np = await runChild<LoadForwardResult>('load-forward', { dir: out, contexts, repeats: Math.min(repeats, 2), warmup: 1, disablePrepacking: true });
+        const np = await runChild<LoadForwardResult>('load-forward', {
+          dir: out,
+          contexts,
+          repeats: Math.min(repeats, 2),
+          warmup: 1,
+          disablePrepacking: true,
+        });
         noPrepack = toLoadReport(np, diskBytes, baseline);
       }
       const computeRate = computeRateFor(rates, dtype);
@@ -194,30 +254,68 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
       const forwards: ForwardReport[] = lf.forwards.map((f) => {
         const cost = forwardCost(shape, layers, { ...costOpts, context: f.context });
         const bound = roofline(cost.bytes, cost.flops, { bandwidth: rates.bandwidth, flops: computeRate });
-        return { context: f.context, medianMs: f.timing.medianMs, minMs: f.timing.minMs, cost, bound, fraction: boundFraction(f.timing.medianMs, bound) };
+        return {
+          context: f.context,
+          medianMs: f.timing.medianMs,
+          minMs: f.timing.minMs,
+          cost,
+          bound,
+          fraction: boundFraction(f.timing.medianMs, bound),
+        };
       });
       const perLayerDisk = layerDiskBytes(shape, costOpts);
       const disk32 = extrapolateLinear(diskBytes, perLayerDisk, layers, TARGET_LAYERS);
       // Every layer's weights are read by every forward, so each further layer is resident once
       // as stored (more if the load keeps a second copy; the measured RSS-net/disk ratio tells).
       // The embedding is mostly not resident: it is memory-mapped and only gathered rows are read.
-      const rss32 = extrapolateLinear(load.afterForward.rss - baseline.rss - load.kvBytes, perLayerDisk, layers, TARGET_LAYERS);
+      const rss32 = extrapolateLinear(
+        load.afterForward.rss - baseline.rss - load.kvBytes,
+        perLayerDisk,
+        layers,
+        TARGET_LAYERS,
+      );
       const headMs = lf.head?.medianMs ?? null;
       const kv32 = (load.kvBytes / layers) * TARGET_LAYERS;
       const extrapolated = {
         layers: TARGET_LAYERS,
         diskBytes: disk32,
         rssNetBytes: rss32,
-        criterion: memoryCriterion({ rssBytes: rss32 + kv32 + baseline.rss, diskBytes: disk32, kvBytes: kv32, baselineBytes: baseline.rss }),
+        criterion: memoryCriterion({
+          rssBytes: rss32 + kv32 + baseline.rss,
+          diskBytes: disk32,
+          kvBytes: kv32,
+          baselineBytes: baseline.rss,
+        }),
         forwards: forwards.map((f) => {
-          const split = headMs === null ? { ms: NaN, perLayerMs: NaN } : extrapolateMs(f.medianMs, headMs, layers, TARGET_LAYERS);
+          const split =
+            headMs === null ? { ms: NaN, perLayerMs: NaN } : extrapolateMs(f.medianMs, headMs, layers, TARGET_LAYERS);
           const cost = forwardCost(shape, TARGET_LAYERS, { ...costOpts, context: f.context });
           const bound = roofline(cost.bytes, cost.flops, { bandwidth: rates.bandwidth, flops: computeRate });
-          const perLayerBoundMs = roofline(cost.layerWeightBytes + cost.layerKvBytes, cost.layerFlops, { bandwidth: rates.bandwidth, flops: computeRate }).boundMs;
-          return { context: f.context, ms: split.ms, perLayerMs: split.perLayerMs, perLayerBoundMs, bound, fraction: boundFraction(split.ms, bound) };
+          const perLayerBoundMs = roofline(cost.layerWeightBytes + cost.layerKvBytes, cost.layerFlops, {
+            bandwidth: rates.bandwidth,
+            flops: computeRate,
+          }).boundMs;
+          return {
+            context: f.context,
+            ms: split.ms,
+            perLayerMs: split.perLayerMs,
+            perLayerBoundMs,
+            bound,
+            fraction: boundFraction(split.ms, bound),
+          };
         }),
       };
-      reports.push({ dtype, options, diskBytes, convert: { ms: conv.ms, peakRss: conv.memory.hwm }, load, noPrepack, headMs, forwards, extrapolated });
+      reports.push({
+        dtype,
+        options,
+        diskBytes,
+        convert: { ms: conv.ms, peakRss: conv.memory.hwm },
+        load,
+        noPrepack,
+        headMs,
+        forwards,
+        extrapolated,
+      });
     } finally {
       if (!values.keep) rmSync(out, { recursive: true, force: true });
     }
@@ -232,19 +330,41 @@ export async function runSynthetic8b(argv: string[]): Promise<SyntheticReport> {
     `32-layer extrapolation: ms = head-only graph + (forward - head) / ${layers} x 32; disk = measured + per-layer bytes x (32 - ${layers}); RSS = RSS after the forwards (net of baseline and KV cache) + per-layer bytes on disk x (32 - ${layers}).`,
     'memory criterion: RSS <= 1.2 x weight bytes on disk (model.onnx.data) + KV cache held + baseline RSS (a process with ORT started and no model, measured the same way).',
   );
-  const machine = { ...rates, cpus: cpus()[0]?.model ?? 'unknown', logicalCores: availableParallelism(), memoryBytes: totalmem() };
-  return { shape, layers, machine, baseline, checkpoint: { dtype: ckptDtype, bytes: written.bytes, writeMs }, dtypes: reports, notes };
+  const machine = {
+    ...rates,
+    cpus: cpus()[0]?.model ?? 'unknown',
+    logicalCores: availableParallelism(),
+    memoryBytes: totalmem(),
+  };
+  return {
+    shape,
+    layers,
+    machine,
+    baseline,
+    checkpoint: { dtype: ckptDtype, bytes: written.bytes, writeMs },
+    dtypes: reports,
+    notes,
+  };
 }
 
 export function renderSyntheticReport(r: SyntheticReport): string {
   const L: string[] = [];
   const m = r.machine;
   L.push(`## Synthetic 8B benchmark (${r.layers} layer${r.layers > 1 ? 's' : ''}, Stable-DiffCoder-8B shapes)`, '');
-  L.push(`Machine: ${m.cpus}, ${m.logicalCores} logical cores, ${fmtBytes(m.memoryBytes)} RAM. Baseline RSS (ORT, no model): ${fmtBytes(r.baseline.rss)}.`);
+  L.push(
+    `Machine: ${m.cpus}, ${m.logicalCores} logical cores, ${fmtBytes(m.memoryBytes)} RAM. Baseline RSS (ORT, no model): ${fmtBytes(r.baseline.rss)}.`,
+  );
   L.push(`Memory read bandwidth: **${(m.bandwidth / 1e9).toFixed(1)} GB/s** (${m.bandwidthMethod}).`, '');
   L.push('| kernel | M | K x N | ms | GFLOP/s | weight GB/s |', '|---|---|---|---|---|---|');
-  for (const g of m.gemm) L.push(`| ${g.kernel} | ${g.m} | ${g.k} x ${g.n} | ${g.ms.toFixed(2)} | ${(g.flopsPerSec / 1e9).toFixed(0)} | ${(g.bytesPerSec / 1e9).toFixed(1)} |`);
-  L.push('', `Checkpoint: ${r.checkpoint.dtype}, ${fmtBytes(r.checkpoint.bytes)}, written in ${(r.checkpoint.writeMs / 1000).toFixed(1)} s.`, '');
+  for (const g of m.gemm)
+    L.push(
+      `| ${g.kernel} | ${g.m} | ${g.k} x ${g.n} | ${g.ms.toFixed(2)} | ${(g.flopsPerSec / 1e9).toFixed(0)} | ${(g.bytesPerSec / 1e9).toFixed(1)} |`,
+    );
+  L.push(
+    '',
+    `Checkpoint: ${r.checkpoint.dtype}, ${fmtBytes(r.checkpoint.bytes)}, written in ${(r.checkpoint.writeMs / 1000).toFixed(1)} s.`,
+    '',
+  );
 
   L.push(`### Measured (${r.layers} layer${r.layers > 1 ? 's' : ''})`, '');
   L.push(
@@ -254,7 +374,10 @@ export function renderSyntheticReport(r: SyntheticReport): string {
   );
   L.push('|---|---|---|---|---|---|' + (r.dtypes[0]?.forwards.map(() => '---|').join('') ?? ''));
   for (const d of r.dtypes) {
-    const fw = d.forwards.map((f) => `${fmtMs(f.medianMs)} · ${fmtMs(f.bound.boundMs)} (${f.bound.limit === 'bandwidth' ? 'bw' : 'compute'}) · ${pct(f.fraction)}`);
+    const fw = d.forwards.map(
+      (f) =>
+        `${fmtMs(f.medianMs)} · ${fmtMs(f.bound.boundMs)} (${f.bound.limit === 'bandwidth' ? 'bw' : 'compute'}) · ${pct(f.fraction)}`,
+    );
     L.push(
       `| ${d.dtype} | ${fmtBytes(d.diskBytes)} | ${(d.convert.ms / 1000).toFixed(1)} s | ${fmtBytes(d.convert.peakRss)} | ${(d.load.ms / 1000).toFixed(1)} s | ${fmtBytes(d.load.rssNet)} | ${fw.join(' | ')} |`,
     );
@@ -276,7 +399,9 @@ export function renderSyntheticReport(r: SyntheticReport): string {
   const lastCtx = r.dtypes[0]?.forwards[r.dtypes[0].forwards.length - 1]?.context ?? 0;
   L.push(
     `| dtype | disk | RSS (net of baseline and KV) | memory criterion with KV @${lastCtx} | head-only ms | ` +
-      (r.dtypes[0]?.extrapolated.forwards.map((f) => `ctx ${f.context}: ms/fwd · bound · % (per layer: ms vs bound)`).join(' | ') ?? '') +
+      (r.dtypes[0]?.extrapolated.forwards
+        .map((f) => `ctx ${f.context}: ms/fwd · bound · % (per layer: ms vs bound)`)
+        .join(' | ') ?? '') +
       ' |',
   );
   L.push('|---|---|---|---|---|' + (r.dtypes[0]?.extrapolated.forwards.map(() => '---|').join('') ?? ''));
@@ -288,7 +413,9 @@ export function renderSyntheticReport(r: SyntheticReport): string {
         `${fmtMs(f.ms)} · ${fmtMs(f.bound.boundMs)} · ${pct(f.fraction)} (layer ${fmtMs(f.perLayerMs)} vs ${fmtMs(f.perLayerBoundMs)}${f.perLayerMs < 0.9 * f.perLayerBoundMs ? ' ⚠ under the bound: noisy split, rerun or use more --layers' : ''})`,
     );
     const crit = `${x.criterion.pass ? 'PASS' : 'FAIL'} (limit ${fmtBytes(x.criterion.limit)})`;
-    L.push(`| ${d.dtype} | ${fmtBytes(x.diskBytes)} | ${fmtBytes(x.rssNetBytes)} | ${crit} | ${d.headMs === null ? '-' : fmtMs(d.headMs)} | ${fw.join(' | ')} |`);
+    L.push(
+      `| ${d.dtype} | ${fmtBytes(x.diskBytes)} | ${fmtBytes(x.rssNetBytes)} | ${crit} | ${d.headMs === null ? '-' : fmtMs(d.headMs)} | ${fw.join(' | ')} |`,
+    );
   }
 
   L.push('', '### Memory criterion: RSS <= 1.2 x weights on disk + KV cache + baseline', '');
@@ -298,14 +425,20 @@ export function renderSyntheticReport(r: SyntheticReport): string {
   );
   const critRow = (d: DtypeReport, l: LoadReport, label: string) => {
     const ctx = d.forwards[d.forwards.length - 1]?.context ?? 0;
-    const split = l.afterLoad.rssAnon >= 0 ? ` (${fmtBytes(l.afterLoad.rssAnon)} / ${fmtBytes(l.afterLoad.rssFile)})` : '';
+    const split =
+      l.afterLoad.rssAnon >= 0 ? ` (${fmtBytes(l.afterLoad.rssAnon)} / ${fmtBytes(l.afterLoad.rssFile)})` : '';
     L.push(
       `| ${d.dtype} | ${label} | ${fmtBytes(l.afterLoad.rss)}${split} | ${fmtBytes(l.afterLoad.hwm)} | ${fmtBytes(l.criterionAfterLoad.limit)} | **${l.criterionAfterLoad.pass ? 'PASS' : 'FAIL'}** | ${fmtBytes(l.afterForward.rss)} @${ctx} (KV ${fmtBytes(l.kvBytes)}) | ${fmtBytes(l.afterForward.hwm)} | ${fmtBytes(l.criterionAfterForward.limit)} | **${l.criterionAfterForward.pass ? 'PASS' : 'FAIL'}** | ${l.criterionAfterLoad.ratio.toFixed(2)} |`,
     );
   };
   for (const d of r.dtypes) {
     critRow(d, d.load, 'Engine.load');
-    if (d.noPrepack) critRow(d, d.noPrepack, `disable_prepacking (ms/fwd ${Object.values(d.noPrepack.forwardMs).map(fmtMs).join(' / ')})`);
+    if (d.noPrepack)
+      critRow(
+        d,
+        d.noPrepack,
+        `disable_prepacking (ms/fwd ${Object.values(d.noPrepack.forwardMs).map(fmtMs).join(' / ')})`,
+      );
   }
 
   const int4 = r.dtypes.find((d) => d.dtype === 'int4');
@@ -313,7 +446,9 @@ export function renderSyntheticReport(r: SyntheticReport): string {
     L.push(
       '',
       `Target: int4 forwards at >= ${pct(INT4_TARGET)} of the bound: ` +
-        int4.forwards.map((f) => `ctx ${f.context} ${pct(f.fraction)} ${f.fraction >= INT4_TARGET ? 'PASS' : 'FAIL'}`).join(', ') +
+        int4.forwards
+          .map((f) => `ctx ${f.context} ${pct(f.fraction)} ${f.fraction >= INT4_TARGET ? 'PASS' : 'FAIL'}`)
+          .join(', ') +
         ` (measured, ${r.layers} layers); ` +
         int4.extrapolated.forwards.map((f) => `ctx ${f.context} ${pct(f.fraction)}`).join(', ') +
         ' (32 layers, extrapolated).',
@@ -330,4 +465,5 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 // Run directly: tsx bench/synthetic-8b.ts --layers 1 --dtypes int4
-if (process.argv[1] && existsSync(process.argv[1]) && /synthetic-8b\.ts$/.test(process.argv[1])) await main(process.argv.slice(2));
+if (process.argv[1] && existsSync(process.argv[1]) && /synthetic-8b\.ts$/.test(process.argv[1]))
+  await main(process.argv.slice(2));

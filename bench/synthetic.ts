@@ -69,7 +69,10 @@ export function checkpointTensors(s: LlamaShape): TensorSpec[] {
       { name: `${p}mlp.down_proj.weight`, shape: [h, f], fill: 'normal' },
     );
   }
-  out.push({ name: 'model.norm.weight', shape: [h], fill: 'ones' }, { name: 'lm_head.weight', shape: [s.vocab_size, h], fill: 'normal' });
+  out.push(
+    { name: 'model.norm.weight', shape: [h], fill: 'ones' },
+    { name: 'lm_head.weight', shape: [s.vocab_size, h], fill: 'normal' },
+  );
   return out;
 }
 
@@ -79,7 +82,10 @@ const elements = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
  * The safetensors header for these tensors, in this order, packed back to back: the 8-byte
  * length, then the JSON padded with spaces so the data starts 8-byte aligned.
  */
-export function safetensorsHeader(tensors: { name: string; shape: number[] }[], dtype: SyntheticDtype): { header: Buffer; offsets: [number, number][]; dataBytes: number } {
+export function safetensorsHeader(
+  tensors: { name: string; shape: number[] }[],
+  dtype: SyntheticDtype,
+): { header: Buffer; offsets: [number, number][]; dataBytes: number } {
   const entries: Record<string, unknown> = {};
   const offsets: [number, number][] = [];
   let offset = 0;

@@ -29,7 +29,13 @@ export const INVOKE_CHANNEL_NAMES = [
   'files:stat',
   'files:watch',
 ] as const;
-export const EVENT_CHANNEL_NAMES = ['generate:event', 'engine:status', 'models:importProgress', 'workspace:changed', 'files:changed'] as const;
+export const EVENT_CHANNEL_NAMES = [
+  'generate:event',
+  'engine:status',
+  'models:importProgress',
+  'workspace:changed',
+  'files:changed',
+] as const;
 
 /** Electron IPC channel names that carry the contract. */
 export const IPC_INVOKE = 'diffcoder:invoke';

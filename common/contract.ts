@@ -10,7 +10,13 @@ import type { CommittedToken, DecodeEvent, StartEvent } from './decode-events.js
 import { weightDtypeSchema } from './model-formats.js';
 import { promptSchema, textPositionSchema } from './prompt.js';
 import { providerChoiceSchema, providerNameSchema } from './providers.js';
-import { filePathSchema, PATHS_LIMIT, relativePathSchema, saveRequestSchema, workspaceStateSchema } from './workspace.js';
+import {
+  filePathSchema,
+  PATHS_LIMIT,
+  relativePathSchema,
+  saveRequestSchema,
+  workspaceStateSchema,
+} from './workspace.js';
 import type { DirEntry, FileStat, SaveResult, TextFile, Workspace, WorkspaceState } from './workspace.js';
 import type {
   AppSettings,
@@ -22,14 +28,19 @@ import type {
   ModelInfo,
 } from './models.js';
 
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const text = (max: number) => z.string().max(max);
 
 // The decoding settings and their bounds live in decoding-settings.ts (one module for every process).
 export { decodeSettingsSchema };
 
-
-export const appSettingsSchema = z.object({ decoding: decodeSettingsSchema, modelId: z.string().min(1).max(4096), provider: providerChoiceSchema }).strict();
+export const appSettingsSchema = z
+  .object({ decoding: decodeSettingsSchema, modelId: z.string().min(1).max(4096), provider: providerChoiceSchema })
+  .strict();
 
 const messageSchema = z
   .object({
@@ -53,8 +64,14 @@ const messageSchema = z
       .strict()
       .optional(),
     stopReason: z.enum(['eos', 'length', 'cancelled']).optional(),
-    attachment: z.object({ documentId: id, language: text(64), text: text(200_000) }).strict().optional(),
-    target: z.object({ kind: z.literal('editor'), documentId: id }).strict().optional(),
+    attachment: z
+      .object({ documentId: id, language: text(64), text: text(200_000) })
+      .strict()
+      .optional(),
+    target: z
+      .object({ kind: z.literal('editor'), documentId: id })
+      .strict()
+      .optional(),
     infill: z
       .object({
         file: text(4096),
@@ -86,7 +103,6 @@ export const conversationSchema = z
     message: `conversation too large to save (over ${CONVERSATION_JSON_LIMIT / 1024 / 1024} M characters of JSON): delete some messages or start a new conversation`,
   });
 
-
 /** Request schemas, by channel. */
 export const requests = {
   'app:status': z.object({}).strict(),
@@ -110,7 +126,15 @@ export const requests = {
   // The handler also refuses settings that break checkDecodeSettings' cross-field rules (decoding-settings.ts).
   // conversationId/messageId: the conversation and the (streaming) assistant message the run writes; main keeps the
   // run's progress under them and saves the partial answer there itself (the app always sends both).
-  'generate:start': z.object({ requestId: id, prompt: promptSchema, settings: decodeSettingsSchema, conversationId: id.optional(), messageId: id.optional() }).strict(),
+  'generate:start': z
+    .object({
+      requestId: id,
+      prompt: promptSchema,
+      settings: decodeSettingsSchema,
+      conversationId: id.optional(),
+      messageId: id.optional(),
+    })
+    .strict(),
   // The running run, for a page that (re)loads or a second window: its progress so far; its events keep coming as generate:event.
   'generate:active': z.object({}).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
@@ -190,7 +214,13 @@ export interface ActiveRun {
   conversationId: string | null;
   messageId: string | null;
   /** A chat answer, or an infill with where its middle goes (the prompt's file and range). */
-  prompt: { kind: 'chat' } | { kind: 'infill'; file: string | null; range: { start: { line: number; column: number }; end: { line: number; column: number } } | null };
+  prompt:
+    | { kind: 'chat' }
+    | {
+        kind: 'infill';
+        file: string | null;
+        range: { start: { line: number; column: number }; end: { line: number; column: number } } | null;
+      };
   startedAt: number;
   /** Stop was asked for. */
   stopping: boolean;
@@ -201,7 +231,15 @@ export interface ActiveRun {
   /** The settled text so far (the steps' textDelta joined). */
   text: string;
   /** The latest step's place and counters, and how many steps ran; null before the first step. */
-  step: { blockIndex: number; step: number; blockStart: number; blockEnd: number; forwards: number; elapsedMs: number; steps: number } | null;
+  step: {
+    blockIndex: number;
+    step: number;
+    blockStart: number;
+    blockEnd: number;
+    forwards: number;
+    elapsedMs: number;
+    steps: number;
+  } | null;
 }
 
 /** Events main pushes to the renderer, by channel. */

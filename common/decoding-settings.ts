@@ -37,7 +37,10 @@ const shape = {
   steps: int('steps', DECODE_LIMITS.steps),
   genLength: int('gen_length', DECODE_LIMITS.genLength),
   blockLength: int('block_length', DECODE_LIMITS.blockLength),
-  temperature: z.number({ error: temperatureMessage }).min(DECODE_LIMITS.temperature.min, temperatureMessage).max(DECODE_LIMITS.temperature.max, temperatureMessage),
+  temperature: z
+    .number({ error: temperatureMessage })
+    .min(DECODE_LIMITS.temperature.min, temperatureMessage)
+    .max(DECODE_LIMITS.temperature.max, temperatureMessage),
   seed: int('seed', DECODE_LIMITS.seed),
   remasking: z.enum(['low_confidence', 'random'], { error: 'remasking must be low_confidence or random' }),
   threshold: z.number({ error: thresholdMessage }).gt(0, thresholdMessage).lte(1, thresholdMessage).nullable(),
@@ -122,7 +125,8 @@ export function matchingPreset(s: DecodeSettings): PresetName | null {
  * gen_length within the model's positions; `steps-positions`: no more steps than the model has positions, as
  * a run never has more tokens than that to commit and each step's bookkeeping costs memory).
  */
-export type DecodeRule = 'value' | 'whole-blocks' | 'steps-per-block' | 'threshold-steps' | 'context' | 'steps-positions';
+export type DecodeRule =
+  'value' | 'whole-blocks' | 'steps-per-block' | 'threshold-steps' | 'context' | 'steps-positions';
 
 export interface DecodeSettingsProblem {
   /** The field to fix (the one a dialog marks); DECODE_PARAM_NAMES gives the engine's name for it. */
@@ -147,7 +151,10 @@ export interface DecodeModelLimits {
 }
 
 /** The settings the decoding loop reads (the engine's DecodeParams has these and its own switches). */
-export type DecodeRuleInput = Pick<DecodeSettings, 'steps' | 'genLength' | 'blockLength' | 'temperature' | 'seed' | 'remasking' | 'threshold' | 'shift'>;
+export type DecodeRuleInput = Pick<
+  DecodeSettings,
+  'steps' | 'genLength' | 'blockLength' | 'temperature' | 'seed' | 'remasking' | 'threshold' | 'shift'
+>;
 
 export const contextLengthMessage = (promptLength: number, genLength: number, maxPositions: number): string =>
   `prompt (${promptLength} tokens) + gen_length (${genLength}) = ${promptLength + genLength} exceeds the model's ${maxPositions} positions`;
@@ -161,7 +168,8 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
  */
 export function checkDecodeSettings(s: DecodeRuleInput, model?: DecodeModelLimits): DecodeSettingsProblem[] {
   const problems: DecodeSettingsProblem[] = [];
-  const add = (field: DecodeSettingsField, rule: DecodeRule, message: string) => problems.push({ field, rule, message });
+  const add = (field: DecodeSettingsField, rule: DecodeRule, message: string) =>
+    problems.push({ field, rule, message });
   const positive = (field: 'genLength' | 'blockLength' | 'steps') => {
     const ok = isInt(s[field]) && s[field] >= 1;
     if (!ok) add(field, 'value', `${DECODE_PARAM_NAMES[field]} must be a positive integer (got ${s[field]})`);
@@ -174,19 +182,31 @@ export function checkDecodeSettings(s: DecodeRuleInput, model?: DecodeModelLimit
   let stepsPerBlock: number | null = null;
   let numBlocks = 0;
   if (lengthsOk) {
-    if (s.genLength % s.blockLength !== 0) add('genLength', 'whole-blocks', `gen_length (${s.genLength}) must be a multiple of block_length (${s.blockLength})`);
+    if (s.genLength % s.blockLength !== 0)
+      add(
+        'genLength',
+        'whole-blocks',
+        `gen_length (${s.genLength}) must be a multiple of block_length (${s.blockLength})`,
+      );
     else if (stepsOk) {
       numBlocks = s.genLength / s.blockLength;
-      if (s.steps % numBlocks !== 0) add('steps', 'steps-per-block', `steps (${s.steps}) must be a multiple of gen_length / block_length (${numBlocks})`);
+      if (s.steps % numBlocks !== 0)
+        add(
+          'steps',
+          'steps-per-block',
+          `steps (${s.steps}) must be a multiple of gen_length / block_length (${numBlocks})`,
+        );
       else stepsPerBlock = s.steps / numBlocks;
     }
   }
   if (typeof s.temperature !== 'number' || !Number.isFinite(s.temperature) || s.temperature < 0)
     add('temperature', 'value', `temperature must be a finite number >= 0 (got ${s.temperature})`);
   if (!isInt(s.seed)) add('seed', 'value', `seed must be an integer (got ${s.seed})`);
-  if (s.remasking !== 'low_confidence' && s.remasking !== 'random') add('remasking', 'value', `remasking must be "low_confidence" or "random" (got ${String(s.remasking)})`);
+  if (s.remasking !== 'low_confidence' && s.remasking !== 'random')
+    add('remasking', 'value', `remasking must be "low_confidence" or "random" (got ${String(s.remasking)})`);
   if (s.threshold !== null) {
-    if (typeof s.threshold !== 'number' || !(s.threshold > 0 && s.threshold <= 1)) add('threshold', 'value', `threshold must be in (0, 1] or null (got ${s.threshold})`);
+    if (typeof s.threshold !== 'number' || !(s.threshold > 0 && s.threshold <= 1))
+      add('threshold', 'value', `threshold must be in (0, 1] or null (got ${s.threshold})`);
     else if (stepsPerBlock !== null && stepsPerBlock < s.blockLength) {
       add(
         'threshold',
@@ -198,13 +218,22 @@ export function checkDecodeSettings(s: DecodeRuleInput, model?: DecodeModelLimit
   if (typeof s.shift !== 'boolean') add('shift', 'value', 'shift must be true or false');
   if (model && lengthsOk) {
     if (model.promptLength !== undefined) {
-      if (model.promptLength + s.genLength > model.maxPositions) add('genLength', 'context', contextLengthMessage(model.promptLength, s.genLength, model.maxPositions));
+      if (model.promptLength + s.genLength > model.maxPositions)
+        add('genLength', 'context', contextLengthMessage(model.promptLength, s.genLength, model.maxPositions));
     } else if (s.genLength >= model.maxPositions) {
-      add('genLength', 'context', `gen_length (${s.genLength}) leaves no room for a prompt in the model's ${model.maxPositions} positions`);
+      add(
+        'genLength',
+        'context',
+        `gen_length (${s.genLength}) leaves no room for a prompt in the model's ${model.maxPositions} positions`,
+      );
     }
   }
   if (model && stepsOk && s.steps > model.maxPositions) {
-    add('steps', 'steps-positions', `steps (${s.steps}) exceeds the model's ${model.maxPositions} positions: a run never has more tokens than that to commit (at most gen_length steps are useful)`);
+    add(
+      'steps',
+      'steps-positions',
+      `steps (${s.steps}) exceeds the model's ${model.maxPositions} positions: a run never has more tokens than that to commit (at most gen_length steps are useful)`,
+    );
   }
   return problems;
 }

@@ -29,7 +29,12 @@ export type GraphTarget = (typeof GRAPH_TARGETS)[number];
 export const QUANT_BITS: Record<WeightDtype, number> = { fp32: 32, fp16: 16, int8: 8, int4: 4 };
 
 /** Bytes per stored weight element including per-block scales (fp16/fp32 scale) and zero points. */
-export function bytesPerWeight(dtype: WeightDtype, blockSize: number = 32, scheme: QuantScheme = 'asym', scaleBytes = 4): number {
+export function bytesPerWeight(
+  dtype: WeightDtype,
+  blockSize: number = 32,
+  scheme: QuantScheme = 'asym',
+  scaleBytes = 4,
+): number {
   if (dtype === 'fp32') return 4;
   if (dtype === 'fp16') return 2;
   const bits = QUANT_BITS[dtype];

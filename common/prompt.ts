@@ -9,13 +9,17 @@ import { z } from 'zod';
 
 const text = (max: number) => z.string().max(max);
 
-export const chatMessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: text(1_000_000) }).strict();
+export const chatMessageSchema = z
+  .object({ role: z.enum(['system', 'user', 'assistant']), content: text(1_000_000) })
+  .strict();
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** A location in a document, 1-based like Monaco; columns in UTF-16 code units. */
 export const textPositionSchema = z.object({ line: z.number().int().min(1), column: z.number().int().min(1) }).strict();
 
-export const chatPromptSchema = z.object({ kind: z.literal('chat'), messages: z.array(chatMessageSchema).min(1).max(10_000) }).strict();
+export const chatPromptSchema = z
+  .object({ kind: z.literal('chat'), messages: z.array(chatMessageSchema).min(1).max(10_000) })
+  .strict();
 
 export const infillPromptSchema = z
   .object({

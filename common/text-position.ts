@@ -37,16 +37,28 @@ export function offsetAt(text: string, pos: TextPosition, what = 'position'): nu
   if (!Number.isInteger(pos.line) || !Number.isInteger(pos.column) || pos.line < 1 || pos.column < 1) {
     throw new PositionError(`${what} ${pos.line}:${pos.column}: lines and columns start at 1`);
   }
-  if (pos.line > starts.length) throw new PositionError(`${what} ${pos.line}:${pos.column} is outside the file: it has ${starts.length} line(s)`);
+  if (pos.line > starts.length)
+    throw new PositionError(`${what} ${pos.line}:${pos.column} is outside the file: it has ${starts.length} line(s)`);
   const len = lengths[pos.line - 1];
-  if (pos.column > len + 1) throw new PositionError(`${what} ${pos.line}:${pos.column} is outside line ${pos.line}, which has ${len} column(s) (the last position is ${pos.line}:${len + 1})`);
+  if (pos.column > len + 1)
+    throw new PositionError(
+      `${what} ${pos.line}:${pos.column} is outside line ${pos.line}, which has ${len} column(s) (the last position is ${pos.line}:${len + 1})`,
+    );
   return starts[pos.line - 1] + pos.column - 1;
 }
 
 /** The text before and after a range (start..end, end exclusive); a caret is a range with start = end. */
-export function splitAround(text: string, start: TextPosition, end: TextPosition = start, names: [string, string] = ['start', 'end']): { prefix: string; suffix: string; selected: string } {
+export function splitAround(
+  text: string,
+  start: TextPosition,
+  end: TextPosition = start,
+  names: [string, string] = ['start', 'end'],
+): { prefix: string; suffix: string; selected: string } {
   const a = offsetAt(text, start, names[0]);
   const b = offsetAt(text, end, names[1]);
-  if (b < a) throw new PositionError(`${names[1]} ${end.line}:${end.column} is before ${names[0]} ${start.line}:${start.column}`);
+  if (b < a)
+    throw new PositionError(
+      `${names[1]} ${end.line}:${end.column} is before ${names[0]} ${start.line}:${start.column}`,
+    );
   return { prefix: text.slice(0, a), suffix: text.slice(b), selected: text.slice(a, b) };
 }

@@ -11,7 +11,9 @@ export interface PreloadApi {
 }
 
 export type ClientFrame = { kind: 'invoke'; id: number; channel: string; request: unknown };
-export type ServerFrame = { kind: 'result'; id: number; result: InvokeResult<InvokeChannel> } | { kind: 'event'; channel: EventChannel; payload: unknown };
+export type ServerFrame =
+  | { kind: 'result'; id: number; result: InvokeResult<InvokeChannel> }
+  | { kind: 'event'; channel: EventChannel; payload: unknown };
 
 export const PRELOAD_GLOBAL = 'diffcoder';
 export const WS_PATH = '/ws';

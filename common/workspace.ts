@@ -71,7 +71,9 @@ export type SaveResult = { saved: true; file: FileVersion } | { saved: false; co
 
 /** files:stat, per path: the version on disk now (hash null when over FILE_SIZE_LIMIT), missing, or why it cannot be read. */
 export type FileStat =
-  { path: string; state: 'file'; size: number; mtimeMs: number; hash: string | null } | { path: string; state: 'missing' } | { path: string; state: 'error'; error: string };
+  | { path: string; state: 'file'; size: number; mtimeMs: number; hash: string | null }
+  | { path: string; state: 'missing' }
+  | { path: string; state: 'error'; error: string };
 
 /**
  * Why `p` is not an acceptable workspace-relative path, or null. Lexical only: main also
@@ -79,7 +81,8 @@ export type FileStat =
  */
 export function pathProblem(p: string): string | null {
   if (p.includes('\0')) return 'NUL byte in path';
-  if (/^[\\/]/.test(p) || /^[A-Za-z]:/.test(p)) return 'absolute paths are refused: paths are relative to the workspace root';
+  if (/^[\\/]/.test(p) || /^[A-Za-z]:/.test(p))
+    return 'absolute paths are refused: paths are relative to the workspace root';
   let depth = 0;
   for (const seg of p.split(/[\\/]/)) {
     if (seg === '..') depth -= 1;

@@ -41,7 +41,14 @@ interface ChildReport {
   logits?: string;
 }
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, json: { type: 'boolean' }, 'timeout-s': { type: 'string' }, one: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    json: { type: 'boolean' },
+    'timeout-s': { type: 'string' },
+    one: { type: 'string' },
+  },
+});
 const modelDir = values.model ?? builtinModelDir();
 
 if (values.one) {
@@ -70,7 +77,12 @@ for (const provider of ['cpu', ...PROVIDERS.filter((p) => p !== 'cpu')] as Provi
     results.push({ provider, ok: true, detail: timing });
   } else {
     const diff = cpuLogits ? maxAbsDiff(logits, cpuLogits) : Number.NaN;
-    results.push({ provider, ok: true, detail: `${timing}, max |logit - cpu| ${diff.toExponential(1)}`, maxDiffVsCpu: diff });
+    results.push({
+      provider,
+      ok: true,
+      detail: `${timing}, max |logit - cpu| ${diff.toExponential(1)}`,
+      maxDiffVsCpu: diff,
+    });
   }
 }
 // Display order, as everywhere else.
@@ -91,7 +103,9 @@ function notInstalled(provider: ProviderName): string | null {
   const platform = `${process.platform}-${process.arch}`;
   if (!entry) return `not in onnxruntime-node's ${platform} build, which has ${listed.map((b) => b.name).join(', ')}`;
   if (entry.bundled) return null;
-  const libs = ['shared', provider].map((p) => (process.platform === 'win32' ? `onnxruntime_providers_${p}.dll` : `libonnxruntime_providers_${p}.so`));
+  const libs = ['shared', provider].map((p) =>
+    process.platform === 'win32' ? `onnxruntime_providers_${p}.dll` : `libonnxruntime_providers_${p}.so`,
+  );
   const absent = libs.filter((f) => !existsSync(join(bindingDir(), f)));
   if (absent.length === 0) return null;
   return `${absent.join(', ')} missing beside the binding (npm install downloads them from NuGet; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 where the network is reachable)`;
@@ -100,14 +114,21 @@ function notInstalled(provider: ProviderName): string | null {
 function runChild(provider: ProviderName, timeoutMs: number): ChildReport {
   const self = fileURLToPath(import.meta.url);
   // execArgv carries tsx's loader, so the child runs this TypeScript file the same way.
-  const r = spawnSync(process.execPath, [...process.execArgv, self, '--one', provider, '--model', modelDir], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...process.execArgv, self, '--one', provider, '--model', modelDir], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
   if (r.error) return { ok: false, error: `check did not finish (${r.error.message})` };
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   let report: ChildReport;
   try {
     report = JSON.parse(line) as ChildReport;
   } catch {
-    return { ok: false, error: `check process exited with ${r.status ?? r.signal}${nativeHint(r.stderr) ? `: ${nativeHint(r.stderr)}` : ''}` };
+    return {
+      ok: false,
+      error: `check process exited with ${r.status ?? r.signal}${nativeHint(r.stderr) ? `: ${nativeHint(r.stderr)}` : ''}`,
+    };
   }
   if (report.ok) return report;
   const hint = nativeHint(r.stderr);
@@ -117,8 +138,12 @@ function runChild(provider: ProviderName, timeoutMs: number): ChildReport {
 /** The native messages that say why a provider failed, when ORT's own error does not. */
 function nativeHint(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim());
-  const hints = lines.filter((l) => /Couldn't load Vulkan|Failed to load library|cannot open shared object|CUDA failure|CUDA driver/i.test(l));
-  return [...new Set(hints.map((l) => l.replace(/^.*?(Couldn't load Vulkan|Failed to load library)/, '$1')))].slice(0, 2).join('; ');
+  const hints = lines.filter((l) =>
+    /Couldn't load Vulkan|Failed to load library|cannot open shared object|CUDA failure|CUDA driver/i.test(l),
+  );
+  return [...new Set(hints.map((l) => l.replace(/^.*?(Couldn't load Vulkan|Failed to load library)/, '$1')))]
+    .slice(0, 2)
+    .join('; ');
 }
 
 /** In the child: start a session on exactly this provider and run one forward. */
@@ -142,7 +167,12 @@ async function attempt(provider: ProviderName): Promise<ChildReport> {
     const out = await m.forward({ ids: ids.slice(8), rows: 4, keep: 0, want: 'logits', blockLength: 4 });
     const forwardMs = performance.now() - t;
     await m.dispose();
-    return { ok: true, sessionMs, forwardMs, logits: Buffer.from(out.logits!.buffer, out.logits!.byteOffset, out.logits!.byteLength).toString('base64') };
+    return {
+      ok: true,
+      sessionMs,
+      forwardMs,
+      logits: Buffer.from(out.logits!.buffer, out.logits!.byteOffset, out.logits!.byteLength).toString('base64'),
+    };
   } catch (e) {
     return { ok: false, error: firstLine((e as Error).message) };
   }

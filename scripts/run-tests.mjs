@@ -26,7 +26,13 @@ function run(label, cmd, args, reportFile, count) {
 }
 
 const extra = process.argv.slice(2);
-run('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=test-output/vitest.json', ...extra], 'test-output/vitest.json', (j) => [j.numPassedTests, j.numFailedTests]);
+run(
+  'vitest',
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=test-output/vitest.json', ...extra],
+  'test-output/vitest.json',
+  (j) => [j.numPassedTests, j.numFailedTests],
+);
 
 // Playwright needs the built app (serve + renderer) and a Chromium binary.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,7 +50,10 @@ if (!existsSync(chromium)) {
     failed += 1;
     ok = false;
   } else {
-    run('playwright', 'npx', ['playwright', 'test'], 'test-output/playwright.json', (j) => [j.stats.expected + j.stats.flaky, j.stats.unexpected]);
+    run('playwright', 'npx', ['playwright', 'test'], 'test-output/playwright.json', (j) => [
+      j.stats.expected + j.stats.flaky,
+      j.stats.unexpected,
+    ]);
   }
 }
 

@@ -52,7 +52,8 @@ const stage = mkdtempSync(join(tmpdir(), 'electronegativity-'));
 let failed = false;
 try {
   for (const rel of SOURCES) {
-    if (existsSync(join(root, rel))) cpSync(join(root, rel), join(stage, rel), { recursive: true, filter: (src) => !src.includes('node_modules') });
+    if (existsSync(join(root, rel)))
+      cpSync(join(root, rel), join(stage, rel), { recursive: true, filter: (src) => !src.includes('node_modules') });
     else console.log(`  (no ${rel} to scan)`);
   }
   const electronVersion = JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
@@ -84,18 +85,24 @@ try {
   );
   for (const i of issues) {
     const mark = GATED.has(i.severity) ? 'UNREVIEWED' : 'info';
-    console.log(`  ${mark} ${i.severity}/${i.confidence} ${i.id} ${i.file}:${i.line}:${i.column} ${i.description}${i.sample ? `\n      ${i.sample.slice(0, 200)}` : ''}`);
+    console.log(
+      `  ${mark} ${i.severity}/${i.confidence} ${i.id} ${i.file}:${i.line}:${i.column} ${i.description}${i.sample ? `\n      ${i.sample.slice(0, 200)}` : ''}`,
+    );
   }
-  for (const e of result.errors) console.log(`  ${e.tolerable ? 'parse warning' : 'PARSE ERROR'} ${e.file.replace(stage + '/', '')}: ${e.message}`);
+  for (const e of result.errors)
+    console.log(`  ${e.tolerable ? 'parse warning' : 'PARSE ERROR'} ${e.file.replace(stage + '/', '')}: ${e.message}`);
   if (gated.length > 0) {
     failed = true;
-    console.log(`electronegativity: ${gated.length} unreviewed medium/high finding(s): fix them, or review each and mark its line with "// eng-disable CHECK_ID" and the reason`);
+    console.log(
+      `electronegativity: ${gated.length} unreviewed medium/high finding(s): fix them, or review each and mark its line with "// eng-disable CHECK_ID" and the reason`,
+    );
   }
   if (parseErrors.length > 0) {
     failed = true;
     console.log(`electronegativity: ${parseErrors.length} file(s) could not be parsed, so were not checked`);
   }
-  if (!failed) console.log(`electronegativity: ok (${issues.length} low/informational finding(s), no unreviewed medium/high)`);
+  if (!failed)
+    console.log(`electronegativity: ok (${issues.length} low/informational finding(s), no unreviewed medium/high)`);
 } catch (e) {
   failed = true;
   console.log(`electronegativity: did not run: ${e instanceof Error ? e.message : String(e)}`);

@@ -53,8 +53,14 @@ describe('app:// path mapping (lexical)', () => {
     expect(resolveAppPath('app://diffcoder/')).toEqual({ ok: true, relPath: 'index.html' });
     expect(resolveAppPath('app://diffcoder')).toEqual({ ok: true, relPath: 'index.html' });
     expect(resolveAppPath('app://diffcoder/index.html')).toEqual({ ok: true, relPath: 'index.html' });
-    expect(resolveAppPath('app://diffcoder/assets/index-abc.js?v=1#x')).toEqual({ ok: true, relPath: 'assets/index-abc.js' });
-    expect(resolveAppPath('app://diffcoder/assets/sub/a%20file.json')).toEqual({ ok: true, relPath: 'assets/sub/a file.json' });
+    expect(resolveAppPath('app://diffcoder/assets/index-abc.js?v=1#x')).toEqual({
+      ok: true,
+      relPath: 'assets/index-abc.js',
+    });
+    expect(resolveAppPath('app://diffcoder/assets/sub/a%20file.json')).toEqual({
+      ok: true,
+      relPath: 'assets/sub/a file.json',
+    });
     expect(resolveAppPath('APP://DiffCoder/index.html')).toEqual({ ok: true, relPath: 'index.html' });
   });
 
@@ -97,17 +103,29 @@ describe('app:// path mapping (lexical)', () => {
 
 describe('app:// files', () => {
   it('serves files inside the folder, follows symlinks only when they stay inside', async () => {
-    await expect(resolveAppFile(root, 'app://diffcoder/assets/index-abc.js')).resolves.toMatchObject({ ok: true, mime: 'text/javascript; charset=utf-8' });
+    await expect(resolveAppFile(root, 'app://diffcoder/assets/index-abc.js')).resolves.toMatchObject({
+      ok: true,
+      mime: 'text/javascript; charset=utf-8',
+    });
     await expect(resolveAppFile(root, 'app://diffcoder/assets/link-in.js')).resolves.toMatchObject({ ok: true });
-    await expect(resolveAppFile(root, 'app://diffcoder/assets/link-out.txt')).resolves.toMatchObject({ ok: false, status: 403 });
+    await expect(resolveAppFile(root, 'app://diffcoder/assets/link-out.txt')).resolves.toMatchObject({
+      ok: false,
+      status: 403,
+    });
   });
 
   it('answers 404 for unknown files, folders and sibling folders with the same prefix', async () => {
     await expect(resolveAppFile(root, 'app://diffcoder/nope.js')).resolves.toMatchObject({ ok: false, status: 404 });
     await expect(resolveAppFile(root, 'app://diffcoder/assets')).resolves.toMatchObject({ ok: false, status: 404 });
     await expect(resolveAppFile(root, 'app://diffcoder/assets/')).resolves.toMatchObject({ ok: false, status: 403 });
-    await expect(resolveAppFile(root, 'app://diffcoder/renderer-evil/x.js')).resolves.toMatchObject({ ok: false, status: 404 });
-    await expect(resolveAppFile(join(base, 'missing'), 'app://diffcoder/index.html')).resolves.toMatchObject({ ok: false, status: 404 });
+    await expect(resolveAppFile(root, 'app://diffcoder/renderer-evil/x.js')).resolves.toMatchObject({
+      ok: false,
+      status: 404,
+    });
+    await expect(resolveAppFile(join(base, 'missing'), 'app://diffcoder/index.html')).resolves.toMatchObject({
+      ok: false,
+      status: 404,
+    });
   });
 
   it('gives the MIME types the page needs (module scripts need a JavaScript type)', () => {
@@ -141,7 +159,9 @@ describe('app:// protocol handler', () => {
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(js.headers.get('content-security-policy')).toBeNull();
     expect(await js.text()).toBe('console.log(1)');
-    expect((await get('app://diffcoder/assets/index-abc.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect((await get('app://diffcoder/assets/index-abc.css')).headers.get('content-type')).toBe(
+      'text/css; charset=utf-8',
+    );
     expect((await get('app://diffcoder/assets/codicon.ttf')).headers.get('content-type')).toBe('font/ttf');
     expect((await get('app://diffcoder/assets/blob.xyz')).headers.get('content-type')).toBe('application/octet-stream');
     const head = await get('app://diffcoder/assets/index-abc.js', 'HEAD');
@@ -186,7 +206,10 @@ describe('app:// protocol handler', () => {
     for (const src of html.match(/(?:src|href)="\.\/assets\/[^"]+"/g) ?? []) {
       const name = src.split('/').pop()!.replace(/"$/, '');
       expect(built).toContain(name);
-      const asset = await createAppProtocolHandler('out/renderer')({ url: `${APP_ORIGIN}/assets/${name}`, method: 'HEAD' });
+      const asset = await createAppProtocolHandler('out/renderer')({
+        url: `${APP_ORIGIN}/assets/${name}`,
+        method: 'HEAD',
+      });
       expect(asset.status, name).toBe(200);
       expect(asset.headers.get('content-type'), name).toMatch(/^(text\/javascript|text\/css)/);
     }
@@ -206,8 +229,12 @@ describe('scheme and renderer URL', () => {
   });
 
   it('uses the dev server only unpackaged and only on http(s) loopback', () => {
-    expect(rendererEntryUrl({ isPackaged: false, devServerUrl: 'http://localhost:5173/' })).toBe('http://localhost:5173/');
-    expect(rendererEntryUrl({ isPackaged: false, devServerUrl: 'http://127.0.0.1:5173' })).toBe('http://127.0.0.1:5173/');
+    expect(rendererEntryUrl({ isPackaged: false, devServerUrl: 'http://localhost:5173/' })).toBe(
+      'http://localhost:5173/',
+    );
+    expect(rendererEntryUrl({ isPackaged: false, devServerUrl: 'http://127.0.0.1:5173' })).toBe(
+      'http://127.0.0.1:5173/',
+    );
     expect(rendererEntryUrl({ isPackaged: false, devServerUrl: undefined })).toBe(APP_INDEX_URL);
     expect(rendererEntryUrl({ isPackaged: false, devServerUrl: '' })).toBe(APP_INDEX_URL);
     expect(rendererEntryUrl({ isPackaged: false, devServerUrl: 'https://evil.example/' })).toBe(APP_INDEX_URL);
@@ -221,7 +248,9 @@ describe('scheme and renderer URL', () => {
     expect(isTrustedRendererUrl('app://diffcoder/index.html#/chat?x=1', APP_INDEX_URL)).toBe(true);
     expect(isTrustedRendererUrl('app://other/index.html', APP_INDEX_URL)).toBe(false);
     expect(isTrustedRendererUrl('app://diffcoder/assets/x.html', APP_INDEX_URL)).toBe(false);
-    expect(isTrustedRendererUrl('file:///opt/app/resources/app.asar/out/renderer/index.html', APP_INDEX_URL)).toBe(false);
+    expect(isTrustedRendererUrl('file:///opt/app/resources/app.asar/out/renderer/index.html', APP_INDEX_URL)).toBe(
+      false,
+    );
     expect(isTrustedRendererUrl('http://localhost:5173/', APP_INDEX_URL)).toBe(false);
     expect(isTrustedRendererUrl('https://evil.example/index.html', APP_INDEX_URL)).toBe(false);
     expect(isTrustedRendererUrl('', APP_INDEX_URL)).toBe(false);
@@ -231,7 +260,9 @@ describe('scheme and renderer URL', () => {
 
   it('reads the CSP from a meta tag in either quote style', () => {
     expect(cspFromHtml(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`)).toBe(CSP);
-    expect(cspFromHtml(`<META content='default-src none' HTTP-EQUIV='content-security-policy'>`)).toBe('default-src none');
+    expect(cspFromHtml(`<META content='default-src none' HTTP-EQUIV='content-security-policy'>`)).toBe(
+      'default-src none',
+    );
     expect(cspFromHtml('<meta charset="UTF-8"><title>x</title>')).toBeNull();
   });
 });

@@ -10,7 +10,18 @@ import { openModelFolder } from '../main/model/model-folder.js';
 import { writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';
 import { buildTinyModel } from './helpers/tiny-model.js';
 
-const good: DecodeParams = { steps: 16, genLength: 16, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, eosId: 2, fusedCommit: true };
+const good: DecodeParams = {
+  steps: 16,
+  genLength: 16,
+  blockLength: 4,
+  temperature: 0,
+  seed: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  eosId: 2,
+  fusedCommit: true,
+};
 const model = { vocabSize: 263, maxPositions: 96 };
 
 describe('decoding parameters', () => {
@@ -22,7 +33,12 @@ describe('decoding parameters', () => {
     ['zero block_length', { blockLength: 0 }, 'block_length', /positive integer/],
     ['negative temperature', { temperature: -1 }, 'temperature', />= 0/],
     ['threshold above 1', { threshold: 1.5 }, 'threshold', /\(0, 1\]/],
-    ['threshold with too few steps per block', { threshold: 0.9, steps: 8 }, 'threshold', /steps per block \(2\) >= block_length \(4\)/],
+    [
+      'threshold with too few steps per block',
+      { threshold: 0.9, steps: 8 },
+      'threshold',
+      /steps per block \(2\) >= block_length \(4\)/,
+    ],
     ['unknown remasking', { remasking: 'entropy' as never }, 'remasking', /low_confidence/],
     ['eos outside the vocabulary', { eosId: 999 }, 'eos_id', /below 263/],
     ['fractional seed', { seed: 0.5 }, 'seed', /integer/],
@@ -43,7 +59,9 @@ describe('decoding parameters', () => {
   });
   it('context beyond the model positions is refused before any work', () => {
     expect(() => planDecode({ ...good, genLength: 96, steps: 96 }, [0, 1], model)).toThrow(ContextLengthError);
-    expect(() => planDecode({ ...good, genLength: 96, steps: 96 }, [0, 1], model)).toThrow(/2 tokens\) \+ gen_length \(96\) = 98 exceeds the model's 96 positions/);
+    expect(() => planDecode({ ...good, genLength: 96, steps: 96 }, [0, 1], model)).toThrow(
+      /2 tokens\) \+ gen_length \(96\) = 98 exceeds the model's 96 positions/,
+    );
   });
 });
 
@@ -77,18 +95,78 @@ describe('broken model folders', () => {
     expect(openModelFolder(modelDir).manifest.tokens.mask).toBe(5);
   });
   it('missing folder', () => expectError('/nonexistent/model', '/nonexistent/model', /not found/));
-  it('missing manifest', () => expectError(broken((d) => rmSync(join(d, 'diffcoder.json'))), 'diffcoder.json', /missing/));
-  it('unparsable config.json', () => expectError(broken((d) => writeFileSync(join(d, 'config.json'), '{ "hidden_size": ')), 'config.json', /unparsable JSON/));
-  it('config field missing', () => expectError(broken((d) => editJson(d, 'config.json', (j) => delete j.num_hidden_layers)), 'config.json', /num_hidden_layers/));
-  it('shape mismatch between config and graph', () => expectError(broken((d) => editJson(d, 'config.json', (j) => (j.hidden_size = 64))), 'config.json', /shape mismatch: hidden_size is 64/));
-  it('unsupported architecture', () => expectError(broken((d) => editJson(d, 'config.json', (j) => (j.model_type = 'mistral'))), 'config.json', /unsupported architecture: model_type "mistral"/));
-  it('mask token outside the vocabulary', () => expectError(broken((d) => editJson(d, 'diffcoder.json', (j) => ((j.tokens as { mask: number }).mask = 9999))), 'diffcoder.json', /no mask token/));
-  it('missing tokenizer.json', () => expectError(broken((d) => rmSync(join(d, 'tokenizer.json'))), 'tokenizer.json', /missing/));
-  it('tokenizer.json that is not a tokenizer', () => expectError(broken((d) => writeFileSync(join(d, 'tokenizer.json'), '{"a":1}')), 'tokenizer.json', /not a Hugging Face tokenizer/));
-  it('missing graph', () => expectError(broken((d) => rmSync(join(d, 'model.onnx'))), 'model.onnx', /missing/));
-  it('truncated weights', () => expectError(broken((d) => truncateSync(join(d, 'model.onnx.data'), 1000)), 'model.onnx.data', /is 1000 bytes but diffcoder.json says/));
-  it('corrupt graph', () => expectError(broken((d) => writeFileSync(join(d, 'model.onnx'), 'not a protobuf at all')), 'model.onnx', /not an ONNX graph \(invalid wire type/));
-  it('chat template that does not parse', () => expectError(broken((d) => editJson(d, 'tokenizer_config.json', (j) => (j.chat_template = '{% for %}'))), 'tokenizer_config.json', /chat_template does not parse/));
+  it('missing manifest', () =>
+    expectError(
+      broken((d) => rmSync(join(d, 'diffcoder.json'))),
+      'diffcoder.json',
+      /missing/,
+    ));
+  it('unparsable config.json', () =>
+    expectError(
+      broken((d) => writeFileSync(join(d, 'config.json'), '{ "hidden_size": ')),
+      'config.json',
+      /unparsable JSON/,
+    ));
+  it('config field missing', () =>
+    expectError(
+      broken((d) => editJson(d, 'config.json', (j) => delete j.num_hidden_layers)),
+      'config.json',
+      /num_hidden_layers/,
+    ));
+  it('shape mismatch between config and graph', () =>
+    expectError(
+      broken((d) => editJson(d, 'config.json', (j) => (j.hidden_size = 64))),
+      'config.json',
+      /shape mismatch: hidden_size is 64/,
+    ));
+  it('unsupported architecture', () =>
+    expectError(
+      broken((d) => editJson(d, 'config.json', (j) => (j.model_type = 'mistral'))),
+      'config.json',
+      /unsupported architecture: model_type "mistral"/,
+    ));
+  it('mask token outside the vocabulary', () =>
+    expectError(
+      broken((d) => editJson(d, 'diffcoder.json', (j) => ((j.tokens as { mask: number }).mask = 9999))),
+      'diffcoder.json',
+      /no mask token/,
+    ));
+  it('missing tokenizer.json', () =>
+    expectError(
+      broken((d) => rmSync(join(d, 'tokenizer.json'))),
+      'tokenizer.json',
+      /missing/,
+    ));
+  it('tokenizer.json that is not a tokenizer', () =>
+    expectError(
+      broken((d) => writeFileSync(join(d, 'tokenizer.json'), '{"a":1}')),
+      'tokenizer.json',
+      /not a Hugging Face tokenizer/,
+    ));
+  it('missing graph', () =>
+    expectError(
+      broken((d) => rmSync(join(d, 'model.onnx'))),
+      'model.onnx',
+      /missing/,
+    ));
+  it('truncated weights', () =>
+    expectError(
+      broken((d) => truncateSync(join(d, 'model.onnx.data'), 1000)),
+      'model.onnx.data',
+      /is 1000 bytes but diffcoder.json says/,
+    ));
+  it('corrupt graph', () =>
+    expectError(
+      broken((d) => writeFileSync(join(d, 'model.onnx'), 'not a protobuf at all')),
+      'model.onnx',
+      /not an ONNX graph \(invalid wire type/,
+    ));
+  it('chat template that does not parse', () =>
+    expectError(
+      broken((d) => editJson(d, 'tokenizer_config.json', (j) => (j.chat_template = '{% for %}'))),
+      'tokenizer_config.json',
+      /chat_template does not parse/,
+    ));
 });
 
 describe('broken checkpoints', () => {

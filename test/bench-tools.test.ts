@@ -3,10 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archOf, boundFraction, extrapolateLinear, extrapolateMs, forwardCost, layerDiskBytes, linearBytes, memoryCriterion, roofline } from '../bench/bounds.js';
+import {
+  archOf,
+  boundFraction,
+  extrapolateLinear,
+  extrapolateMs,
+  forwardCost,
+  layerDiskBytes,
+  linearBytes,
+  memoryCriterion,
+  roofline,
+} from '../bench/bounds.js';
 import { writeHeadGraph } from '../bench/measure.js';
 import { LogitsError, maskedBlockProbes, teacherForcedProbe } from '../bench/quality.js';
-import { checkpointTensors, NormalPool, safetensorsHeader, STABLE_DIFFCODER_8B, writeSyntheticCheckpoint, type LlamaShape } from '../bench/synthetic.js';
+import {
+  checkpointTensors,
+  NormalPool,
+  safetensorsHeader,
+  STABLE_DIFFCODER_8B,
+  writeSyntheticCheckpoint,
+  type LlamaShape,
+} from '../bench/synthetic.js';
 import { planWeights } from '../main/model/build-graph.js';
 import { loadLlamaConfig } from '../main/model/config.js';
 import { convertCheckpoint } from '../main/model/convert.js';
@@ -36,7 +53,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('synthetic checkpoint writer', () => {
   it('lists every Llama tensor with the 8B shapes', () => {
-    const t = new Map(checkpointTensors({ ...STABLE_DIFFCODER_8B, num_hidden_layers: 1 }).map((x) => [x.name, x.shape]));
+    const t = new Map(
+      checkpointTensors({ ...STABLE_DIFFCODER_8B, num_hidden_layers: 1 }).map((x) => [x.name, x.shape]),
+    );
     expect(t.size).toBe(2 + 9 + 1);
     expect(t.get('model.embed_tokens.weight')).toEqual([155136, 4096]);
     expect(t.get('lm_head.weight')).toEqual([155136, 4096]);
@@ -80,7 +99,9 @@ describe('synthetic checkpoint writer', () => {
     const bf16ToF32 = (src: Uint16Array) => new Float32Array(Uint32Array.from(src, (b) => b << 16).buffer);
     const read = (name: string) => {
       const raw = readTensorBytes(tensors.find((t) => t.name === name)!);
-      return dtype === 'F32' ? new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4) : bf16ToF32(new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2));
+      return dtype === 'F32'
+        ? new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4)
+        : bf16ToF32(new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2));
     };
     expect([...read('model.norm.weight')].every((v) => v === 1)).toBe(true);
     const w = read('model.embed_tokens.weight');
@@ -147,7 +168,9 @@ describe('forward cost and bounds', () => {
 
   it('one more layer on disk is one layer of weights and norms', () => {
     expect(layerDiskBytes(s8b, { dtype: 'fp32' })).toBe(4 * layerParams + 2 * 4096 * 4);
-    expect(layerDiskBytes(s8b, { dtype: 'int4' })).toBe(forwardCost(s8b, 1, { dtype: 'int4', context: 0 }).layerWeightBytes);
+    expect(layerDiskBytes(s8b, { dtype: 'int4' })).toBe(
+      forwardCost(s8b, 1, { dtype: 'int4', context: 0 }).layerWeightBytes,
+    );
   });
 
   it('roofline: the slower of bandwidth and compute bounds', () => {
@@ -167,13 +190,22 @@ describe('forward cost and bounds', () => {
   });
 
   it('memory criterion: RSS <= 1.2 x disk + KV + baseline', () => {
-    expect(memoryCriterion({ rssBytes: 1300, diskBytes: 1000, kvBytes: 50, baselineBytes: 100 })).toEqual({ limit: 1350, pass: true, ratio: 1.15 });
+    expect(memoryCriterion({ rssBytes: 1300, diskBytes: 1000, kvBytes: 50, baselineBytes: 100 })).toEqual({
+      limit: 1350,
+      pass: true,
+      ratio: 1.15,
+    });
     expect(memoryCriterion({ rssBytes: 1400, diskBytes: 1000, kvBytes: 50, baselineBytes: 100 }).pass).toBe(false);
   });
 });
 
 describe('quality probes', () => {
-  const c = { name: 'x', promptIds: [10, 11, 12, 13, 14, 15], params: { blockLength: 4 }, tokenIds: [20, 21, 22, 23, 24, 25, 26] };
+  const c = {
+    name: 'x',
+    promptIds: [10, 11, 12, 13, 14, 15],
+    params: { blockLength: 4 },
+    tokenIds: [20, 21, 22, 23, 24, 25, 26],
+  };
 
   it('masks each generated block in turn, aligned to absolute multiples of the block length', () => {
     const probes = maskedBlockProbes(c, 5);

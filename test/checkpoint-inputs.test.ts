@@ -1,4 +1,15 @@
-import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,18 +50,26 @@ describe('config.json: RoPE and architecture fields of real checkpoints', () => 
   it('takes rope_theta from the top level, from transformers 5 rope_parameters, or Llama default 10000', () => {
     expect(parse({ rope_theta: 500000 }).ropeTheta).toBe(500000);
     expect(parse({ rope_parameters: { rope_theta: 500000, rope_type: 'default' } }).ropeTheta).toBe(500000);
-    expect(parse({ rope_theta: 500000, rope_parameters: { rope_theta: 500000, rope_type: 'default' } }).ropeTheta).toBe(500000);
+    expect(parse({ rope_theta: 500000, rope_parameters: { rope_theta: 500000, rope_type: 'default' } }).ropeTheta).toBe(
+      500000,
+    );
     expect(parse({ rope_theta: 250000, rope_parameters: { rope_type: 'default' } }).ropeTheta).toBe(250000);
     expect(parse({}).ropeTheta).toBe(10000);
     expect(parse({ rope_parameters: null }).ropeTheta).toBe(10000);
   });
 
   it('refuses a rope_theta that disagrees with rope_parameters, or rope_parameters without any theta', () => {
-    const both = folderError(() => parse({ rope_theta: 10000, rope_parameters: { rope_theta: 500000, rope_type: 'default' } }));
+    const both = folderError(() =>
+      parse({ rope_theta: 10000, rope_parameters: { rope_theta: 500000, rope_type: 'default' } }),
+    );
     expect(both.file).toBe('config.json');
     expect(both.problem).toMatch(/rope_theta is 10000 but rope_parameters\.rope_theta is 500000/);
-    expect(folderError(() => parse({ rope_parameters: { rope_type: 'default' } })).problem).toMatch(/rope_parameters has no rope_theta/);
-    expect(folderError(() => parse({ rope_parameters: { rope_theta: '5e5' } })).problem).toMatch(/rope_parameters\.rope_theta: expected a positive number/);
+    expect(folderError(() => parse({ rope_parameters: { rope_type: 'default' } })).problem).toMatch(
+      /rope_parameters has no rope_theta/,
+    );
+    expect(folderError(() => parse({ rope_parameters: { rope_theta: '5e5' } })).problem).toMatch(
+      /rope_parameters\.rope_theta: expected a positive number/,
+    );
   });
 
   it('accepts rope_scaling null, absent or of type "default" (new and old key)', () => {
@@ -65,10 +84,22 @@ describe('config.json: RoPE and architecture fields of real checkpoints', () => 
         { rope_scaling: { rope_type: 'llama3', factor: 8, original_max_position_embeddings: 8192 } },
         'unsupported rope scaling: rope_scaling.rope_type "llama3" (only "default" is supported)',
       ],
-      [{ rope_scaling: { type: 'linear', factor: 2 } }, 'unsupported rope scaling: rope_scaling.type "linear" (only "default" is supported)'],
-      [{ rope_scaling: { type: 'dynamic', factor: 2 } }, 'unsupported rope scaling: rope_scaling.type "dynamic" (only "default" is supported)'],
-      [{ rope_parameters: { rope_type: 'yarn', rope_theta: 500000, factor: 4 } }, 'unsupported rope scaling: rope_parameters.rope_type "yarn" (only "default" is supported)'],
-      [{ rope_parameters: { rope_type: 'longrope', rope_theta: 1e4 } }, 'unsupported rope scaling: rope_parameters.rope_type "longrope" (only "default" is supported)'],
+      [
+        { rope_scaling: { type: 'linear', factor: 2 } },
+        'unsupported rope scaling: rope_scaling.type "linear" (only "default" is supported)',
+      ],
+      [
+        { rope_scaling: { type: 'dynamic', factor: 2 } },
+        'unsupported rope scaling: rope_scaling.type "dynamic" (only "default" is supported)',
+      ],
+      [
+        { rope_parameters: { rope_type: 'yarn', rope_theta: 500000, factor: 4 } },
+        'unsupported rope scaling: rope_parameters.rope_type "yarn" (only "default" is supported)',
+      ],
+      [
+        { rope_parameters: { rope_type: 'longrope', rope_theta: 1e4 } },
+        'unsupported rope scaling: rope_parameters.rope_type "longrope" (only "default" is supported)',
+      ],
       [{ rope_scaling: { factor: 8 } }, 'unsupported rope scaling: rope_scaling has no rope_type'],
       [
         { rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e4 } } },
@@ -79,13 +110,18 @@ describe('config.json: RoPE and architecture fields of real checkpoints', () => 
       const e = folderError(() => parse({ rope_theta: 500000, ...patch }));
       expect(e.message).toBe(`config.json: ${message}`);
     }
-    expect(folderError(() => parse({ rope_scaling: 'linear' })).problem).toMatch(/field rope_scaling: expected an object or null/);
+    expect(folderError(() => parse({ rope_scaling: 'linear' })).problem).toMatch(
+      /field rope_scaling: expected an object or null/,
+    );
   });
 
   it('keeps the rest: tied embeddings, Stable-DiffCoder architecture with auto_map, bias refusal', () => {
     const sdc = parse({
       architectures: ['StableDiffcoderForCausalLM'],
-      auto_map: { AutoConfig: 'configuration_x.XConfig', AutoModelForCausalLM: 'modeling_stable_diffcoder.StableDiffcoderForCausalLM' },
+      auto_map: {
+        AutoConfig: 'configuration_x.XConfig',
+        AutoModelForCausalLM: 'modeling_stable_diffcoder.StableDiffcoderForCausalLM',
+      },
       tie_word_embeddings: true,
       eos_token_id: [2, 7],
       rope_parameters: { rope_theta: 500000, rope_type: 'default' },
@@ -95,14 +131,21 @@ describe('config.json: RoPE and architecture fields of real checkpoints', () => 
     expect(sdc.ropeTheta).toBe(500000);
     expect(folderError(() => parse({ attention_bias: true })).problem).toMatch(/bias terms are not supported/);
     expect(folderError(() => parse({ mlp_bias: true })).problem).toMatch(/bias terms are not supported/);
-    expect(folderError(() => parse({ architectures: ['MistralForCausalLM'] })).problem).toMatch(/unsupported architecture: MistralForCausalLM/);
+    expect(folderError(() => parse({ architectures: ['MistralForCausalLM'] })).problem).toMatch(
+      /unsupported architecture: MistralForCausalLM/,
+    );
   });
 
   it('reads a transformers 5 config.json from disk', () => {
     const dir = tmp('cfg-');
     writeFileSync(
       join(dir, 'config.json'),
-      JSON.stringify({ ...base, rope_parameters: { rope_theta: 500000, rope_type: 'default' }, dtype: 'bfloat16', transformers_version: '5.0.0' }),
+      JSON.stringify({
+        ...base,
+        rope_parameters: { rope_theta: 500000, rope_type: 'default' },
+        dtype: 'bfloat16',
+        transformers_version: '5.0.0',
+      }),
     );
     expect(loadLlamaConfig(dir).ropeTheta).toBe(500000);
     rmSync(dir, { recursive: true });
@@ -132,7 +175,11 @@ describe('safetensors headers are validated strictly', () => {
 
   it('a good header reads, with __metadata__ skipped', () => {
     const file = join(dir, 'ok.safetensors');
-    writeRaw(file, { __metadata__: { format: 'pt' }, ...t({}), b: { dtype: 'BF16', shape: [2, 3], data_offsets: [16, 28] } }, new Uint8Array(28));
+    writeRaw(
+      file,
+      { __metadata__: { format: 'pt' }, ...t({}), b: { dtype: 'BF16', shape: [2, 3], data_offsets: [16, 28] } },
+      new Uint8Array(28),
+    );
     const infos = readSafetensorsHeader(file);
     expect(infos.map((i) => [i.name, i.offset - infos[0].offset, i.byteLength])).toEqual([
       ['a', 0, 16],
@@ -144,14 +191,18 @@ describe('safetensors headers are validated strictly', () => {
     expect(headerError(t({ dtype: 7 }))).toMatch(/tensor a has no dtype/);
   });
   it('shape that is not an array of non-negative integers', () => {
-    for (const shape of [[-4], [1.5], '4', [4, null], null]) expect(headerError(t({ shape }))).toMatch(/tensor a has an invalid shape/);
+    for (const shape of [[-4], [1.5], '4', [4, null], null])
+      expect(headerError(t({ shape }))).toMatch(/tensor a has an invalid shape/);
   });
   it('negative, reversed or malformed data_offsets', () => {
-    for (const data_offsets of [[-16, 0], [16, 0], [0], [0, '16'], [0, 16.5]]) expect(headerError(t({ data_offsets }))).toMatch(/tensor a has invalid data_offsets/);
+    for (const data_offsets of [[-16, 0], [16, 0], [0], [0, '16'], [0, 16.5]])
+      expect(headerError(t({ data_offsets }))).toMatch(/tensor a has invalid data_offsets/);
   });
   it('data_offsets that disagree with the shape, or run past the file', () => {
     expect(headerError(t({ data_offsets: [0, 20] }))).toMatch(/do not match its shape \[4\]: 20 bytes, F32 needs 16/);
-    expect(headerError(t({ shape: [32], data_offsets: [0, 128] }))).toMatch(/tensor a does not fit in the file: its data ends at byte 128 but the file holds 64/);
+    expect(headerError(t({ shape: [32], data_offsets: [0, 128] }))).toMatch(
+      /tensor a does not fit in the file: its data ends at byte 128 but the file holds 64/,
+    );
   });
   it('overlapping tensors', () => {
     const header = { ...t({}), b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } };
@@ -161,7 +212,9 @@ describe('safetensors headers are validated strictly', () => {
     expect(headerError([1, 2])).toMatch(/not a JSON object/);
     const file = join(dir, 'junk.safetensors');
     writeFileSync(file, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
-    expect(folderError(() => readSafetensorsHeader(file)).problem).toMatch(/header length 9223372036854775807 bytes is beyond the safetensors limit/);
+    expect(folderError(() => readSafetensorsHeader(file)).problem).toMatch(
+      /header length 9223372036854775807 bytes is beyond the safetensors limit/,
+    );
     writeFileSync(file, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 2]));
     expect(folderError(() => readSafetensorsHeader(file)).problem).toMatch(/header length is 0/);
   });
@@ -174,7 +227,12 @@ describe('checkpoint folders: shards, index, duplicates', () => {
   const shardA = 'model-00001-of-00002.safetensors';
   const shardB = 'model-00002-of-00002.safetensors';
   const writeShard = (file: string, tensorNames: string[]) =>
-    writeSafetensors(file, Object.fromEntries(tensorNames.map((n) => [n, { dtype: 'F32' as const, shape: weights[n].shape, data: weights[n].data }])));
+    writeSafetensors(
+      file,
+      Object.fromEntries(
+        tensorNames.map((n) => [n, { dtype: 'F32' as const, shape: weights[n].shape, data: weights[n].data }]),
+      ),
+    );
   /** A two-shard checkpoint as transformers' save_pretrained writes it, then `edit` damages it. */
   const sharded = (edit: (dir: string, map: Record<string, string>) => void = () => {}) => {
     const dir = tmp('st-shard-');
@@ -201,7 +259,11 @@ describe('checkpoint folders: shards, index, duplicates', () => {
     }
   });
   it('ignores a *.safetensors file the index does not name (as transformers does)', () => {
-    const dir = track(sharded((d) => writeFileSync(join(d, 'model.safetensors'), 'not a safetensors file, and holding duplicates would not matter')));
+    const dir = track(
+      sharded((d) =>
+        writeFileSync(join(d, 'model.safetensors'), 'not a safetensors file, and holding duplicates would not matter'),
+      ),
+    );
     expect(indexCheckpoint(dir).size).toBe(names.length);
   });
   it('a missing shard is named', () => {
@@ -215,15 +277,21 @@ describe('checkpoint folders: shards, index, duplicates', () => {
     const e = folderError(() => indexCheckpoint(track(sharded((_, map) => (map[moved] = shardB)))));
     expect(e.message).toBe(`${SHARD_INDEX_FILE}: tensor ${moved} is in ${shardA}, not in ${shardB} as weight_map says`);
     const ghost = folderError(() => indexCheckpoint(track(sharded((_, map) => (map['model.extra.weight'] = shardA)))));
-    expect(ghost.message).toBe(`${shardA}: tensor model.extra.weight is missing, but ${SHARD_INDEX_FILE} says this shard holds it`);
+    expect(ghost.message).toBe(
+      `${shardA}: tensor model.extra.weight is missing, but ${SHARD_INDEX_FILE} says this shard holds it`,
+    );
   });
   it('a tensor stored in two shards names the tensor and both files', () => {
     const dup = names.at(-1)!;
     const dir = track(sharded((d) => writeShard(join(d, shardA), [...firstHalf, dup])));
-    expect(folderError(() => indexCheckpoint(dir)).message).toBe(`${shardB}: tensor ${dup} is also in ${shardA}: each tensor must be stored once`);
+    expect(folderError(() => indexCheckpoint(dir)).message).toBe(
+      `${shardB}: tensor ${dup} is also in ${shardA}: each tensor must be stored once`,
+    );
   });
   it('an index that is damaged or points outside the folder', () => {
-    const escape = folderError(() => indexCheckpoint(track(sharded((_, map) => (map[names[0]] = '../elsewhere.safetensors')))));
+    const escape = folderError(() =>
+      indexCheckpoint(track(sharded((_, map) => (map[names[0]] = '../elsewhere.safetensors')))),
+    );
     expect(escape.problem).toMatch(/"\.\.\/elsewhere\.safetensors" is not a file name in the checkpoint folder/);
     const dir = track(sharded());
     writeFileSync(join(dir, SHARD_INDEX_FILE), JSON.stringify({ metadata: {} }));
@@ -235,7 +303,9 @@ describe('checkpoint folders: shards, index, duplicates', () => {
     const dir = track(tmp('st-noindex-'));
     writeShard(join(dir, 'a.safetensors'), names.slice(0, 3));
     writeShard(join(dir, 'b.safetensors'), names.slice(2, 5));
-    expect(folderError(() => indexCheckpoint(dir)).message).toBe(`b.safetensors: tensor ${names[2]} is also in a.safetensors: each tensor must be stored once`);
+    expect(folderError(() => indexCheckpoint(dir)).message).toBe(
+      `b.safetensors: tensor ${names[2]} is also in a.safetensors: each tensor must be stored once`,
+    );
     rmSync(join(dir, 'b.safetensors'));
     copyFileSync(join(dir, 'a.safetensors'), join(dir, '._a.safetensors'));
     expect(indexCheckpoint(dir).size).toBe(3);
@@ -269,7 +339,9 @@ describe('reading tensors in ranges and chunks', () => {
     expect(readTensorRange(info, info.byteLength, 0).byteLength).toBe(0);
   });
   it('ranges outside the tensor, or too large for one read, are refused', () => {
-    expect(() => readTensorRange(info, info.byteLength - 2, 4)).toThrow(/range \[25246, 25250\) is outside the tensor's 25248 bytes/);
+    expect(() => readTensorRange(info, info.byteLength - 2, 4)).toThrow(
+      /range \[25246, 25250\) is outside the tensor's 25248 bytes/,
+    );
     expect(() => readTensorRange(info, -2, 4)).toThrow(RangeError);
     expect(() => readTensorRange(info, 1.5, 4)).toThrow(RangeError);
     const huge = { ...info, byteLength: 3 * MAX_TENSOR_READ_BYTES };
@@ -405,7 +477,15 @@ describe('generation_config.json', () => {
     expect(tokenIdsFromGenerationConfig(d)).toEqual({ bos: null, eos: [], pad: null, mask: null });
   });
   it('a plain transformers file: unknown fields ignored, nulls unset, max_new_tokens as gen_length with one token per step', () => {
-    const d = withConfig({ _from_model_config: true, transformers_version: '4.46.2', top_p: 0.95, max_length: 8192, max_new_tokens: 512, temperature: null, eos_token_id: [2, 7] });
+    const d = withConfig({
+      _from_model_config: true,
+      transformers_version: '4.46.2',
+      top_p: 0.95,
+      max_length: 8192,
+      max_new_tokens: 512,
+      temperature: null,
+      eos_token_id: [2, 7],
+    });
     expect(decodingDefaultsFromGenerationConfig(d)).toEqual({ genLength: 512, steps: 512 });
     expect(tokenIdsFromGenerationConfig(d).eos).toEqual([2, 7]);
   });
@@ -421,8 +501,18 @@ describe('generation_config.json', () => {
       remasking: 'random',
       shift: true,
     });
-    expect(decodingDefaultsFromGenerationConfig(d)).toEqual({ genLength: 64, steps: 64, blockLength: 4, temperature: 0, threshold: 0.9, remasking: 'random', shift: true });
-    expect(decodingDefaultsFromGenerationConfig(withConfig({ temperature: 0.5, do_sample: true }))).toEqual({ temperature: 0.5 });
+    expect(decodingDefaultsFromGenerationConfig(d)).toEqual({
+      genLength: 64,
+      steps: 64,
+      blockLength: 4,
+      temperature: 0,
+      threshold: 0.9,
+      remasking: 'random',
+      shift: true,
+    });
+    expect(decodingDefaultsFromGenerationConfig(withConfig({ temperature: 0.5, do_sample: true }))).toEqual({
+      temperature: 0.5,
+    });
   });
   it('a known field with a wrong type or value names the file and the field', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
@@ -445,15 +535,23 @@ describe('generation_config.json', () => {
     }
   });
   it('settings that cannot run together are refused at conversion, not at the first run', () => {
-    const e = folderError(() => decodingDefaultsFromGenerationConfig(withConfig({ gen_length: 100, steps: 7, block_length: 4 })));
+    const e = folderError(() =>
+      decodingDefaultsFromGenerationConfig(withConfig({ gen_length: 100, steps: 7, block_length: 4 })),
+    );
     expect(e.problem).toBe(
       'decoding settings do not fit together: steps (7) must be a multiple of gen_length / block_length (25) (set by the file: genLength, steps, blockLength; the rest are defaults)',
     );
-    expect(folderError(() => decodingDefaultsFromGenerationConfig(withConfig({ block_length: 3 }))).problem).toMatch(/gen_length \(256\) must be a multiple of block_length \(3\)/);
+    expect(folderError(() => decodingDefaultsFromGenerationConfig(withConfig({ block_length: 3 }))).problem).toMatch(
+      /gen_length \(256\) must be a multiple of block_length \(3\)/,
+    );
   });
   it('a file that is not a JSON object', () => {
-    expect(folderError(() => decodingDefaultsFromGenerationConfig(withConfig('[1]'))).problem).toBe('not a JSON object');
-    expect(folderError(() => decodingDefaultsFromGenerationConfig(withConfig('{"steps": '))).problem).toMatch(/unparsable JSON/);
+    expect(folderError(() => decodingDefaultsFromGenerationConfig(withConfig('[1]'))).problem).toBe(
+      'not a JSON object',
+    );
+    expect(folderError(() => decodingDefaultsFromGenerationConfig(withConfig('{"steps": '))).problem).toMatch(
+      /unparsable JSON/,
+    );
   });
 });
 
@@ -478,14 +576,14 @@ describe('free disk space', () => {
     expect(e.problem).toMatch(/^not enough disk space: needs 4\.0 EB, \d+\.\d (MB|GB|TB) free$/);
   });
   it('formats sizes readably', () => {
-    expect([formatBytes(0), formatBytes(999), formatBytes(1000), formatBytes(16.4e9), formatBytes(3.1e9), formatBytes(999.96e6), formatBytes(2.5e12)]).toEqual([
-      '0 bytes',
-      '999 bytes',
-      '1.0 KB',
-      '16.4 GB',
-      '3.1 GB',
-      '1.0 GB',
-      '2.5 TB',
-    ]);
+    expect([
+      formatBytes(0),
+      formatBytes(999),
+      formatBytes(1000),
+      formatBytes(16.4e9),
+      formatBytes(3.1e9),
+      formatBytes(999.96e6),
+      formatBytes(2.5e12),
+    ]).toEqual(['0 bytes', '999 bytes', '1.0 KB', '16.4 GB', '3.1 GB', '1.0 GB', '2.5 TB']);
   });
 });

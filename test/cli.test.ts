@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
 let model: string;
 
 beforeAll(() => {
@@ -21,9 +25,26 @@ describe('CLI', () => {
   });
 
   it('generate --json prints one object per step, then the result', () => {
-    const r = cli('generate', '--model', model, '--provider', 'cpu', '--prompt-ids', '0,17,4,9,9,30', '--gen-length', '12', '--steps', '12', '--json', '--no-eos');
+    const r = cli(
+      'generate',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--prompt-ids',
+      '0,17,4,9,9,30',
+      '--gen-length',
+      '12',
+      '--steps',
+      '12',
+      '--json',
+      '--no-eos',
+    );
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const steps = lines.slice(0, -1);
     const done = lines.at(-1);
     expect(steps.every((s) => s.type === 'step')).toBe(true);
@@ -32,22 +53,83 @@ describe('CLI', () => {
     expect(done.type).toBe('done');
     expect(done.tokenIds).toHaveLength(12);
     expect(done.stats).toMatchObject({ forwards: 12, tokens: 12, provider: 'cpu' });
-    expect(Object.keys(done.stats)).toEqual(expect.arrayContaining(['forwards', 'tokens', 'forwardsPerToken', 'tokensPerSecond', 'msPerForward', 'provider']));
+    expect(Object.keys(done.stats)).toEqual(
+      expect.arrayContaining(['forwards', 'tokens', 'forwardsPerToken', 'tokensPerSecond', 'msPerForward', 'provider']),
+    );
     expect(steps[0]).toMatchObject({ blockIndex: 0, step: 0, blockStart: 4, blockEnd: 8 });
   });
 
   it('--no-fuse reproduces the reference forward count', () => {
-    const r = cli('generate', '--model', model, '--provider', 'cpu', '--prompt-ids', '0,17,4,9', '--gen-length', '8', '--steps', '8', '--json', '--no-fuse', '--no-eos');
+    const r = cli(
+      'generate',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--prompt-ids',
+      '0,17,4,9',
+      '--gen-length',
+      '8',
+      '--steps',
+      '8',
+      '--json',
+      '--no-fuse',
+      '--no-eos',
+    );
     const done = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(done.stats.forwards).toBe(10);
     expect(done.stats.forwardsPerToken).toBe(1.25);
   });
 
   it('a chat prompt goes through the template; flags reach the sampler', () => {
-    const r = cli('generate', '--model', model, '--provider', 'cpu', '--gen-length', '8', '--steps', '8', '--threshold', '0.5', '--temperature', '0.7', '--seed', '3', '--remasking', 'random', '--no-eos', '--json', 'write a function');
+    const r = cli(
+      'generate',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--gen-length',
+      '8',
+      '--steps',
+      '8',
+      '--threshold',
+      '0.5',
+      '--temperature',
+      '0.7',
+      '--seed',
+      '3',
+      '--remasking',
+      'random',
+      '--no-eos',
+      '--json',
+      'write a function',
+    );
     expect(r.status, r.stderr).toBe(0);
-    const again = cli('generate', '--model', model, '--provider', 'cpu', '--gen-length', '8', '--steps', '8', '--threshold', '0.5', '--temperature', '0.7', '--seed', '3', '--remasking', 'random', '--no-eos', '--json', 'write a function');
-    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!).tokenIds).toEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!).tokenIds);
+    const again = cli(
+      'generate',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--gen-length',
+      '8',
+      '--steps',
+      '8',
+      '--threshold',
+      '0.5',
+      '--temperature',
+      '0.7',
+      '--seed',
+      '3',
+      '--remasking',
+      'random',
+      '--no-eos',
+      '--json',
+      'write a function',
+    );
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!).tokenIds).toEqual(
+      JSON.parse(r.stdout.trim().split('\n').at(-1)!).tokenIds,
+    );
   });
 
   it('bad flags and bad parameters give a clear error and exit code 2', () => {

@@ -30,7 +30,13 @@ describe('graph builder', () => {
     const names = [...indexCheckpoint(ckpt).keys()].sort();
     expect(manifest.tensors.map((t) => t.checkpoint).sort()).toEqual(names);
     const k = manifest.tensors.find((t) => t.checkpoint === 'model.layers.1.self_attn.k_proj.weight')!;
-    expect(k).toEqual({ checkpoint: 'model.layers.1.self_attn.k_proj.weight', shape: [12, 48], initializer: 'layers.1.attn.qkv_proj', transforms: ['transpose'], packed: { axis: 1, offset: 48, length: 12 } });
+    expect(k).toEqual({
+      checkpoint: 'model.layers.1.self_attn.k_proj.weight',
+      shape: [12, 48],
+      initializer: 'layers.1.attn.qkv_proj',
+      transforms: ['transpose'],
+      packed: { axis: 1, offset: 48, length: 12 },
+    });
     expect(manifest.tensors.find((t) => t.checkpoint === 'model.embed_tokens.weight')!.transforms).toEqual([]);
     // CPU graphs hand ONNX Attention the KV heads as they are (no 4x repeat).
     expect(manifest.attention).toBe('gqa');
@@ -39,11 +45,13 @@ describe('graph builder', () => {
   });
 
   it('bf16 and fp16 checkpoints convert, to fp32 or fp16 graphs, with matching logits', async () => {
-    const ref = await logitsOf((() => {
-      const d = outDir();
-      convertCheckpoint(writeTinyCheckpoint(), d);
-      return d;
-    })());
+    const ref = await logitsOf(
+      (() => {
+        const d = outDir();
+        convertCheckpoint(writeTinyCheckpoint(), d);
+        return d;
+      })(),
+    );
     for (const [src, out, tol] of [
       ['BF16', 'fp32', 0.15],
       ['F16', 'fp32', 0.02],
@@ -53,7 +61,8 @@ describe('graph builder', () => {
       const manifest = convertCheckpoint(writeTinyCheckpoint({ dtype: src }), d, { dtype: out });
       expect(manifest.dtype).toBe(out);
       const q = manifest.tensors.find((t) => t.checkpoint.endsWith('0.self_attn.q_proj.weight'))!;
-      const expected = (src as string) === 'F32' && (out as string) === 'fp32' ? [] : [`cast:${src.toLowerCase()}->${out}`];
+      const expected =
+        (src as string) === 'F32' && (out as string) === 'fp32' ? [] : [`cast:${src.toLowerCase()}->${out}`];
       expect(q.transforms).toEqual(['transpose', ...expected]);
       const logits = await logitsOf(d);
       const diff = maxAbsDiff(logits, ref);
@@ -86,10 +95,24 @@ describe('execution provider coverage', () => {
   // The providers each target's graph is built for. Every op must have a kernel there (op-support.ts, read from the
   // ORT sources), at the default-domain opset the graph actually declares. CPU is always in the list: it is the
   // fallback for any node a provider declines.
-  const TARGET_EPS = { any: ['cpu'], cpu: ['cpu'], cuda: ['cpu', 'cuda'], dml: ['cpu', 'dml'], webgpu: ['cpu', 'webgpu'] } as const;
+  const TARGET_EPS = {
+    any: ['cpu'],
+    cpu: ['cpu'],
+    cuda: ['cpu', 'cuda'],
+    dml: ['cpu', 'dml'],
+    webgpu: ['cpu', 'webgpu'],
+  } as const;
   // WebGPU runs int64 shape arithmetic on CPU per node (documented in op-support.ts), so only the ops that carry the
   // weights and the attention are required on WebGPU itself.
-  const WEBGPU_HEAVY = new Set(['MatMul', 'Gather', 'Attention', 'com.microsoft.MatMulNBits', 'com.microsoft.MultiHeadAttention', 'com.microsoft.GroupQueryAttention', 'com.microsoft.GatherBlockQuantized']);
+  const WEBGPU_HEAVY = new Set([
+    'MatMul',
+    'Gather',
+    'Attention',
+    'com.microsoft.MatMulNBits',
+    'com.microsoft.MultiHeadAttention',
+    'com.microsoft.GroupQueryAttention',
+    'com.microsoft.GatherBlockQuantized',
+  ]);
   const FORMS = [
     { dtype: 'fp32' },
     { dtype: 'fp16', embedding: 'fp16' },
@@ -107,11 +130,16 @@ describe('execution provider coverage', () => {
     const model = onnxProto.onnx.ModelProto.decode(readFileSync(join(modelDir, graphFile)));
     const imports = (model.opsetImport ?? []).filter((o) => !o.domain);
     expect(imports).toHaveLength(1);
-    const ops = new Set((model.graph?.node ?? []).map((n) => (n.domain ? `${n.domain}.${n.opType}` : String(n.opType))));
+    const ops = new Set(
+      (model.graph?.node ?? []).map((n) => (n.domain ? `${n.domain}.${n.opType}` : String(n.opType))),
+    );
     return { opset: Number(imports[0].version), ops: [...ops].sort() };
   }
 
-  for (const [target, eps] of Object.entries(TARGET_EPS) as [keyof typeof TARGET_EPS, readonly ('cpu' | 'cuda' | 'dml' | 'webgpu')[]][]) {
+  for (const [target, eps] of Object.entries(TARGET_EPS) as [
+    keyof typeof TARGET_EPS,
+    readonly ('cpu' | 'cuda' | 'dml' | 'webgpu')[],
+  ][]) {
     it(`${target}: every op has a kernel on ${eps.join(' and ')} at the graph's opset (read from ORT sources, see op-support.ts)`, async () => {
       const { opSupported } = await import('../main/model/op-support.js');
       const ckpt = writeTinyCheckpoint();
@@ -127,7 +155,10 @@ describe('execution provider coverage', () => {
           for (const ep of eps) {
             if (ep === 'webgpu' && !WEBGPU_HEAVY.has(op)) continue;
             const ok = opSupported(op, ep, graph.opset);
-            if (ok !== true) missing.push(`${form.dtype}/${'embedding' in form ? form.embedding : 'fp32'} (opset ${graph.opset}): ${op} on ${ep}: ${ok === undefined ? 'no OP_SUPPORT row' : 'no kernel'}`);
+            if (ok !== true)
+              missing.push(
+                `${form.dtype}/${'embedding' in form ? form.embedding : 'fp32'} (opset ${graph.opset}): ${op} on ${ep}: ${ok === undefined ? 'no OP_SUPPORT row' : 'no kernel'}`,
+              );
           }
         }
       }
@@ -137,7 +168,9 @@ describe('execution provider coverage', () => {
 
   it('a quantized embedding for DirectML is refused with the reason, before anything is written', () => {
     const dir = outDir();
-    expect(() => convertCheckpoint(writeTinyCheckpoint(), dir, { dtype: 'int4', embedding: 'q4', target: 'dml' })).toThrow(/--embedding: q4 needs GatherBlockQuantized, which DirectML has no kernel for/);
+    expect(() =>
+      convertCheckpoint(writeTinyCheckpoint(), dir, { dtype: 'int4', embedding: 'q4', target: 'dml' }),
+    ).toThrow(/--embedding: q4 needs GatherBlockQuantized, which DirectML has no kernel for/);
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -154,7 +187,8 @@ describe('execution provider coverage', () => {
   it('OP_SUPPORT has at most one row per op and opset', async () => {
     const { OP_SUPPORT, opSupportRow } = await import('../main/model/op-support.js');
     for (const row of OP_SUPPORT) {
-      for (let opset = 1; opset <= 30; opset++) expect(() => opSupportRow(row.op, opset), `${row.op} at ${opset}`).not.toThrow();
+      for (let opset = 1; opset <= 30; opset++)
+        expect(() => opSupportRow(row.op, opset), `${row.op} at ${opset}`).not.toThrow();
       if (row.opsets) expect(row.opsets[0] <= row.opsets[1] && row.since === row.opsets[0], row.op).toBe(true);
     }
   });
@@ -164,8 +198,14 @@ describe('execution provider coverage', () => {
     const a = outDir();
     const b = outDir();
     // Only the MultiHeadAttention graphs (dml, webgpu) take a 4-D bias; ONNX Attention graphs get [S, T] either way.
-    expect(convertCheckpoint(ckpt, a, { target: 'dml', attentionBias: 'broadcast' })).toMatchObject({ attention: 'mha-repeat', attentionBias: 'broadcast' });
-    expect(convertCheckpoint(ckpt, b, { target: 'dml' })).toMatchObject({ attention: 'mha-repeat', attentionBias: 'per-head' });
+    expect(convertCheckpoint(ckpt, a, { target: 'dml', attentionBias: 'broadcast' })).toMatchObject({
+      attention: 'mha-repeat',
+      attentionBias: 'broadcast',
+    });
+    expect(convertCheckpoint(ckpt, b, { target: 'dml' })).toMatchObject({
+      attention: 'mha-repeat',
+      attentionBias: 'per-head',
+    });
     expect(maxAbsDiff(await logitsOf(a), await logitsOf(b))).toBeLessThan(1e-5);
   });
 });

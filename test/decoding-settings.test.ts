@@ -29,7 +29,8 @@ const with_ = (patch: Record<string, unknown>) => ({ ...base, ...patch }) as Dec
 describe('the schema', () => {
   it('accepts the defaults and every preset applied to them', () => {
     expect(decodeSettingsSchema.safeParse(DEFAULT_DECODE_SETTINGS).success).toBe(true);
-    for (const name of Object.keys(PRESETS) as (keyof typeof PRESETS)[]) expect(decodeSettingsSchema.safeParse(applyPreset(DEFAULT_DECODE_SETTINGS, name)).success).toBe(true);
+    for (const name of Object.keys(PRESETS) as (keyof typeof PRESETS)[])
+      expect(decodeSettingsSchema.safeParse(applyPreset(DEFAULT_DECODE_SETTINGS, name)).success).toBe(true);
   });
 
   it('holds each field to its bounds, with the message the dialog shows', () => {
@@ -43,7 +44,9 @@ describe('the schema', () => {
     expect(issue({ genLength: 8193 })).toBe('genLength: gen_length must be between 1 and 8192');
     expect(issue({ blockLength: 257 })).toBe('blockLength: block_length must be between 1 and 256');
     expect(issue({ temperature: 10.5 })).toBe('temperature: temperature must be a number between 0 and 10');
-    expect(issue({ temperature: Number.POSITIVE_INFINITY })).toBe('temperature: temperature must be a number between 0 and 10');
+    expect(issue({ temperature: Number.POSITIVE_INFINITY })).toBe(
+      'temperature: temperature must be a number between 0 and 10',
+    );
     expect(issue({ seed: 2 ** 31 })).toBe('seed: seed must be between 0 and 2147483647');
     expect(issue({ remasking: 'entropy' })).toBe('remasking: remasking must be low_confidence or random');
     expect(issue({ threshold: 0 })).toBe('threshold: threshold must be in (0, 1], or off');
@@ -59,7 +62,9 @@ describe('the schema', () => {
   });
 
   it('is the schema settings.json and the contract use', () => {
-    expect(appSettingsSchema.safeParse({ decoding: with_({ steps: 0 }), modelId: 'builtin', provider: 'cpu' }).success).toBe(false);
+    expect(
+      appSettingsSchema.safeParse({ decoding: with_({ steps: 0 }), modelId: 'builtin', provider: 'cpu' }).success,
+    ).toBe(false);
     expect(appSettingsSchema.safeParse({ decoding: base, modelId: 'builtin', provider: 'cpu' }).success).toBe(true);
   });
 
@@ -72,7 +77,9 @@ describe('the schema', () => {
     expect(decodingDefaultsSchema.parse({ ...rest, seed: 7 })).toEqual(rest);
     expect(decodingDefaultsSchema.safeParse({ ...rest, genLength: 9000 }).success).toBe(false);
     expect(decodingDefaultsSchema.safeParse({ ...rest, temperature: -1 }).success).toBe(false);
-    const builtin = JSON.parse(readFileSync(join(__dirname, '..', 'resources', 'models', 'diffcoder-mini', 'diffcoder.json'), 'utf8'));
+    const builtin = JSON.parse(
+      readFileSync(join(__dirname, '..', 'resources', 'models', 'diffcoder-mini', 'diffcoder.json'), 'utf8'),
+    );
     expect(manifestSchema.shape.decoding.safeParse(builtin.decoding).success).toBe(true);
   });
 });
@@ -99,8 +106,12 @@ describe('checkDecodeSettings: the rules between fields', () => {
 
   it('gen_length in whole blocks, steps split evenly over the blocks', () => {
     expect(rules({})).toEqual([]);
-    expect(rules({ genLength: 10 })).toEqual(['genLength/whole-blocks: gen_length (10) must be a multiple of block_length (4)']);
-    expect(rules({ steps: 6 })).toEqual(['steps/steps-per-block: steps (6) must be a multiple of gen_length / block_length (4)']);
+    expect(rules({ genLength: 10 })).toEqual([
+      'genLength/whole-blocks: gen_length (10) must be a multiple of block_length (4)',
+    ]);
+    expect(rules({ steps: 6 })).toEqual([
+      'steps/steps-per-block: steps (6) must be a multiple of gen_length / block_length (4)',
+    ]);
     expect(rules({ steps: 4 })).toEqual([]); // one step per block: 4 tokens per step
     expect(rules({ blockLength: 1, genLength: 5, steps: 10 })).toEqual([]);
   });
@@ -120,7 +131,9 @@ describe('checkDecodeSettings: the rules between fields', () => {
       'blockLength/value: block_length must be a positive integer (got 2.5)',
       'steps/value: steps must be a positive integer (got -1)',
     ]);
-    expect(rules({ genLength: 10, steps: 7, threshold: 2, temperature: -1, seed: 0.5, remasking: 'entropy', shift: 'no' })).toEqual([
+    expect(
+      rules({ genLength: 10, steps: 7, threshold: 2, temperature: -1, seed: 0.5, remasking: 'entropy', shift: 'no' }),
+    ).toEqual([
       'genLength/whole-blocks: gen_length (10) must be a multiple of block_length (4)',
       'temperature/value: temperature must be a finite number >= 0 (got -1)',
       'seed/value: seed must be an integer (got 0.5)',
@@ -137,12 +150,15 @@ describe('checkDecodeSettings: the rules between fields', () => {
       "genLength/context: prompt (2 tokens) + gen_length (96) = 98 exceeds the model's 96 positions",
     ]);
     expect(rules({ genLength: 92, steps: 92 }, { maxPositions: 96, promptLength: 4 })).toEqual([]);
-    expect(rules({ genLength: 96, steps: 96 }, { maxPositions: 96 })).toEqual(["genLength/context: gen_length (96) leaves no room for a prompt in the model's 96 positions"]);
+    expect(rules({ genLength: 96, steps: 96 }, { maxPositions: 96 })).toEqual([
+      "genLength/context: gen_length (96) leaves no room for a prompt in the model's 96 positions",
+    ]);
     expect(rules({ genLength: 92, steps: 92 }, { maxPositions: 96 })).toEqual([]);
   });
 
   it('decodeSettingsProblems: the bounds first, then only the rules whose fields are within bounds, one per field', () => {
-    const problems = (patch: Record<string, unknown>) => decodeSettingsProblems(with_(patch)).map((p) => `${p.field}: ${p.message}`);
+    const problems = (patch: Record<string, unknown>) =>
+      decodeSettingsProblems(with_(patch)).map((p) => `${p.field}: ${p.message}`);
     // 9000 is a whole number of blocks but out of bounds: no second complaint about steps.
     expect(problems({ genLength: 9000 })).toEqual(['genLength: gen_length must be between 1 and 8192']);
     expect(problems({ genLength: 10, temperature: 11 })).toEqual([
@@ -157,7 +173,9 @@ describe('checkDecodeSettings: the rules between fields', () => {
 
 const prompt = { kind: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }] };
 const engineModel = { vocabSize: 263, maxPositions: 1 << 20 };
-const fieldOfParam = Object.fromEntries(Object.entries(DECODE_PARAM_NAMES).map(([field, param]) => [param, field])) as Record<string, DecodeSettingsField>;
+const fieldOfParam = Object.fromEntries(
+  Object.entries(DECODE_PARAM_NAMES).map(([field, param]) => [param, field]),
+) as Record<string, DecodeSettingsField>;
 
 interface Verdict {
   field: DecodeSettingsField | null;
@@ -167,12 +185,18 @@ interface Verdict {
 function renderer(s: DecodeSettings): Verdict {
   const errors = Object.entries(validateDecodeSettings(s));
   expect(errors.length, JSON.stringify(errors)).toBeLessThanOrEqual(1);
-  return errors.length ? { field: errors[0][0] as DecodeSettingsField, message: errors[0][1]! } : { field: null, message: null };
+  return errors.length
+    ? { field: errors[0][0] as DecodeSettingsField, message: errors[0][1]! }
+    : { field: null, message: null };
 }
 
 async function dispatcher(s: DecodeSettings): Promise<Verdict> {
   const started: unknown[] = [];
-  const host = { status: null, onStatus: () => () => {}, generate: async (...args: unknown[]) => void started.push(args) };
+  const host = {
+    status: null,
+    onStatus: () => () => {},
+    generate: async (...args: unknown[]) => void started.push(args),
+  };
   const dispatch = createDispatcher({ host } as unknown as Services, { broadcast: () => {} });
   const r = await dispatch('generate:start', { requestId: 'r1', prompt, settings: s });
   if (r.ok) {
@@ -237,7 +261,11 @@ describe('renderer, dispatcher and engine agree', () => {
   it.each(table)('%s', async (_, patch, field) => {
     const s = with_(patch);
     const verdicts = { renderer: renderer(s), dispatcher: await dispatcher(s), engine: engine(s) };
-    expect({ renderer: verdicts.renderer.field, dispatcher: verdicts.dispatcher.field, engine: verdicts.engine.field }).toEqual({
+    expect({
+      renderer: verdicts.renderer.field,
+      dispatcher: verdicts.dispatcher.field,
+      engine: verdicts.engine.field,
+    }).toEqual({
       renderer: field,
       dispatcher: field,
       engine: field,
@@ -273,7 +301,11 @@ describe('renderer, dispatcher and engine agree', () => {
     const s = with_({ genLength: 96, steps: 96 });
     const [rule] = checkDecodeSettings(s, { maxPositions: 96, promptLength: 2 });
     expect(rule.rule).toBe('context');
-    const run = () => planDecode({ ...paramsFromDefaults(DEFAULT_DECODING, 2), ...decodeParams(s) }, [0, 1], { vocabSize: 263, maxPositions: 96 });
+    const run = () =>
+      planDecode({ ...paramsFromDefaults(DEFAULT_DECODING, 2), ...decodeParams(s) }, [0, 1], {
+        vocabSize: 263,
+        maxPositions: 96,
+      });
     expect(run).toThrow(ContextLengthError);
     expect(run).toThrow(rule.message);
   });
@@ -294,7 +326,11 @@ describe("a checkpoint's decoding defaults", () => {
     expect(folderProblem({ gen_length: 16384, steps: 4096 })).toBe(
       'a decoding setting is out of range: gen_length must be between 1 and 8192 (set by the file: genLength, steps; the rest are defaults)',
     );
-    expect(folderProblem({ temperature: 20, do_sample: true })).toMatch(/^a decoding setting is out of range: temperature must be a number between 0 and 10/);
-    expect(folderProblem({ block_length: 3 })).toMatch(/^decoding settings do not fit together: gen_length \(256\) must be a multiple of block_length \(3\)/);
+    expect(folderProblem({ temperature: 20, do_sample: true })).toMatch(
+      /^a decoding setting is out of range: temperature must be a number between 0 and 10/,
+    );
+    expect(folderProblem({ block_length: 3 })).toMatch(
+      /^decoding settings do not fit together: gen_length \(256\) must be a multiple of block_length \(3\)/,
+    );
   });
 });

@@ -59,7 +59,9 @@ describe('main/app with the runAsNode fuse off', () => {
     const dir = 'main/app';
     for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const source = readFileSync(join(dir, name), 'utf8');
-      expect(source, name).not.toMatch(/from ['"](node:)?child_process['"]|require\(['"](node:)?child_process['"]\)|ELECTRON_RUN_AS_NODE\s*=/);
+      expect(source, name).not.toMatch(
+        /from ['"](node:)?child_process['"]|require\(['"](node:)?child_process['"]\)|ELECTRON_RUN_AS_NODE\s*=/,
+      );
     }
     expect(readFileSync('main/app/utility-launcher.ts', 'utf8')).toMatch(/utilityProcess\.fork\(/);
     expect(readFileSync('main/app/convert-launcher.ts', 'utf8')).toMatch(/utilityProcess\.fork\(/);
@@ -71,7 +73,9 @@ describe('main/app with the runAsNode fuse off', () => {
   it('loads the window from app://, registers the scheme before ready and never uses file:// or the env URL directly', () => {
     const index = readFileSync('main/app/index.ts', 'utf8');
     expect(index).not.toMatch(/loadFile\(|pathToFileURL|file:\/\//);
-    expect(index).toMatch(/rendererEntryUrl\(\{ isPackaged: app\.isPackaged, devServerUrl: process\.env\.ELECTRON_RENDERER_URL \}\)/);
+    expect(index).toMatch(
+      /rendererEntryUrl\(\{ isPackaged: app\.isPackaged, devServerUrl: process\.env\.ELECTRON_RENDERER_URL \}\)/,
+    );
     expect(index.match(/process\.env\.ELECTRON_RENDERER_URL/g)).toHaveLength(1);
     const register = index.indexOf('registerAppScheme();');
     expect(register).toBeGreaterThan(0);

@@ -24,10 +24,15 @@ afterAll(() => host.dispose());
 
 const run = (id: string, genLength: number, onEvent: (e: RunEvent) => void = () => {}) => {
   const events: RunEvent[] = [];
-  const done = host.generate(id, { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { steps: genLength, genLength, eosId: null }, (e) => {
-    events.push(e);
-    onEvent(e);
-  });
+  const done = host.generate(
+    id,
+    { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] },
+    { steps: genLength, genLength, eosId: null },
+    (e) => {
+      events.push(e);
+      onEvent(e);
+    },
+  );
   return { events, done };
 };
 const waitFor = async (cond: () => boolean, ms = 30_000) => {
@@ -82,13 +87,17 @@ describe('engine process supervision', () => {
     const bad = await host.load({ ...model, id: '/nope', dir: '/nope' }, 'cpu');
     expect(bad).toMatchObject({ state: 'error' });
     expect(bad.message).toMatch(/model folder not found/);
-    expect(() => host.generate('a5', { kind: 'chat', messages: [{ role: 'user', content: 'x' }] }, {}, () => {})).toThrow(/not ready/);
+    expect(() =>
+      host.generate('a5', { kind: 'chat', messages: [{ role: 'user', content: 'x' }] }, {}, () => {}),
+    ).toThrow(/not ready/);
     expect(await host.load(model, 'cpu')).toMatchObject({ state: 'ready' });
   });
 
   it('refuses a second run while one is going', async () => {
     const first = run('a6', 256);
-    expect(() => host.generate('a7', { kind: 'chat', messages: [{ role: 'user', content: 'x' }] }, {}, () => {})).toThrow(/already running/);
+    expect(() =>
+      host.generate('a7', { kind: 'chat', messages: [{ role: 'user', content: 'x' }] }, {}, () => {}),
+    ).toThrow(/already running/);
     host.stop('a6');
     await first.done;
   });
@@ -166,7 +175,9 @@ describe('memory preflight and loads that fail', () => {
     h.onStatus((st) => seen.push(st));
     const s = await h.load(model, 'cpu');
     expect(s).toMatchObject({ state: 'error', model: { dir: model.dir } });
-    expect(s.message).toMatch(/^ran out of memory while loading model tiny: needs about \d+\.\d MiB, [\d.]+ GiB available \(the engine process was killed by SIGKILL\)$/);
+    expect(s.message).toMatch(
+      /^ran out of memory while loading model tiny: needs about \d+\.\d MiB, [\d.]+ GiB available \(the engine process was killed by SIGKILL\)$/,
+    );
     // A fresh, empty process comes up; give a reload loop time to show itself.
     await waitFor(() => received.filter((m) => m.type === 'ready').length === 2);
     await new Promise((r) => setTimeout(r, 2500));
@@ -188,14 +199,22 @@ describe('memory preflight and loads that fail', () => {
     const events: RunEvent[] = [];
     let steps = 0;
     let switched: Promise<EngineStatus> | null = null;
-    const done = h.generate('s1', { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { steps: 2048, genLength: 2048, eosId: null }, (e) => {
-      events.push(e);
-      if (e.type === 'step' && ++steps === 2) switched = h.load({ ...model, id: other, dir: other, name: 'other' }, 'cpu');
-    });
+    const done = h.generate(
+      's1',
+      { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] },
+      { steps: 2048, genLength: 2048, eosId: null },
+      (e) => {
+        events.push(e);
+        if (e.type === 'step' && ++steps === 2)
+          switched = h.load({ ...model, id: other, dir: other, name: 'other' }, 'cpu');
+      },
+    );
     await done;
     expect(events.at(-1)).toMatchObject({ type: 'done', stopReason: 'cancelled' });
     expect(await switched!).toMatchObject({ state: 'ready', model: { dir: other } });
-    const order = received.filter((m) => m.type !== 'event' && m.type !== 'forward').map((m) => `${m.type}${'dir' in m ? ` ${m.dir === model.dir ? 'A' : 'B'}` : ''}`);
+    const order = received
+      .filter((m) => m.type !== 'event' && m.type !== 'forward')
+      .map((m) => `${m.type}${'dir' in m ? ` ${m.dir === model.dir ? 'A' : 'B'}` : ''}`);
     expect(order).toEqual(['ready', 'loading A', 'loaded A', 'released A', 'loading B', 'loaded B']);
     // The run's last event left the engine before the old session was released.
     const lastEvent = received.findLastIndex((m) => m.type === 'event');

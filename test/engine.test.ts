@@ -28,7 +28,8 @@ async function drain(gen: AsyncGenerator<DecodeEvent, DecodeResult>) {
   }
   throw new Error('no result');
 }
-const run = (model: ModelSession | RecomputeModel, ids: number[], p: DecodeParams) => drain(decode(model, ids, p, { maskId: MASK, detokenize: (t) => engine.codec.decode(t) }));
+const run = (model: ModelSession | RecomputeModel, ids: number[], p: DecodeParams) =>
+  drain(decode(model, ids, p, { maskId: MASK, detokenize: (t) => engine.codec.decode(t) }));
 
 describe('decoding on the tiny model', () => {
   const settings: [string, Partial<DecodeParams>][] = [
@@ -76,7 +77,11 @@ describe('decoding on the tiny model', () => {
 
   it('streams start, steps and done with stats through the Engine API', async () => {
     const events: DecodeEvent[] = [];
-    for await (const ev of engine.generate({ prompt: { messages: [{ role: 'user', content: 'hi' }] }, params: { steps: 8, genLength: 8 } })) events.push(ev);
+    for await (const ev of engine.generate({
+      prompt: { messages: [{ role: 'user', content: 'hi' }] },
+      params: { steps: 8, genLength: 8 },
+    }))
+      events.push(ev);
     expect(events[0]).toMatchObject({ type: 'start', genLength: 8, blockLength: 4, maskId: MASK, provider: 'cpu' });
     const steps = events.filter((e): e is StepEvent => e.type === 'step');
     expect(steps.length).toBeGreaterThan(0);
@@ -100,7 +105,10 @@ describe('decoding on the tiny model', () => {
     const first = free.result.tokenIds.indexOf(stopAt);
     const cut = Math.floor(first / 4) * 4 + 4;
     expect(stopped.result.stopReason).toBe('eos');
-    expect(stopped.result.tokenIds).toEqual([...free.result.tokenIds.slice(0, first), ...Array(cut - first).fill(stopAt)]);
+    expect(stopped.result.tokenIds).toEqual([
+      ...free.result.tokenIds.slice(0, first),
+      ...Array(cut - first).fill(stopAt),
+    ]);
     void EOS;
   });
 

@@ -102,7 +102,24 @@ const STRINGS = [
   '\r\n\t',
   '\u202e\u200b\ufeff',
 ];
-const NUMBERS = [0, -0, 1, -1, 1.5, 4, 8, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -Infinity];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  -1,
+  1.5,
+  4,
+  8,
+  2 ** 31,
+  2 ** 53,
+  -(2 ** 53),
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER + 2,
+  NaN,
+  Infinity,
+  -Infinity,
+];
 
 function randomString(r: Rng): string {
   const roll = r.next();
@@ -130,19 +147,31 @@ function junk(r: Rng, depth = 3): unknown {
     return v;
   }
   const o: Record<string, unknown> = {};
-  for (let i = 0, n = 1 + r.int(4); i < n; i++) setOwn(o, r.chance(0.5) ? r.pick(KEYS) : randomString(r).slice(0, 50), junk(r, depth - 1));
+  for (let i = 0, n = 1 + r.int(4); i < n; i++)
+    setOwn(o, r.chance(0.5) ? r.pick(KEYS) : randomString(r).slice(0, 50), junk(r, depth - 1));
   return o;
 }
 
 /** A valid request per channel; channels added later without one start from {} (and are still fuzzed). */
-function templates(workspaceFile: string, dirs: { model: string; workspace: string }): Partial<Record<InvokeChannel, unknown>> {
+function templates(
+  workspaceFile: string,
+  dirs: { model: string; workspace: string },
+): Partial<Record<InvokeChannel, unknown>> {
   const settings = { ...DEFAULT_DECODE_SETTINGS, steps: 4, genLength: 8, blockLength: 4 };
   const message = { id: 'm1', role: 'user', content: 'hi', createdAt: 1 };
   return {
     'app:status': {},
     'app:setUnsaved': { documents: ['a.txt'] },
     'conversations:list': {},
-    'conversations:save': { conversation: { id: 'c1', title: 'T', createdAt: 1, updatedAt: 2, messages: [message, { ...message, id: 'm2', role: 'assistant', status: 'done' }] } },
+    'conversations:save': {
+      conversation: {
+        id: 'c1',
+        title: 'T',
+        createdAt: 1,
+        updatedAt: 2,
+        messages: [message, { ...message, id: 'm2', role: 'assistant', status: 'done' }],
+      },
+    },
     'conversations:delete': { id: 'c1' },
     'settings:get': {},
     'settings:set': { settings: { decoding: settings, modelId: 'builtin', provider: 'cpu' } },
@@ -153,7 +182,11 @@ function templates(workspaceFile: string, dirs: { model: string; workspace: stri
     'models:inspectCheckpoint': { dir: '/nonexistent/checkpoint' },
     'models:import': { dir: '/nonexistent/checkpoint', dtype: 'int8' },
     'models:importCancel': { importId: 'i1' },
-    'generate:start': { requestId: 'r1', prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hi' }] }, settings },
+    'generate:start': {
+      requestId: 'r1',
+      prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hi' }] },
+      settings,
+    },
     'generate:stop': { requestId: 'r1' },
     'links:open': { url: 'https://github.com/' },
     'workspace:get': {},
@@ -161,7 +194,13 @@ function templates(workspaceFile: string, dirs: { model: string; workspace: stri
     'workspace:pickFolder': {},
     'workspace:list': { path: '' },
     'workspace:getState': {},
-    'workspace:saveState': { state: { tabs: [{ path: workspaceFile }], active: workspaceFile, buffers: [{ path: workspaceFile, text: 'x', baseHash: null }] } },
+    'workspace:saveState': {
+      state: {
+        tabs: [{ path: workspaceFile }],
+        active: workspaceFile,
+        buffers: [{ path: workspaceFile, text: 'x', baseHash: null }],
+      },
+    },
     'files:read': { path: workspaceFile },
     'files:save': { path: 'new.txt', text: 'hello\n', encoding: 'utf8', eol: 'lf', expected: null, force: true },
     'files:stat': { paths: [workspaceFile] },
@@ -169,7 +208,8 @@ function templates(workspaceFile: string, dirs: { model: string; workspace: stri
   };
 }
 
-const templateFor = (tpl: Partial<Record<InvokeChannel, unknown>>, channel: string): unknown => (Object.hasOwn(tpl, channel) ? tpl[channel as InvokeChannel] : {});
+const templateFor = (tpl: Partial<Record<InvokeChannel, unknown>>, channel: string): unknown =>
+  Object.hasOwn(tpl, channel) ? tpl[channel as InvokeChannel] : {};
 
 /** Every node of a JSON-like value, with a setter that replaces it (or deletes it with undefined). */
 function nodes(root: { v: unknown }): ((v: unknown) => void)[] {
@@ -199,10 +239,12 @@ function mutate(r: Rng, template: unknown): unknown {
     const set = r.pick(all);
     const roll = r.int(6);
     if (roll === 0) set(undefined);
-    else if (roll === 1 && root.v && typeof root.v === 'object' && !Array.isArray(root.v)) setOwn(root.v as Record<string, unknown>, r.pick(KEYS), junk(r));
+    else if (roll === 1 && root.v && typeof root.v === 'object' && !Array.isArray(root.v))
+      setOwn(root.v as Record<string, unknown>, r.pick(KEYS), junk(r));
     else if (roll === 2) set(randomString(r));
     else if (roll === 3) set(r.pick(NUMBERS));
-    else if (roll === 4) set(Array.from({ length: r.chance(0.05) ? 10_001 : r.int(4) }, () => (r.chance(0.5) ? {} : junk(r, 1))));
+    else if (roll === 4)
+      set(Array.from({ length: r.chance(0.05) ? 10_001 : r.int(4) }, () => (r.chance(0.5) ? {} : junk(r, 1))));
     else set(junk(r));
   }
   return root.v;
@@ -227,11 +269,18 @@ function request(r: Rng, channel: string, tpl: unknown): unknown {
 }
 
 const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms).unref(),
+    ),
+  ]);
 
 function checkAnswer(a: InvokeResult<InvokeChannel> | undefined, what: string): void {
-  if (!a || typeof a !== 'object' || typeof a.ok !== 'boolean') throw new Error(`no well-formed answer for ${what}: ${JSON.stringify(a)?.slice(0, 200)}`);
-  if (!a.ok && (typeof a.error !== 'string' || !a.error)) throw new Error(`an error answer without a message for ${what}`);
+  if (!a || typeof a !== 'object' || typeof a.ok !== 'boolean')
+    throw new Error(`no well-formed answer for ${what}: ${JSON.stringify(a)?.slice(0, 200)}`);
+  if (!a.ok && (typeof a.error !== 'string' || !a.error))
+    throw new Error(`an error answer without a message for ${what}`);
 }
 
 let core: ReturnType<typeof createAppCore>;
@@ -280,7 +329,12 @@ afterAll(async () => {
 /** The dispatcher the server calls, with the one side-effect guard described at the top. */
 function guarded(channel: unknown, req: unknown): Promise<InvokeResult<InvokeChannel>> {
   if (typeof channel === 'string') calls.set(channel, (calls.get(channel) ?? 0) + 1);
-  if (channel === 'workspace:open' && req && typeof req === 'object' && typeof (req as { dir?: unknown }).dir === 'string') {
+  if (
+    channel === 'workspace:open' &&
+    req &&
+    typeof req === 'object' &&
+    typeof (req as { dir?: unknown }).dir === 'string'
+  ) {
     const dir = (req as { dir: string }).dir;
     let real = '';
     try {
@@ -288,7 +342,8 @@ function guarded(channel: unknown, req: unknown): Promise<InvokeResult<InvokeCha
     } catch {
       /* unreadable: the handler refuses it */
     }
-    if (real && real !== fuzzRoot && !real.startsWith(fuzzRoot + sep)) (req as { dir: string }).dir = join(fuzzRoot, 'missing');
+    if (real && real !== fuzzRoot && !real.startsWith(fuzzRoot + sep))
+      (req as { dir: string }).dir = join(fuzzRoot, 'missing');
   }
   return core.dispatch(channel, req);
 }
@@ -305,7 +360,9 @@ function protoClean(): void {
 function connect(): Promise<WebSocket> {
   return within(
     new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
+        origin: `http://127.0.0.1:${server.port}`,
+      });
       ws.on('error', () => {});
       ws.once('open', () => resolve(ws));
       ws.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -319,7 +376,9 @@ function connect(): Promise<WebSocket> {
 async function alive(): Promise<void> {
   expect((await fetch(server.url)).status).toBe(200);
   const ws = await connect();
-  const answer = new Promise<{ id: number; result: InvokeResult<'app:status'> }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
+  const answer = new Promise<{ id: number; result: InvokeResult<'app:status'> }>((resolve) =>
+    ws.once('message', (d) => resolve(JSON.parse(String(d)))),
+  );
   ws.send(JSON.stringify({ kind: 'invoke', id: 1, channel: 'app:status', request: {} }));
   expect((await within(answer, 5000, 'app:status')).result).toMatchObject({ ok: true, value: { mode: 'browser' } });
   ws.close();
@@ -335,7 +394,9 @@ describe('fuzz (deterministic seed, bounded)', () => {
     });
     ws.send('{"kind":"invoke","id":1,"channel":{"toString":1,"valueOf":1},"request":{}}');
     ws.send('{"kind":"invoke","id":2,"channel":"__proto__","request":{}}');
-    ws.send('{"kind":"invoke","id":3,"channel":"conversations:save","request":{"__proto__":{"polluted":true},"conversation":{"constructor":{"prototype":{"polluted":true}}}}}');
+    ws.send(
+      '{"kind":"invoke","id":3,"channel":"conversations:save","request":{"__proto__":{"polluted":true},"conversation":{"constructor":{"prototype":{"polluted":true}}}}}',
+    );
     ws.send('{"kind":"invoke","id":4,"channel":"settings:set","request":{"settings":{"__proto__":{"polluted":true}}}}');
     await within(
       waitFor(() => answers.size === 4),
@@ -344,7 +405,8 @@ describe('fuzz (deterministic seed, bounded)', () => {
     );
     expect(answers.get(1)).toEqual({ ok: false, error: 'unknown channel (object)' });
     expect(answers.get(2)).toMatchObject({ ok: false, error: expect.stringMatching(/unknown channel/) });
-    for (const id of [3, 4]) expect(answers.get(id)).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
+    for (const id of [3, 4])
+      expect(answers.get(id)).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
     ws.close();
     protoClean();
   });
@@ -359,7 +421,8 @@ describe('fuzz (deterministic seed, bounded)', () => {
       const batch: Promise<void>[] = [];
       for (let i = 0; i < 16 && done < DISPATCH_CALLS; i++, done++) {
         const roll = r.next();
-        const channel: unknown = roll < 0.92 ? INVOKE_CHANNELS[done % INVOKE_CHANNELS.length] : roll < 0.96 ? randomString(r) : junk(r, 2);
+        const channel: unknown =
+          roll < 0.92 ? INVOKE_CHANNELS[done % INVOKE_CHANNELS.length] : roll < 0.96 ? randomString(r) : junk(r, 2);
         const req = typeof channel === 'string' ? request(r, channel, templateFor(tpl, channel)) : junk(r);
         const what = `${typeof channel === 'string' ? channel : typeof channel} #${done}`;
         batch.push(
@@ -371,12 +434,15 @@ describe('fuzz (deterministic seed, bounded)', () => {
       }
       await Promise.all(batch);
     }
-    for (const c of INVOKE_CHANNELS) expect(calls.get(c) ?? 0, c).toBeGreaterThanOrEqual(Math.floor((DISPATCH_CALLS * 0.8) / INVOKE_CHANNELS.length));
+    for (const c of INVOKE_CHANNELS)
+      expect(calls.get(c) ?? 0, c).toBeGreaterThanOrEqual(Math.floor((DISPATCH_CALLS * 0.8) / INVOKE_CHANNELS.length));
     for (const url of opened) expect(isAllowedLink(url), url).toBe(true);
     protoClean();
     expect((await core.dispatch('app:status', {})).ok).toBe(true);
     // Each channel's handler ran at least once (not only its validation); this build has no importer (no convert worker).
-    for (const c of INVOKE_CHANNELS) if (!c.startsWith('models:import') && c !== 'models:inspectCheckpoint') expect(accepted.get(c) ?? 0, `${c} answered ok`).toBeGreaterThan(0);
+    for (const c of INVOKE_CHANNELS)
+      if (!c.startsWith('models:import') && c !== 'models:inspectCheckpoint')
+        expect(accepted.get(c) ?? 0, `${c} answered ok`).toBeGreaterThan(0);
     console.log(
       `fuzz: ${DISPATCH_CALLS} dispatcher calls in ${((performance.now() - t0) / 1000).toFixed(1)} s; ok answers by channel ${JSON.stringify(Object.fromEntries(accepted))}`,
     );
@@ -419,7 +485,12 @@ describe('fuzz (deterministic seed, bounded)', () => {
           () => JSON.stringify({ kind: 'invoke', id: r.pick(NUMBERS), channel: 'app:status', request: {} }),
         ])();
         const outcome = within(
-          new Promise<string>((resolve) => (ws.once('message', () => resolve('answered')), ws.once('close', (code) => resolve(`closed ${code}`)))),
+          new Promise<string>(
+            (resolve) => (
+              ws.once('message', () => resolve('answered')),
+              ws.once('close', (code) => resolve(`closed ${code}`))
+            ),
+          ),
           10_000,
           'junk frame outcome',
         );
@@ -444,7 +515,9 @@ describe('fuzz (deterministic seed, bounded)', () => {
     expect(serverLog.length - logBefore).toBeGreaterThanOrEqual(closedBad > 0 ? 1 : 0);
     await alive();
     protoClean();
-    console.log(`fuzz: ${WS_FRAMES} frames (${sentInvokes} invokes, ${closedBad} bad frames closed) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `fuzz: ${WS_FRAMES} frames (${sentInvokes} invokes, ${closedBad} bad frames closed) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   });
 
   it(`${HTTP_REQUESTS} HTTP requests with random methods, paths, tokens and headers: answered with a status, never a file outside the renderer, the server up`, async () => {
@@ -489,7 +562,19 @@ describe('fuzz (deterministic seed, bounded)', () => {
           : auth === 3
             ? `?token=${encodeURIComponent(r.pick(['é'.repeat(48), 'x', server.token.slice(1) + 'é', '💥'.repeat(24), '', '%zz', server.token + '0']))}`
             : '';
-      const method = r.pick(['GET', 'GET', 'GET', 'HEAD', 'POST', 'PUT', 'OPTIONS', 'DELETE', 'TRACE', 'CONNECT', 'G\u00e9T']);
+      const method = r.pick([
+        'GET',
+        'GET',
+        'GET',
+        'HEAD',
+        'POST',
+        'PUT',
+        'OPTIONS',
+        'DELETE',
+        'TRACE',
+        'CONNECT',
+        'G\u00e9T',
+      ]);
       const headers = [
         `Host: ${
           r.chance(0.9)
@@ -504,7 +589,9 @@ describe('fuzz (deterministic seed, bounded)', () => {
       if (r.chance(0.1)) headers.push(`Content-Length: ${r.int(100)}`);
       if (r.chance(0.05)) headers.push(`X-Junk: ${'j'.repeat(r.int(20_000))}`);
       if (r.chance(0.05)) headers.push('Upgrade: websocket');
-      const answer = await rawHttp(Buffer.from(`${method} ${path}${query} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`, 'utf8'));
+      const answer = await rawHttp(
+        Buffer.from(`${method} ${path}${query} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`, 'utf8'),
+      );
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer.toString('latin1'))?.[1] ?? 0);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       expect(answer.toString('utf8')).not.toContain(SECRET);
@@ -513,7 +600,9 @@ describe('fuzz (deterministic seed, bounded)', () => {
     }
     await alive();
     protoClean();
-    console.log(`fuzz: ${HTTP_REQUESTS} HTTP requests in ${((performance.now() - t0) / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `fuzz: ${HTTP_REQUESTS} HTTP requests in ${((performance.now() - t0) / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
   });
 });
 

@@ -23,7 +23,10 @@ describe('provider check', () => {
     expect(r.status, r.stderr).toBe(0);
     const { results } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: Result[] };
     expect(results.map((x) => x.provider)).toEqual([...PROVIDERS]);
-    expect(results.find((x) => x.provider === 'cpu')).toMatchObject({ ok: true, detail: expect.stringMatching(/session \d+ ms, forward [\d.]+ ms/) });
+    expect(results.find((x) => x.provider === 'cpu')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/session \d+ ms, forward [\d.]+ ms/),
+    });
     for (const x of results.filter((y) => y.provider !== 'cpu')) {
       // GPU kernels (TF32 on CUDA, fp16 accumulation on some WebGPU adapters) round differently: a loose bound.
       if (x.ok) expect(x.maxDiffVsCpu, x.provider).toBeLessThan(5e-2);
@@ -34,7 +37,14 @@ describe('provider check', () => {
   it('gpu-probe.sh runs cleanly and ends with the provider check', () => {
     const r = spawnSync('bash', [join('scripts', 'gpu-probe.sh')], { encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stderr).toBe(0);
-    for (const heading of ['== system', '== NVIDIA driver', '== CUDA 12 runtime', '== onnxruntime-node provider libraries', '== Vulkan', '== providers that start a session']) {
+    for (const heading of [
+      '== system',
+      '== NVIDIA driver',
+      '== CUDA 12 runtime',
+      '== onnxruntime-node provider libraries',
+      '== Vulkan',
+      '== providers that start a session',
+    ]) {
       expect(r.stdout).toContain(heading);
     }
     expect(r.stdout).toMatch(/^ {2}cpu: ok \(/m);

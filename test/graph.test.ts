@@ -26,7 +26,8 @@ describe('graph vs plain TypeScript reference forward', () => {
     model.reset(n);
     const out = await model.forward({ ids, rows: n, keep: 0, want: 'logits', blockLength: 4 });
     const ref = referenceForward(weights, ids, 4);
-    for (let i = 0; i < n; i++) expect(maxAbsDiff(out.logits!.subarray(i * V, (i + 1) * V), ref.logits[i])).toBeLessThan(1e-4);
+    for (let i = 0; i < n; i++)
+      expect(maxAbsDiff(out.logits!.subarray(i * V, (i + 1) * V), ref.logits[i])).toBeLessThan(1e-4);
   });
 
   it.each([
@@ -43,13 +44,27 @@ describe('graph vs plain TypeScript reference forward', () => {
     const ref = referenceForward(weights, ids, B);
     // Denoising step of the current block: keys/values are thrown away.
     const end = prefill + B;
-    const step = await model.forward({ ids: ids.slice(prefill, end), rows: B, keep: 0, want: 'logits', blockLength: B });
+    const step = await model.forward({
+      ids: ids.slice(prefill, end),
+      rows: B,
+      keep: 0,
+      want: 'logits',
+      blockLength: B,
+    });
     expect(model.cacheLength).toBe(prefill);
-    for (let r = 0; r < B; r++) expect(maxAbsDiff(step.logits!.subarray(r * V, (r + 1) * V), ref.logits[prefill + r])).toBeLessThan(1e-4);
+    for (let r = 0; r < B; r++)
+      expect(maxAbsDiff(step.logits!.subarray(r * V, (r + 1) * V), ref.logits[prefill + r])).toBeLessThan(1e-4);
     // Fused commit + next block: the finished block is kept, logits of the next block only.
-    const fused = await model.forward({ ids: ids.slice(prefill, end + B), rows: B, keep: B, want: 'logits', blockLength: B });
+    const fused = await model.forward({
+      ids: ids.slice(prefill, end + B),
+      rows: B,
+      keep: B,
+      want: 'logits',
+      blockLength: B,
+    });
     expect(model.cacheLength).toBe(end);
-    for (let r = 0; r < B; r++) expect(maxAbsDiff(fused.logits!.subarray(r * V, (r + 1) * V), ref.logits[end + r])).toBeLessThan(1e-4);
+    for (let r = 0; r < B; r++)
+      expect(maxAbsDiff(fused.logits!.subarray(r * V, (r + 1) * V), ref.logits[end + r])).toBeLessThan(1e-4);
     // In-graph argmax/confidence agree with the logits.
     for (let r = 0; r < B; r++) {
       const row = Array.from(fused.logits!.subarray(r * V, (r + 1) * V));

@@ -17,12 +17,21 @@ const events: { channel: keyof Events; payload: unknown }[] = [];
 beforeAll(async () => {
   userData = mkdtempSync(join(tmpdir(), 'userdata-'));
   modelDir = buildTinyModel({ config: { max_position_embeddings: 4096 } }).model;
-  core = createAppCore({ userData, builtinModelDir: modelDir, launcher: engineProcessLauncher(), mode: 'browser', version: 'test' }, { broadcast: (channel, payload) => events.push({ channel, payload }) });
+  core = createAppCore(
+    { userData, builtinModelDir: modelDir, launcher: engineProcessLauncher(), mode: 'browser', version: 'test' },
+    { broadcast: (channel, payload) => events.push({ channel, payload }) },
+  );
   await core.start();
 });
 afterAll(() => core.dispose());
 
-const conversation = (id: string, title = 'T'): Conversation => ({ id, title, createdAt: 1, updatedAt: 2, messages: [{ id: 'm1', role: 'user', content: 'hi', createdAt: 1 }] });
+const conversation = (id: string, title = 'T'): Conversation => ({
+  id,
+  title,
+  createdAt: 1,
+  updatedAt: 2,
+  messages: [{ id: 'm1', role: 'user', content: 'hi', createdAt: 1 }],
+});
 
 describe('dispatcher validation: malformed requests are refused before any handler runs', () => {
   const cases: [string, unknown, unknown, RegExp][] = [
@@ -34,17 +43,76 @@ describe('dispatcher validation: malformed requests are refused before any handl
     [
       'a conversation no WebSocket frame could carry',
       'conversations:save',
-      { conversation: { id: 'big', title: 'big', createdAt: 0, updatedAt: 0, messages: Array.from({ length: 21 }, (_, i) => ({ id: `m${i}`, role: 'user', content: 'x'.repeat(1_000_000), createdAt: 0 })) } },
+      {
+        conversation: {
+          id: 'big',
+          title: 'big',
+          createdAt: 0,
+          updatedAt: 0,
+          messages: Array.from({ length: 21 }, (_, i) => ({
+            id: `m${i}`,
+            role: 'user',
+            content: 'x'.repeat(1_000_000),
+            createdAt: 0,
+          })),
+        },
+      },
       /conversation too large to save/,
     ],
-    ['wrong types', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: 'hello' }, settings: {} }, /messages/],
-    ['empty message list', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: [] }, settings: {} }, /messages/],
-    ['unknown prompt kind', 'generate:start', { requestId: 'r1', prompt: { kind: 'shell', command: 'rm' }, settings: {} }, /kind/],
-    ['bad role', 'generate:start', { requestId: 'r1', prompt: { kind: 'chat', messages: [{ role: 'root', content: 'x' }] }, settings: {} }, /role/],
-    ['decoding settings out of range', 'settings:set', { settings: { modelId: 'builtin', provider: 'cpu', decoding: { steps: -1, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true } } }, /steps/],
+    [
+      'wrong types',
+      'generate:start',
+      { requestId: 'r1', prompt: { kind: 'chat', messages: 'hello' }, settings: {} },
+      /messages/,
+    ],
+    [
+      'empty message list',
+      'generate:start',
+      { requestId: 'r1', prompt: { kind: 'chat', messages: [] }, settings: {} },
+      /messages/,
+    ],
+    [
+      'unknown prompt kind',
+      'generate:start',
+      { requestId: 'r1', prompt: { kind: 'shell', command: 'rm' }, settings: {} },
+      /kind/,
+    ],
+    [
+      'bad role',
+      'generate:start',
+      { requestId: 'r1', prompt: { kind: 'chat', messages: [{ role: 'root', content: 'x' }] }, settings: {} },
+      /role/,
+    ],
+    [
+      'decoding settings out of range',
+      'settings:set',
+      {
+        settings: {
+          modelId: 'builtin',
+          provider: 'cpu',
+          decoding: {
+            steps: -1,
+            genLength: 8,
+            blockLength: 4,
+            temperature: 0,
+            seed: 0,
+            remasking: 'low_confidence',
+            threshold: null,
+            shift: false,
+            stopAtEos: true,
+          },
+        },
+      },
+      /steps/,
+    ],
     ['unknown provider', 'models:select', { modelId: 'builtin', provider: 'tpu' }, /provider/],
     ['not a URL', 'links:open', { url: 'javascript:alert(1)' }, /not on the allowlist|Invalid URL/],
-    ['conversation with a bad message', 'conversations:save', { conversation: { ...conversation('c1'), messages: [{ id: 'm', role: 'user' }] } }, /messages\.0/],
+    [
+      'conversation with a bad message',
+      'conversations:save',
+      { conversation: { ...conversation('c1'), messages: [{ id: 'm', role: 'user' }] } },
+      /messages\.0/,
+    ],
   ];
   it.each(cases)('%s', async (_, channel, request, error) => {
     const r = await core.dispatch(channel, request);
@@ -60,9 +128,14 @@ describe('dispatcher validation: malformed requests are refused before any handl
 
 describe('handlers', () => {
   it('conversations round-trip through files on disk; delete removes the file', async () => {
-    expect(await core.dispatch('conversations:save', { conversation: conversation('c2', 'Saved') })).toEqual({ ok: true, value: { ok: true } });
+    expect(await core.dispatch('conversations:save', { conversation: conversation('c2', 'Saved') })).toEqual({
+      ok: true,
+      value: { ok: true },
+    });
     const listed = await core.dispatch('conversations:list', {});
-    expect(listed.ok && (listed.value as { conversations: Conversation[] }).conversations.map((c) => c.title)).toContain('Saved');
+    expect(
+      listed.ok && (listed.value as { conversations: Conversation[] }).conversations.map((c) => c.title),
+    ).toContain('Saved');
     await core.dispatch('conversations:delete', { id: 'c2' });
     expect(readdirSync(join(userData, 'conversations'))).not.toContain('c2.json');
   });
@@ -107,11 +180,29 @@ describe('handlers', () => {
 
   it('generate:start streams step events with the request id and ends with done', async () => {
     events.length = 0;
-    const settings = { steps: 8, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: false };
-    const r = await core.dispatch('generate:start', { requestId: 'req1', prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, settings });
+    const settings = {
+      steps: 8,
+      genLength: 8,
+      blockLength: 4,
+      temperature: 0,
+      seed: 0,
+      remasking: 'low_confidence',
+      threshold: null,
+      shift: false,
+      stopAtEos: false,
+    };
+    const r = await core.dispatch('generate:start', {
+      requestId: 'req1',
+      prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] },
+      settings,
+    });
     expect(r).toEqual({ ok: true, value: { requestId: 'req1' } });
     const t0 = Date.now();
-    while (!events.some((e) => (e.payload as { event?: { type: string } }).event?.type === 'done') && Date.now() - t0 < 30_000) await new Promise((res) => setTimeout(res, 20));
+    while (
+      !events.some((e) => (e.payload as { event?: { type: string } }).event?.type === 'done') &&
+      Date.now() - t0 < 30_000
+    )
+      await new Promise((res) => setTimeout(res, 20));
     const run = events.filter((e) => e.channel === 'generate:event').map((e) => e.payload as Events['generate:event']);
     expect(run.every((e) => e.requestId === 'req1')).toBe(true);
     expect(run.filter((e) => e.event.type === 'step')).toHaveLength(8);
@@ -129,6 +220,9 @@ describe('handlers', () => {
     expect(isAllowedLink('https://user:pw@github.com/')).toBe(false);
     expect(isAllowedLink('file:///etc/passwd')).toBe(false);
     const r = await core.dispatch('links:open', { url: 'https://evil.example.com/x' });
-    expect(r).toEqual({ ok: false, error: 'links to evil.example.com are not opened from model output (not on the allowlist)' });
+    expect(r).toEqual({
+      ok: false,
+      error: 'links to evil.example.com are not opened from model output (not on the allowlist)',
+    });
   });
 });

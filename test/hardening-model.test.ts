@@ -7,7 +7,18 @@
  * saved; an absurd step count is a parameter error, not an out-of-memory abort.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +40,11 @@ import { buildTinyModel } from './helpers/tiny-model.js';
 
 const tmp = (prefix: string) => realpathSync(mkdtempSync(join(tmpdir(), prefix)));
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, timeout: 120_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+    timeout: 120_000,
+  });
 const folderError = (f: () => unknown): ModelFolderError => {
   try {
     f();
@@ -46,7 +61,10 @@ const editJson = (dir: string, file: string, edit: (j: Record<string, unknown>) 
 };
 const snapshot = (dir: string): Record<string, unknown> =>
   Object.fromEntries(
-    readdirSync(dir, { withFileTypes: true }).map((e) => [e.name, e.isDirectory() ? snapshot(join(dir, e.name)) : readFileSync(join(dir, e.name)).toString('base64')]),
+    readdirSync(dir, { withFileTypes: true }).map((e) => [
+      e.name,
+      e.isDirectory() ? snapshot(join(dir, e.name)) : readFileSync(join(dir, e.name)).toString('base64'),
+    ]),
   );
 
 let ckpt: string;
@@ -59,7 +77,9 @@ describe('convert writes only where it may (item 4)', () => {
     const out = join(tmp('hm-conv-'), 'model');
     const manifest = convertCheckpoint(ckpt, out);
     expect(manifest.files).toEqual(readdirSync(out).sort());
-    expect(manifest.files).toEqual(expect.arrayContaining([MANIFEST_FILE, 'model.onnx', 'model.onnx.data', 'config.json', 'tokenizer.json']));
+    expect(manifest.files).toEqual(
+      expect.arrayContaining([MANIFEST_FILE, 'model.onnx', 'model.onnx.data', 'config.json', 'tokenizer.json']),
+    );
     expect(JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8')).files).toEqual(manifest.files);
   });
 
@@ -83,12 +103,16 @@ describe('convert writes only where it may (item 4)', () => {
     writeFileSync(join(unrelated, 'a.jpg'), 'a');
     mkdirSync(join(unrelated, 'sub'));
     writeFileSync(join(unrelated, 'sub', 'b.jpg'), 'b');
-    expect(folderError(() => convertCheckpoint(ckpt, unrelated, { force: true })).message).toMatch(/not empty and is not a model folder \(no readable diffcoder\.json\)/);
+    expect(folderError(() => convertCheckpoint(ckpt, unrelated, { force: true })).message).toMatch(
+      /not empty and is not a model folder \(no readable diffcoder\.json\)/,
+    );
     expect(readFileSync(join(unrelated, 'sub', 'b.jpg'), 'utf8')).toBe('b');
 
     const file = join(root, 'notes.txt');
     writeFileSync(file, 'keep me');
-    expect(folderError(() => convertCheckpoint(ckpt, file, { force: true })).message).toMatch(/exists and is not a folder/);
+    expect(folderError(() => convertCheckpoint(ckpt, file, { force: true })).message).toMatch(
+      /exists and is not a folder/,
+    );
     expect(readFileSync(file, 'utf8')).toBe('keep me');
 
     const model = join(root, 'model');
@@ -97,7 +121,9 @@ describe('convert writes only where it may (item 4)', () => {
     mkdirSync(join(model, 'lora'));
     const before = snapshot(join(model));
     const e = folderError(() => convertCheckpoint(ckpt, model, { force: true }));
-    expect(e.message).toMatch(/holds a model and files convert did not write \((lora, my-notes\.md|my-notes\.md, lora)\)/);
+    expect(e.message).toMatch(
+      /holds a model and files convert did not write \((lora, my-notes\.md|my-notes\.md, lora)\)/,
+    );
     expect(snapshot(model)).toEqual(before);
   });
 
@@ -108,7 +134,9 @@ describe('convert writes only where it may (item 4)', () => {
     expect(convertCheckpoint(ckpt, model, { force: true, dtype: 'int4' }).dtype).toBe('int4');
     writeFileSync(join(model, 'extra.bin'), 'x');
     editJson(model, MANIFEST_FILE, (j) => delete j.files);
-    expect(folderError(() => convertCheckpoint(ckpt, model, { force: true })).message).toMatch(/files convert did not write \(extra\.bin\)/);
+    expect(folderError(() => convertCheckpoint(ckpt, model, { force: true })).message).toMatch(
+      /files convert did not write \(extra\.bin\)/,
+    );
   });
 
   it('an empty output folder is written into', () => {
@@ -163,7 +191,9 @@ describe('model folders stay in their folder and tell the truth about their shap
     const onnxProto = (await import('onnx-proto')).default;
     const dir = copy(fp32);
     const m = onnxProto.onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
-    const loc = m.graph!.initializer!.find((t) => t.name === 'embed_tokens')!.externalData!.find((e) => e.key === 'location')!;
+    const loc = m
+      .graph!.initializer!.find((t) => t.name === 'embed_tokens')!
+      .externalData!.find((e) => e.key === 'location')!;
     loc.value = '../../../etc/passwd';
     writeFileSync(join(dir, 'model.onnx'), onnxProto.onnx.ModelProto.encode(m).finish());
     expect(folderError(() => openModelFolder(dir)).message).toMatch(
@@ -185,31 +215,46 @@ describe('model folders stay in their folder and tell the truth about their shap
       { maxPositions: 4096 },
       /field architecture\.maxPositions: 4096 does not match the graph .* rope\.cos has that many positions \(96\)/,
     ],
-    ['head_dim', { head_dim: 8 }, { headDim: 8 }, /field architecture\.headDim: 8 does not match the graph .* rope\.cos gives that head_dim \(6\)/],
+    [
+      'head_dim',
+      { head_dim: 8 },
+      { headDim: 8 },
+      /field architecture\.headDim: 8 does not match the graph .* rope\.cos gives that head_dim \(6\)/,
+    ],
     [
       'num_key_value_heads',
       { num_key_value_heads: 4 },
       { numKvHeads: 4 },
       /fields architecture\.numHeads\/numKvHeads\/headDim: \(8 \+ 2 \* 4\) \* 6 = 96 does not match .* layers\.0\.attn\.qkv_proj has 72 outputs/,
     ],
-    ['num_hidden_layers', { num_hidden_layers: 2 }, { numLayers: 2 }, /field architecture\.numLayers: 2 does not match the graph .* layers are that many \(3\)/],
+    [
+      'num_hidden_layers',
+      { num_hidden_layers: 2 },
+      { numLayers: 2 },
+      /field architecture\.numLayers: 2 does not match the graph .* layers are that many \(3\)/,
+    ],
   ];
   for (const layout of ['fp32', 'int4'] as const) {
-    it.each(lies)(`${layout}: a folder that lies about %s is refused at load, naming the field`, async (_, config, arch, problem) => {
-      const dir = copy(layout === 'fp32' ? fp32 : int4);
-      editJson(dir, 'config.json', (j) => Object.assign(j, config));
-      editJson(dir, MANIFEST_FILE, (j) => Object.assign(j.architecture as object, arch));
-      expect(folderError(() => openModelFolder(dir)).message).toMatch(problem);
-      const err = await Engine.load(dir, { provider: 'cpu' }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ModelFolderError);
-      expect((err as ModelFolderError).file).toBe(MANIFEST_FILE);
-    });
+    it.each(lies)(
+      `${layout}: a folder that lies about %s is refused at load, naming the field`,
+      async (_, config, arch, problem) => {
+        const dir = copy(layout === 'fp32' ? fp32 : int4);
+        editJson(dir, 'config.json', (j) => Object.assign(j, config));
+        editJson(dir, MANIFEST_FILE, (j) => Object.assign(j.architecture as object, arch));
+        expect(folderError(() => openModelFolder(dir)).message).toMatch(problem);
+        const err = await Engine.load(dir, { provider: 'cpu' }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ModelFolderError);
+        expect((err as ModelFolderError).file).toBe(MANIFEST_FILE);
+      },
+    );
   }
 
   it('max_position_embeddings in config.json must match the manifest too', () => {
     const dir = copy(fp32);
     editJson(dir, 'config.json', (j) => (j.max_position_embeddings = 4096));
-    expect(folderError(() => openModelFolder(dir)).message).toBe('config.json: shape mismatch: max_position_embeddings is 4096 but the graph was built for 96');
+    expect(folderError(() => openModelFolder(dir)).message).toBe(
+      'config.json: shape mismatch: max_position_embeddings is 4096 but the graph was built for 96',
+    );
   });
 
   it('a FIFO named config.json in a model folder is refused, never opened', (ctx) => {
@@ -251,7 +296,9 @@ describe('engine host restarts (item 9)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(launches).toBe(4);
     expect(host.status.state).toBe('error');
-    expect(host.status.message).toMatch(/^the engine process crashed 4 times in a minute \(exit code 1\); not restarting/);
+    expect(host.status.message).toMatch(
+      /^the engine process crashed 4 times in a minute \(exit code 1\); not restarting/,
+    );
     expect(statuses.some((s) => /exited before it was ready/.test(s.message ?? ''))).toBe(false);
     await host.dispose();
   });
@@ -262,19 +309,33 @@ describe('decoding settings that can never run (items 10 and 12)', () => {
   beforeAll(() => {
     model = buildTinyModel().model; // 96 positions
   });
-  const decoding = (patch: Partial<DecodeSettings> = {}): DecodeSettings => ({ ...DEFAULT_DECODING, seed: 0, steps: 16, genLength: 16, blockLength: 4, ...patch });
+  const decoding = (patch: Partial<DecodeSettings> = {}): DecodeSettings => ({
+    ...DEFAULT_DECODING,
+    seed: 0,
+    steps: 16,
+    genLength: 16,
+    blockLength: 4,
+    ...patch,
+  });
 
   it('settings:set refuses rules between fields and, for a known model, gen_length beyond its positions; nothing is saved', async () => {
     const userData = tmp('hm-settings-');
-    const core = createAppCore({ userData, builtinModelDir: model, launcher: () => ({}) as EngineChild, mode: 'browser', version: 't' }, { broadcast: () => {} });
-    const set = (d: DecodeSettings, modelId = 'builtin') => core.dispatch('settings:set', { settings: { decoding: d, modelId, provider: 'cpu' } });
+    const core = createAppCore(
+      { userData, builtinModelDir: model, launcher: () => ({}) as EngineChild, mode: 'browser', version: 't' },
+      { broadcast: () => {} },
+    );
+    const set = (d: DecodeSettings, modelId = 'builtin') =>
+      core.dispatch('settings:set', { settings: { decoding: d, modelId, provider: 'cpu' } });
     expect(await set(decoding({ genLength: 10 }))).toEqual({
       ok: false,
-      error: 'invalid request for settings:set: settings.decoding.genLength: gen_length (10) must be a multiple of block_length (4)',
+      error:
+        'invalid request for settings:set: settings.decoding.genLength: gen_length (10) must be a multiple of block_length (4)',
     });
     expect(await set(decoding({ steps: 6 }))).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/settings\.decoding\.steps: steps \(6\) must be a multiple of gen_length \/ block_length \(4\)/),
+      error: expect.stringMatching(
+        /settings\.decoding\.steps: steps \(6\) must be a multiple of gen_length \/ block_length \(4\)/,
+      ),
     });
     expect(await set(decoding({ threshold: 0.9, steps: 8 }))).toMatchObject({
       ok: false,
@@ -282,7 +343,8 @@ describe('decoding settings that can never run (items 10 and 12)', () => {
     });
     expect(await set(decoding({ genLength: 128, steps: 128 }))).toEqual({
       ok: false,
-      error: "invalid request for settings:set: settings.decoding.genLength: gen_length (128) leaves no room for a prompt in the model's 96 positions",
+      error:
+        "invalid request for settings:set: settings.decoding.genLength: gen_length (128) leaves no room for a prompt in the model's 96 positions",
     });
     expect(existsSync(join(userData, 'settings.json'))).toBe(false);
     expect(await set(decoding({ genLength: 64, steps: 64 }))).toMatchObject({ ok: true });
@@ -292,19 +354,45 @@ describe('decoding settings that can never run (items 10 and 12)', () => {
 
   it('cli generate --steps 2000000000 is a parameter error (exit 2), not an out-of-memory abort', () => {
     for (const extra of [[], ['--threshold', '0.9']]) {
-      const r = cli('generate', '--model', model, '--provider', 'cpu', '--prompt-ids', '0,1,2', '--gen-length', '8', '--steps', '2000000000', ...extra);
+      const r = cli(
+        'generate',
+        '--model',
+        model,
+        '--provider',
+        'cpu',
+        '--prompt-ids',
+        '0,1,2',
+        '--gen-length',
+        '8',
+        '--steps',
+        '2000000000',
+        ...extra,
+      );
       expect(r.signal).toBeNull();
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^error: steps \(2000000000\) exceeds the model's 96 positions/);
     }
-    const long = cli('generate', '--model', model, '--provider', 'cpu', '--prompt-ids', '0,1,2', '--gen-length', '2000000000', '--steps', '2000000000');
+    const long = cli(
+      'generate',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--prompt-ids',
+      '0,1,2',
+      '--gen-length',
+      '2000000000',
+      '--steps',
+      '2000000000',
+    );
     expect(long.status).toBe(2);
     expect(long.stderr).toMatch(/^error: .* exceeds the model's 96 positions/);
   });
 
   it('steps beyond block_length per block are capped without changing a token, a step or a forward', async () => {
     // Position 9 proposes the mask id itself (it stays masked, like the reference), the rest real tokens.
-    const predict = (p: number) => (p === 9 ? { token: MASK, prob: 0.99 } : { token: 7 + ((p * 31) % 200), prob: 0.3 + ((p * 37) % 60) / 100 });
+    const predict = (p: number) =>
+      p === 9 ? { token: MASK, prob: 0.99 } : { token: 7 + ((p * 31) % 200), prob: 0.3 + ((p * 37) % 60) / 100 };
     const run = async (steps: number) => {
       const m = new ScriptedModel(263, predict);
       const gen = decode(
@@ -316,7 +404,10 @@ describe('decoding settings that can never run (items 10 and 12)', () => {
       const events: string[] = [];
       let r = await gen.next();
       while (!r.done) {
-        if (r.value.type === 'step') events.push(`${r.value.blockIndex}/${r.value.step}:${r.value.committed.map((c) => `${c.position}=${c.tokenId}`).join(',')}`);
+        if (r.value.type === 'step')
+          events.push(
+            `${r.value.blockIndex}/${r.value.step}:${r.value.committed.map((c) => `${c.position}=${c.tokenId}`).join(',')}`,
+          );
         r = await gen.next();
       }
       return { tokens: r.value.tokenIds, forwards: r.value.stats.forwards, events, requests: m.requests.length };

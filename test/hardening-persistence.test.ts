@@ -8,7 +8,18 @@
  * listed once and can be deleted; a FIFO named *.json is skipped, never opened.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,10 +48,16 @@ const noEngine = () => {
   throw new Error('no engine in this test');
 };
 const core = (userData: string) =>
-  createAppCore({ userData, builtinModelDir: join(userData, 'no-builtin'), launcher: noEngine, mode: 'browser', version: 'test' }, { broadcast: () => {} });
+  createAppCore(
+    { userData, builtinModelDir: join(userData, 'no-builtin'), launcher: noEngine, mode: 'browser', version: 'test' },
+    { broadcast: () => {} },
+  );
 
 /** Runs an ES module of TypeScript in a child Node (tsx): as another user, under a file size limit, or with a time limit. */
-function runTs(code: string, opts: { uid?: number; fsizeKiB?: number; timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string; signal: string | null } {
+function runTs(
+  code: string,
+  opts: { uid?: number; fsizeKiB?: number; timeoutMs?: number } = {},
+): { status: number | null; stdout: string; stderr: string; signal: string | null } {
   const dir = tmp('hp-script-');
   chmodSync(dir, 0o755);
   const script = join(dir, 'script.mts');
@@ -50,7 +67,12 @@ function runTs(code: string, opts: { uid?: number; fsizeKiB?: number; timeoutMs?
   const r =
     opts.fsizeKiB !== undefined
       ? spawnSync('bash', ['-c', `ulimit -f ${opts.fsizeKiB} && exec "$@"`, 'bash', ...node], common)
-      : spawnSync(node[0], node.slice(1), { ...common, uid: opts.uid, gid: opts.uid, env: { ...process.env, HOME: dir } });
+      : spawnSync(node[0], node.slice(1), {
+          ...common,
+          uid: opts.uid,
+          gid: opts.uid,
+          env: { ...process.env, HOME: dir },
+        });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', signal: r.signal };
 }
 
@@ -83,7 +105,9 @@ describe('a save that cannot be completed keeps the previous file and says why (
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(save.ok).toBe(false);
-    expect(save.error).toMatch(/^file size limit reached: conversation not saved; the copy on disk is unchanged \(EFBIG/);
+    expect(save.error).toMatch(
+      /^file size limit reached: conversation not saved; the copy on disk is unchanged \(EFBIG/,
+    );
     expect(set.ok).toBe(false);
     expect(set.error).toMatch(/^file size limit reached: settings not saved; the copy on disk is unchanged \(EFBIG/);
     expect(readFileSync(join(userData, 'conversations', 'c1.json'), 'utf8')).toBe(before);
@@ -94,18 +118,28 @@ describe('a save that cannot be completed keeps the previous file and says why (
   it('a full disk (ENOSPC on a tiny tmpfs): "disk full: conversation not saved", the previous 300 KB version intact', async (ctx) => {
     const mnt = tmp('hp-tmpfs-');
     if (!isRoot || spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mnt]).status !== 0) {
-      ctx.skip('cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the file size limit test covers failed writes');
+      ctx.skip(
+        'cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the file size limit test covers failed writes',
+      );
       return;
     }
     try {
       const c = core(mnt);
       const previous = conversation('big', 'p'.repeat(300_000));
-      expect(await c.dispatch('conversations:save', { conversation: previous })).toEqual({ ok: true, value: { ok: true } });
+      expect(await c.dispatch('conversations:save', { conversation: previous })).toEqual({
+        ok: true,
+        value: { ok: true },
+      });
       const r = await c.dispatch('conversations:save', {
-        conversation: { ...previous, messages: [...previous.messages, { id: 'm2', role: 'assistant', content: 'q'.repeat(400_000), createdAt: 3 }] },
+        conversation: {
+          ...previous,
+          messages: [...previous.messages, { id: 'm2', role: 'assistant', content: 'q'.repeat(400_000), createdAt: 3 }],
+        },
       });
       expect(r).toMatchObject({ ok: false });
-      expect((r as { error: string }).error).toMatch(/^disk full: conversation not saved; the copy on disk is unchanged \(ENOSPC/);
+      expect((r as { error: string }).error).toMatch(
+        /^disk full: conversation not saved; the copy on disk is unchanged \(ENOSPC/,
+      );
       expect(JSON.parse(readFileSync(join(mnt, 'conversations', 'big.json'), 'utf8'))).toEqual(previous);
       expect(readdirSync(join(mnt, 'conversations'))).toEqual(['big.json']);
       await c.dispose();
@@ -149,7 +183,9 @@ describe('loading the app data (item 8)', () => {
     expect(out.ids).toEqual(['good']);
     expect(out.notices).toHaveLength(1);
     expect(out.notices[0].file).toBe('broken.json');
-    expect(out.notices[0].message).toMatch(/could not be read .*could not be set aside either \((EACCES|EPERM|EROFS)\), so it stays as it is/);
+    expect(out.notices[0].message).toMatch(
+      /could not be read .*could not be set aside either \((EACCES|EPERM|EROFS)\), so it stays as it is/,
+    );
     expect(out.folders).toEqual([]);
     expect(out.settingsNotices.map((n) => n.file)).toEqual(['models.json']);
     expect(readdirSync(join(userData, 'conversations')).sort()).toEqual(['broken.json', 'good.json']);
@@ -163,7 +199,11 @@ describe('loading the app data (item 8)', () => {
     const workspace = tmp('hp-workspace-');
     mkdirSync(conv);
     mkdirSync(wsState);
-    const stale = [join(conv, `.c1.json.${deadPid}-0123abcd.tmp`), join(userData, `.settings.json.${deadPid}-deadbeef.tmp`), join(wsState, `.0a1b.json.${deadPid}-00ff00ff.tmp`)];
+    const stale = [
+      join(conv, `.c1.json.${deadPid}-0123abcd.tmp`),
+      join(userData, `.settings.json.${deadPid}-deadbeef.tmp`),
+      join(wsState, `.0a1b.json.${deadPid}-00ff00ff.tmp`),
+    ];
     const oldButLive = join(conv, `.c2.json.${livePid}-11112222.tmp`);
     const kept = [
       join(conv, `.c3.json.${livePid}-33334444.tmp`), // a save in progress in another process
@@ -205,7 +245,10 @@ describe('loading the app data (item 8)', () => {
     const c = core(userData);
     await c.dispatch('conversations:save', { conversation: conversation('original', 'one', 'Original') });
     // A copy made by hand: same id inside, another name.
-    writeFileSync(join(userData, 'conversations', 'copy.json'), JSON.stringify(conversation('original', 'two', 'Copy')));
+    writeFileSync(
+      join(userData, 'conversations', 'copy.json'),
+      JSON.stringify(conversation('original', 'two', 'Copy')),
+    );
     const list = async () => {
       const r = await c.dispatch('conversations:list', {});
       if (!r.ok) throw new Error(r.error);
@@ -225,7 +268,10 @@ describe('loading the app data (item 8)', () => {
   it('a FIFO named *.json (conversation or settings.json) is skipped with a notice, never opened', (ctx) => {
     const conv = join(userData, 'conversations');
     new ConversationStore(userData).save(conversation('good'));
-    if (spawnSync('mkfifo', [join(conv, 'pipe.json')]).status !== 0 || spawnSync('mkfifo', [join(userData, 'settings.json')]).status !== 0) {
+    if (
+      spawnSync('mkfifo', [join(conv, 'pipe.json')]).status !== 0 ||
+      spawnSync('mkfifo', [join(userData, 'settings.json')]).status !== 0
+    ) {
       ctx.skip('mkfifo is not available here');
       return;
     }
@@ -248,7 +294,9 @@ describe('loading the app data (item 8)', () => {
       'pipe.json is not a regular file (a FIFO, socket, device or folder); skipped',
     ]);
     expect(settings.value.settings).toEqual(DEFAULT_SETTINGS);
-    expect(settings.value.notices).toEqual([{ file: 'settings.json', message: 'is not a regular file (a FIFO, socket, device or folder); skipped' }]);
+    expect(settings.value.notices).toEqual([
+      { file: 'settings.json', message: 'is not a regular file (a FIFO, socket, device or folder); skipped' },
+    ]);
     // Never renamed aside: it is not a damaged file of ours.
     expect(readdirSync(conv).sort()).toEqual(['folder.json', 'good.json', 'pipe.json']);
     rmSync(join(conv, 'pipe.json'));
@@ -262,8 +310,14 @@ describe('the UI shows what main could not load (item 8)', () => {
     const { useSettingsStore } = await import('../renderer/src/stores/settings');
     const { useUiStore } = await import('../renderer/src/stores/ui');
     const answers: Record<string, unknown> = {
-      'conversations:list': { conversations: [], notices: [{ file: 'broken.json', message: 'could not be read (x); kept as broken.json.damaged-1' }] },
-      'settings:get': { settings: DEFAULT_SETTINGS, notices: [{ file: 'models.json', message: 'could not be read (y); kept as models.json.damaged-2' }] },
+      'conversations:list': {
+        conversations: [],
+        notices: [{ file: 'broken.json', message: 'could not be read (x); kept as broken.json.damaged-1' }],
+      },
+      'settings:get': {
+        settings: DEFAULT_SETTINGS,
+        notices: [{ file: 'models.json', message: 'could not be read (y); kept as models.json.damaged-2' }],
+      },
       'models:list': { models: [] },
     };
     setBridge({

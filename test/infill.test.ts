@@ -32,14 +32,20 @@ describe('text positions (1-based, UTF-16 columns, line breaks in no column)', (
 
   it('splits around a caret and a selection', () => {
     expect(splitAround('abc\ndef', { line: 2, column: 2 })).toEqual({ prefix: 'abc\nd', suffix: 'ef', selected: '' });
-    expect(splitAround('abc\ndef', { line: 1, column: 2 }, { line: 2, column: 2 })).toEqual({ prefix: 'a', suffix: 'ef', selected: 'bc\nd' });
+    expect(splitAround('abc\ndef', { line: 1, column: 2 }, { line: 2, column: 2 })).toEqual({
+      prefix: 'a',
+      suffix: 'ef',
+      selected: 'bc\nd',
+    });
   });
 });
 
 describe('FIM prompts', () => {
   it('PSM and SPM orders with the model’s own tokens; bos only when the model wants it', () => {
     expect(buildInfillIds([10, 11], [20], PSM, 0, 100).ids).toEqual([3, 10, 11, 4, 20, 6]);
-    expect(buildInfillIds([10, 11], [20], { ...PSM, order: 'spm', bos: true }, 0, 100).ids).toEqual([0, 4, 20, 3, 10, 11, 6]);
+    expect(buildInfillIds([10, 11], [20], { ...PSM, order: 'spm', bos: true }, 0, 100).ids).toEqual([
+      0, 4, 20, 3, 10, 11, 6,
+    ]);
     expect(buildInfillIds([10], [20], { ...PSM, bos: true }, null, 100).ids).toEqual([3, 10, 4, 20, 6]);
   });
 
@@ -62,7 +68,15 @@ describe('FIM prompts', () => {
   });
 
   it('finds FIM tokens in a tokenizer, or reports none', () => {
-    expect(findFimTokens({ added_tokens: [{ id: 7, content: '<|fim_prefix|>' }, { id: 8, content: '<|fim_suffix|>' }, { id: 9, content: '<|fim_middle|>' }] })).toEqual({ prefix: 7, suffix: 8, middle: 9 });
+    expect(
+      findFimTokens({
+        added_tokens: [
+          { id: 7, content: '<|fim_prefix|>' },
+          { id: 8, content: '<|fim_suffix|>' },
+          { id: 9, content: '<|fim_middle|>' },
+        ],
+      }),
+    ).toEqual({ prefix: 7, suffix: 8, middle: 9 });
     expect(findFimTokens({ added_tokens: [{ id: 7, content: '<|fim_prefix|>' }] })).toBeNull();
   });
 });
@@ -98,7 +112,11 @@ describe('infill on the built-in model', () => {
 });
 
 describe('CLI infill', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'infill', '--provider', 'cpu', ...args], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', 'infill', '--provider', 'cpu', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
   const file = (content: string | Buffer) => {
     const p = join(mkdtempSync(join(tmpdir(), 'infill-')), 'code.py');
     writeFileSync(p, content);
@@ -110,10 +128,17 @@ describe('CLI infill', () => {
     const p = file(original);
     const r = cli('--file', p, '--line', '2', '--column', '5', '--gen-length', '16', '--steps', '16', '--json');
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const done = lines.at(-1);
     expect(lines.slice(0, -1).every((l) => l.type === 'step')).toBe(true);
-    expect(done).toMatchObject({ type: 'done', range: { start: { line: 2, column: 5 }, end: { line: 2, column: 5 } }, written: false });
+    expect(done).toMatchObject({
+      type: 'done',
+      range: { start: { line: 2, column: 5 }, end: { line: 2, column: 5 } },
+      written: false,
+    });
     expect(typeof done.middle).toBe('string');
     expect(done.promptIds[0]).toBe(3);
     expect(['eos', 'length']).toContain(done.stopReason);
@@ -124,7 +149,24 @@ describe('CLI infill', () => {
     const original = '\uFEFFx = 1\r\ny = 2\r\nz = 3\r\n';
     const p = file(Buffer.from(original, 'utf8'));
     chmodSync(p, 0o751);
-    const r = cli('--file', p, '--line', '2', '--column', '1', '--end-line', '2', '--end-column', '6', '--gen-length', '8', '--steps', '8', '--json', '--write');
+    const r = cli(
+      '--file',
+      p,
+      '--line',
+      '2',
+      '--column',
+      '1',
+      '--end-line',
+      '2',
+      '--end-column',
+      '6',
+      '--gen-length',
+      '8',
+      '--steps',
+      '8',
+      '--json',
+      '--write',
+    );
     expect(r.status, r.stderr).toBe(0);
     const done = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(done.written).toBe(true);

@@ -5,8 +5,21 @@ import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bytesPerWeight } from '../common/model-formats.js';
 import { preflight, preflightModel, readPreflightModel, type PreflightModel } from '../main/engine/memory-preflight.js';
-import { cgroupMemory, gpuMemory, MEMORY_LIMIT_ENV, parseMeminfo, parseNvidiaSmi, systemMemory, type SystemMemory } from '../main/engine/system-memory.js';
-import { estimateFolderBytes, estimateRuntimeBytes, quantizedMatrixBytes, type ArchitectureShape } from '../main/model/size-estimate.js';
+import {
+  cgroupMemory,
+  gpuMemory,
+  MEMORY_LIMIT_ENV,
+  parseMeminfo,
+  parseNvidiaSmi,
+  systemMemory,
+  type SystemMemory,
+} from '../main/engine/system-memory.js';
+import {
+  estimateFolderBytes,
+  estimateRuntimeBytes,
+  quantizedMatrixBytes,
+  type ArchitectureShape,
+} from '../main/model/size-estimate.js';
 import { loadLlamaConfig } from '../main/model/config.js';
 import { convertCheckpoint, type ConvertOptions } from '../main/model/convert.js';
 import { buildTinyModel } from './helpers/tiny-model.js';
@@ -50,7 +63,9 @@ describe('folder size estimate', () => {
     // About 16.5 GB: the figure the 8B's fp16 folder is known by.
     expect(fp16.total / 1e9).toBeCloseTo(16.5, 1);
     // Tied or not, the head is written as its own layer.
-    expect(estimateFolderBytes({ ...SDC8B, tieWordEmbeddings: true }, { dtype: 'int4' })).toEqual(estimateFolderBytes(SDC8B, { dtype: 'int4' }));
+    expect(estimateFolderBytes({ ...SDC8B, tieWordEmbeddings: true }, { dtype: 'int4' })).toEqual(
+      estimateFolderBytes(SDC8B, { dtype: 'int4' }),
+    );
   });
 
   it('int folders: packed data, an fp32 scale per block, packed zero points for asym', () => {
@@ -65,9 +80,16 @@ describe('folder size estimate', () => {
       }
     }
     const int4 = estimateFolderBytes(SDC8B, { dtype: 'int4', quant: 'asym', blockSize: 32 });
-    expect(int4.total / GiB).toBeCloseTo((linearElements * (0.5 + 4 / 32 + 0.5 / 32) + embeddingElements * 2 + otherBytes) / GiB, 6);
-    expect(estimateFolderBytes(SDC8B, { dtype: 'int4', embedding: 'q4', quant: 'sym', blockSize: 32 }).embedding).toBe(embeddingElements * (0.5 + 4 / 32));
-    expect(estimateFolderBytes(SDC8B, { dtype: 'int8', embedding: 'q8', quant: 'sym', blockSize: 32 }).embedding).toBe(embeddingElements * (1 + 4 / 32));
+    expect(int4.total / GiB).toBeCloseTo(
+      (linearElements * (0.5 + 4 / 32 + 0.5 / 32) + embeddingElements * 2 + otherBytes) / GiB,
+      6,
+    );
+    expect(estimateFolderBytes(SDC8B, { dtype: 'int4', embedding: 'q4', quant: 'sym', blockSize: 32 }).embedding).toBe(
+      embeddingElements * (0.5 + 4 / 32),
+    );
+    expect(estimateFolderBytes(SDC8B, { dtype: 'int8', embedding: 'q8', quant: 'sym', blockSize: 32 }).embedding).toBe(
+      embeddingElements * (1 + 4 / 32),
+    );
   });
 
   it('pads K to whole blocks (MatMulNBits) and zero points to whole bytes per row', () => {
@@ -99,7 +121,9 @@ describe('folder size estimate', () => {
         bytes: estimateFolderBytes(config, { dtype: options.dtype!, ...options }).total,
       });
       // The file adds only the writer's alignment (64 bytes, 4 KiB for tensors of a page or more).
-      expect(manifest.externalDataBytes - estimateFolderBytes(config, { dtype: options.dtype!, ...options }).total).toBeLessThan(manifest.tensors.length * 4096);
+      expect(
+        manifest.externalDataBytes - estimateFolderBytes(config, { dtype: options.dtype!, ...options }).total,
+      ).toBeLessThan(manifest.tensors.length * 4096);
     }
   });
 });
@@ -108,7 +132,8 @@ describe('folder size estimate', () => {
 function externalTensorBytes(graphPath: string): number {
   const model = onnx.ModelProto.decode(readFileSync(graphPath));
   let sum = 0;
-  for (const t of model.graph?.initializer ?? []) sum += Number(t.externalData?.find((e) => e.key === 'length')?.value ?? 0);
+  for (const t of model.graph?.initializer ?? [])
+    sum += Number(t.externalData?.find((e) => e.key === 'length')?.value ?? 0);
   return sum;
 }
 
@@ -123,13 +148,19 @@ describe('runtime estimate', () => {
   });
 
   it('activations grow with the context and stay a fraction of the weights for the 8B', () => {
-    const at = (contextLength: number) => estimateRuntimeBytes(SDC8B, { weightBytes: 0, computeDtype: 'fp32', contextLength }).activations;
+    const at = (contextLength: number) =>
+      estimateRuntimeBytes(SDC8B, { weightBytes: 0, computeDtype: 'fp32', contextLength }).activations;
     expect(at(1024)).toBeLessThan(at(4096));
     expect(at(4096)).toBeLessThan(at(8192));
     // One prefill chunk of 512 rows against 8,192 keys: scores dominate, about 1 GiB with softmax.
     expect(at(8192) / GiB).toBeGreaterThan(1);
     expect(at(8192) / GiB).toBeLessThan(3);
-    const gqa = estimateRuntimeBytes(SDC8B, { weightBytes: 0, computeDtype: 'fp32', contextLength: 8192, attention: 'gqa' }).activations;
+    const gqa = estimateRuntimeBytes(SDC8B, {
+      weightBytes: 0,
+      computeDtype: 'fp32',
+      contextLength: 8192,
+      attention: 'gqa',
+    }).activations;
     expect(gqa).toBeLessThan(at(8192));
   });
 
@@ -142,7 +173,8 @@ describe('runtime estimate', () => {
 
 describe('system memory', () => {
   it('parses /proc/meminfo', () => {
-    const text = 'MemTotal:       24684084 kB\nMemFree:        23623232 kB\nMemAvailable:   23238336 kB\nBuffers:           1 kB\n';
+    const text =
+      'MemTotal:       24684084 kB\nMemFree:        23623232 kB\nMemAvailable:   23238336 kB\nBuffers:           1 kB\n';
     expect(parseMeminfo(text)).toEqual({ totalBytes: 24684084 * 1024, availableBytes: 23238336 * 1024 });
     expect(parseMeminfo('MemTotal: 10 kB\n')).toBeNull();
   });
@@ -197,7 +229,8 @@ describe('system memory', () => {
   });
 
   it('parses nvidia-smi CSV, skipping rows without numbers', () => {
-    const csv = 'NVIDIA H100 80GB HBM3, 81559, 80988\nNVIDIA GeForce RTX 4090, 24564, 1203\nGRID A100-4C, [N/A], [N/A]\n\n';
+    const csv =
+      'NVIDIA H100 80GB HBM3, 81559, 80988\nNVIDIA GeForce RTX 4090, 24564, 1203\nGRID A100-4C, [N/A], [N/A]\n\n';
     expect(parseNvidiaSmi(csv)).toEqual([
       { name: 'NVIDIA H100 80GB HBM3', totalBytes: 81559 * MiB, freeBytes: 80988 * MiB },
       { name: 'NVIDIA GeForce RTX 4090', totalBytes: 24564 * MiB, freeBytes: 1203 * MiB },
@@ -218,7 +251,9 @@ describe('system memory', () => {
     const t0 = Date.now();
     expect(await gpuMemory({ command: script('hangs', 'exec sleep 10'), timeoutMs: 300 })).toBeNull();
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(await gpuMemory({ command: script('answers', 'echo "NVIDIA L4, 23034, 22000"') })).toEqual([{ name: 'NVIDIA L4', totalBytes: 23034 * MiB, freeBytes: 22000 * MiB }]);
+    expect(await gpuMemory({ command: script('answers', 'echo "NVIDIA L4, 23034, 22000"') })).toEqual([
+      { name: 'NVIDIA L4', totalBytes: 23034 * MiB, freeBytes: 22000 * MiB },
+    ]);
   });
 });
 
@@ -266,12 +301,15 @@ describe('preflight', () => {
     expect(r.severity).toBe('refuse');
     expect(r.message).toMatch(/for 2048 tokens .*KV cache 0\.5,/);
     expect(r.suggestion).toMatch(/^convert to int4 \(about \d\.\d GiB\) to fit$/);
-    expect(preflight(big, { provider: 'cpu', system: system(1), env: {} }).suggestion).toBe('no smaller conversion fits either');
+    expect(preflight(big, { provider: 'cpu', system: system(1), env: {} }).suggestion).toBe(
+      'no smaller conversion fits either',
+    );
   });
 
   it('warns above 85% of what is available, passes below; the memory the current model frees counts', () => {
     const need = preflight(big, { provider: 'cpu', system: system(100), env: {} }).needBytes;
-    const at = (bytes: number, reclaimableBytes = 0) => preflight(big, { provider: 'cpu', system: system(bytes / GiB), env: {}, reclaimableBytes });
+    const at = (bytes: number, reclaimableBytes = 0) =>
+      preflight(big, { provider: 'cpu', system: system(bytes / GiB), env: {}, reclaimableBytes });
     expect(at(need / 0.9)).toMatchObject({ ok: true, severity: 'warn' });
     expect(at(need / 0.9).suggestion).toMatch(/int8/);
     expect(at(need / 0.5)).toMatchObject({ ok: true, severity: 'ok', suggestion: undefined });
@@ -279,7 +317,9 @@ describe('preflight', () => {
   });
 
   it('DIFFCODER_SKIP_PREFLIGHT=1 turns it off', () => {
-    expect(preflight(big, { provider: 'cpu', system: system(1), env: { DIFFCODER_SKIP_PREFLIGHT: '1' } })).toMatchObject({
+    expect(
+      preflight(big, { provider: 'cpu', system: system(1), env: { DIFFCODER_SKIP_PREFLIGHT: '1' } }),
+    ).toMatchObject({
       ok: true,
       severity: 'ok',
       message: expect.stringMatching(/skipped/),
@@ -289,7 +329,10 @@ describe('preflight', () => {
   it('GPU providers: compared with the GPU when nvidia-smi knows it, only warned about when not', () => {
     const h100 = [{ name: 'NVIDIA H100 80GB HBM3', totalBytes: 80 * GiB, freeBytes: 79 * GiB }];
     const l4 = [{ name: 'NVIDIA L4', totalBytes: 22 * GiB, freeBytes: 12 * GiB }];
-    expect(preflight(big, { provider: 'cuda', system: system(4), gpus: h100, env: {} })).toMatchObject({ severity: 'ok', availableBytes: 79 * GiB });
+    expect(preflight(big, { provider: 'cuda', system: system(4), gpus: h100, env: {} })).toMatchObject({
+      severity: 'ok',
+      availableBytes: 79 * GiB,
+    });
     const small = preflight(big, { provider: 'cuda', system: system(64), gpus: l4, env: {} });
     expect(small).toMatchObject({ severity: 'refuse', availableBytes: 12 * GiB });
     expect(small.message).toMatch(/on NVIDIA L4/);
@@ -305,7 +348,9 @@ describe('preflight', () => {
     expect((await preflightModel(tinyDir, { provider: 'cpu', env: {} })).severity).toBe('ok');
     const r = await preflightModel(tinyDir, { provider: 'cpu', env: { [MEMORY_LIMIT_ENV]: String(50 * MiB) } });
     expect(r.severity).toBe('refuse');
-    expect(r.message).toMatch(/^needs about \d+\.\d MiB for 4096 tokens .*, 50\.0 MiB available: no smaller conversion fits either$/);
+    expect(r.message).toMatch(
+      /^needs about \d+\.\d MiB for 4096 tokens .*, 50\.0 MiB available: no smaller conversion fits either$/,
+    );
     await expect(preflightModel('/nope', { provider: 'cpu' })).rejects.toThrow(/model folder not found/);
   });
 });

@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { DecodeEvent, DecodeResult } from '../common/decode-events.js';
 import { decode } from '../main/engine/decode.js';
 import { Engine, ALLOW_FP16_CPU_ENV } from '../main/engine/engine.js';
-import { kvBytesPerPosition, kvLayoutOf, kvTransferBytes, ModelSession, type KvDtype } from '../main/engine/model-session.js';
+import {
+  kvBytesPerPosition,
+  kvLayoutOf,
+  kvTransferBytes,
+  ModelSession,
+  type KvDtype,
+} from '../main/engine/model-session.js';
 import { createSession, sessionOptionsFor } from '../main/engine/providers.js';
 import { IO_NAMES } from '../main/model/convert.js';
 import type { Manifest } from '../main/model/manifest.js';
@@ -29,12 +35,24 @@ const FLOAT16 = 10;
 type Layout = 'new' | 'all';
 
 function manifestFor(dtype: KvDtype, layout: Layout): Manifest {
-  const io = { ...IO_NAMES, inputs: { ...IO_NAMES.inputs, ...(layout === 'all' ? { kvKeep: 'kv_keep' } : {}) }, ...(layout === 'all' ? { presentKv: 'all' } : {}) };
+  const io = {
+    ...IO_NAMES,
+    inputs: { ...IO_NAMES.inputs, ...(layout === 'all' ? { kvKeep: 'kv_keep' } : {}) },
+    ...(layout === 'all' ? { presentKv: 'all' } : {}),
+  };
   return {
     dtype: 'fp32',
     computeDtype: dtype,
     embedding: 'fp32',
-    architecture: { numLayers: LAYERS, numHeads: 2, numKvHeads: 1, headDim: KV_DIM, hiddenSize: 8, vocabSize: 1000, maxPositions: 64 },
+    architecture: {
+      numLayers: LAYERS,
+      numHeads: 2,
+      numKvHeads: 1,
+      headDim: KV_DIM,
+      hiddenSize: 8,
+      vocabSize: 1000,
+      maxPositions: 64,
+    },
     io,
   } as unknown as Manifest;
 }
@@ -60,7 +78,9 @@ function writeKvGraph(dtype: KvDtype, layout: Layout): string {
     const pastK = g.input(`past_key.${l}`, T, [1, 'past', KV_DIM]);
     const pastV = g.input(`past_value.${l}`, T, [1, 'past', KV_DIM]);
     const offsets = Array.from({ length: KV_DIM }, (_, j) => 8 * l + j);
-    const k = g.op1('Cast', [g.op1('Add', [column, g.constant('float32', offsets, [1, 1, KV_DIM])])], { to: dtype === 'fp16' ? FLOAT16 : FLOAT });
+    const k = g.op1('Cast', [g.op1('Add', [column, g.constant('float32', offsets, [1, 1, KV_DIM])])], {
+      to: dtype === 'fp16' ? FLOAT16 : FLOAT,
+    });
     const v = g.op1(
       'Cast',
       [
@@ -97,7 +117,10 @@ function writeKvGraph(dtype: KvDtype, layout: Layout): string {
 }
 
 /** The keys attention sees for these tokens, in the `logits` layout [position][layer][column]. */
-const expectedSeen = (tokens: number[]) => tokens.flatMap((x) => Array.from({ length: LAYERS * KV_DIM }, (_, c) => x + 8 * Math.floor(c / KV_DIM) + (c % KV_DIM)));
+const expectedSeen = (tokens: number[]) =>
+  tokens.flatMap((x) =>
+    Array.from({ length: LAYERS * KV_DIM }, (_, c) => x + 8 * Math.floor(c / KV_DIM) + (c % KV_DIM)),
+  );
 
 /** A session that records what crosses into ORT: the past feeds and the fetched presents, in bytes. */
 function recording(inner: ort.InferenceSession) {
@@ -141,10 +164,20 @@ describe('KV layout and transfer estimates', () => {
     const arch = { numLayers: 32, numKvHeads: 8, headDim: 128 };
     expect(kvBytesPerPosition(arch, 'fp16')).toBe(128 * 1024);
     expect(kvBytesPerPosition(arch, 'fp32')).toBe(256 * 1024);
-    expect(kvTransferBytes(arch, 'fp16', { cached: 2048, seq: 4, keep: 0 })).toEqual({ upload: 256 * 2 ** 20, download: 0 });
-    expect(kvTransferBytes(arch, 'fp32', { cached: 2048, seq: 8, keep: 4 })).toEqual({ upload: 512 * 2 ** 20, download: 8 * 256 * 1024 });
-    expect(kvTransferBytes(arch, 'fp16', { cached: 2048, seq: 8, keep: 4, presentKv: 'all' }).download).toBe(2052 * 128 * 1024);
-    expect(kvTransferBytes(arch, 'fp16', { cached: 2048, seq: 8, keep: 4, presentKv: 'all', deviceResident: true })).toEqual({ upload: 0, download: 0 });
+    expect(kvTransferBytes(arch, 'fp16', { cached: 2048, seq: 4, keep: 0 })).toEqual({
+      upload: 256 * 2 ** 20,
+      download: 0,
+    });
+    expect(kvTransferBytes(arch, 'fp32', { cached: 2048, seq: 8, keep: 4 })).toEqual({
+      upload: 512 * 2 ** 20,
+      download: 8 * 256 * 1024,
+    });
+    expect(kvTransferBytes(arch, 'fp16', { cached: 2048, seq: 8, keep: 4, presentKv: 'all' }).download).toBe(
+      2052 * 128 * 1024,
+    );
+    expect(
+      kvTransferBytes(arch, 'fp16', { cached: 2048, seq: 8, keep: 4, presentKv: 'all', deviceResident: true }),
+    ).toEqual({ upload: 0, download: 0 });
   });
 });
 
@@ -162,10 +195,21 @@ describe.each([
     m.reset(32);
     const committed: number[] = [];
     for (const step of script) {
-      const out = await m.forward({ ids: step.ids, rows: step.ids.length, keep: step.keep, want: 'logits', blockLength: 4 });
+      const out = await m.forward({
+        ids: step.ids,
+        rows: step.ids.length,
+        keep: step.keep,
+        want: 'logits',
+        blockLength: 4,
+      });
       expect(Array.from(out.logits!)).toEqual(expectedSeen([...committed, ...step.ids]));
       expect(Array.from(out.topToken)).toEqual(step.ids);
-      const moved = kvTransferBytes(manifest.architecture, dtype, { cached: committed.length, seq: step.ids.length, keep: step.keep, presentKv: layout });
+      const moved = kvTransferBytes(manifest.architecture, dtype, {
+        cached: committed.length,
+        seq: step.ids.length,
+        keep: step.keep,
+        presentKv: layout,
+      });
       expect(log.at(-1)).toMatchObject(moved);
       expect(log.at(-1)!.fetches.some((n) => n.startsWith('present_'))).toBe(step.keep > 0);
       committed.push(...step.ids.slice(0, step.keep));
@@ -178,14 +222,17 @@ describe.each([
 
 describe('WebGPU options on a CPU session', () => {
   it("onnxruntime-node 1.30 fails a narrower fetch once a session has a 'gpu-buffer' output (what fetch-all works around)", async () => {
-    const opened = await createSession(writeKvGraph('fp32', 'all'), 'cpu', { preferredOutputLocation: { 'present_key.0': 'gpu-buffer' } });
+    const opened = await createSession(writeKvGraph('fp32', 'all'), 'cpu', {
+      preferredOutputLocation: { 'present_key.0': 'gpu-buffer' },
+    });
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.of(1n, 2n, 3n, 4n), [1, 4]),
       block_length: new ort.Tensor('int64', BigInt64Array.of(4n), [1]),
       logits_keep: new ort.Tensor('int64', BigInt64Array.of(4n), [1]),
       kv_keep: new ort.Tensor('int64', BigInt64Array.of(4n), [1]),
     };
-    for (const n of opened.session.inputNames) if (n.startsWith('past_')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, 0, KV_DIM]);
+    for (const n of opened.session.inputNames)
+      if (n.startsWith('past_')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, 0, KV_DIM]);
     const all = await opened.session.run(feeds, [...opened.session.outputNames]);
     // The CPU EP accepts the request and returns host tensors: only `location` tells.
     expect(all['present_key.0'].location).toBe('cpu');
@@ -205,7 +252,11 @@ describe('WebGPU options on a CPU session', () => {
     const graph = writeKvGraph('fp32', 'all');
     const plain = new ModelSession((await createSession(graph, 'cpu')).session, manifest, 'cpu');
     // Labelled webgpu so ModelSession takes the device code path (fetch every output); the CPU EP answers.
-    const asked = new ModelSession((await createSession(graph, 'cpu', { preferredOutputLocation: options.preferredOutputLocation })).session, manifest, 'webgpu');
+    const asked = new ModelSession(
+      (await createSession(graph, 'cpu', { preferredOutputLocation: options.preferredOutputLocation })).session,
+      manifest,
+      'webgpu',
+    );
     for (const m of [plain, asked]) m.reset(32);
     const committed: number[] = [];
     for (const step of script) {
@@ -227,7 +278,15 @@ describe('WebGPU options on a CPU session', () => {
   });
 });
 
-const FAKE_OUTPUTS = ['top_token', 'top_prob', 'logits', 'present_key.0', 'present_value.0', 'present_key.1', 'present_value.1'];
+const FAKE_OUTPUTS = [
+  'top_token',
+  'top_prob',
+  'logits',
+  'present_key.0',
+  'present_value.0',
+  'present_key.1',
+  'present_value.1',
+];
 
 /** A stand-in for a WebGPU session: presents come back as gpu-buffer tensors, as the binding returns them. */
 function deviceSession(layout: Layout) {
@@ -248,7 +307,10 @@ function deviceSession(layout: Layout) {
       const out: Record<string, ort.Tensor> = {};
       for (const name of fetches) {
         if (!name.startsWith('present_')) {
-          out[name] = name === 'top_token' ? new ort.Tensor('int64', new BigInt64Array(seq), [1, seq]) : new ort.Tensor('float32', new Float32Array(seq), [1, seq]);
+          out[name] =
+            name === 'top_token'
+              ? new ort.Tensor('int64', new BigInt64Array(seq), [1, seq])
+              : new ort.Tensor('float32', new Float32Array(seq), [1, seq]);
           continue;
         }
         const id = `${name}#${serial++}`;
@@ -289,12 +351,22 @@ describe('device-resident cache (WebGPU with an `all` graph)', () => {
     expect(gpuId(fed[1]['past_key.0'])).toBe('present_key.0#0');
     expect(gpuId(fed[1]['past_value.1'])).toBe('present_value.1#3');
     expect(fed[1]['past_value.1'].dims).toEqual([1, 8, KV_DIM]);
-    expect([...disposed].sort()).toEqual(['present_key.0#4', 'present_key.1#6', 'present_value.0#5', 'present_value.1#7']);
+    expect([...disposed].sort()).toEqual([
+      'present_key.0#4',
+      'present_key.1#6',
+      'present_value.0#5',
+      'present_value.1#7',
+    ]);
 
     // A commit replaces the cache; the old buffers are released after the run that read them.
     await m.forward({ ids: [9, 9, 9, 9, 5, 5, 5, 5], rows: 4, keep: 4, want: 'top', blockLength: 4 });
     expect(m.cacheLength).toBe(12);
-    expect(disposed.slice(4).sort()).toEqual(['present_key.0#0', 'present_key.1#2', 'present_value.0#1', 'present_value.1#3']);
+    expect(disposed.slice(4).sort()).toEqual([
+      'present_key.0#0',
+      'present_key.1#2',
+      'present_value.0#1',
+      'present_value.1#3',
+    ]);
     await m.forward({ ids: [7, 7, 7, 7], rows: 4, keep: 0, want: 'top', blockLength: 4 });
     expect(gpuId(fed[3]['past_key.1'])).toBe('present_key.1#10');
     expect(fed[3]['past_key.1'].dims).toEqual([1, 12, KV_DIM]);
@@ -313,7 +385,9 @@ describe('device-resident cache (WebGPU with an `all` graph)', () => {
     const { session } = deviceSession('new');
     const m = new ModelSession(session, manifestFor('fp32', 'new'), 'webgpu');
     m.reset(32);
-    await expect(m.forward({ ids: [1, 2, 3, 4], rows: 0, keep: 4, want: 'none', blockLength: 4 })).rejects.toThrow(/only new rows/);
+    await expect(m.forward({ ids: [1, 2, 3, 4], rows: 0, keep: 4, want: 'none', blockLength: 4 })).rejects.toThrow(
+      /only new rows/,
+    );
   });
 });
 
@@ -326,7 +400,12 @@ describe('fp16 outputs in Electron', () => {
       release: async () => {},
       // Int16Array stands in for Float16Array (absent in Node 20): same bytes, another element type.
       run: async (_feeds: Record<string, ort.Tensor>, fetches: string[]) =>
-        Object.fromEntries(fetches.map((n) => [n, { location: 'cpu', dims: [1, 1, KV_DIM], data: new Int16Array(Uint16Array.from(bits).buffer) }])),
+        Object.fromEntries(
+          fetches.map((n) => [
+            n,
+            { location: 'cpu', dims: [1, 1, KV_DIM], data: new Int16Array(Uint16Array.from(bits).buffer) },
+          ]),
+        ),
     } as unknown as ort.InferenceSession;
     const m = new ModelSession(session, manifestFor('fp16', 'new'), 'cpu');
     m.reset(4);
@@ -340,36 +419,43 @@ describe('fp16 outputs in Electron', () => {
 describe('graph and manifest agreement', () => {
   it('names the mismatch when the graph declares another KV dtype than computeDtype', async () => {
     const opened = await createSession(writeKvGraph('fp32', 'new'), 'cpu');
-    expect(() => new ModelSession(opened.session, manifestFor('fp16', 'new'), 'cpu')).toThrow(/past_key\.0 is float32 but diffcoder\.json says computeDtype fp16/);
+    expect(() => new ModelSession(opened.session, manifestFor('fp16', 'new'), 'cpu')).toThrow(
+      /past_key\.0 is float32 but diffcoder\.json says computeDtype fp16/,
+    );
     await opened.session.release();
   });
 });
 
-describe.each(['webgpu', 'cuda'] as const)('fp16 KV cache of a real %s-target fp16 folder, on the CPU fallback', (target) => {
-  it('is kept as float16 bits and decodes exactly like recomputing the prefix', async () => {
-    const { model } = buildTinyModel({ convert: { dtype: 'fp16', target } });
-    // fp16 folders are refused on CPU by default (no fp16 GEMM there); this test wants the fp16 KV path itself.
-    process.env[ALLOW_FP16_CPU_ENV] = '1';
-    const engine = await Engine.load(model, { provider: 'cpu' }).finally(() => delete process.env[ALLOW_FP16_CPU_ENV]);
-    const session = (engine as unknown as { model: ModelSession }).model;
-    expect(session.kv.dtype).toBe('fp16');
-    const run = async (m: ModelSession | RecomputeModel, ids: number[]) => {
-      const gen: AsyncGenerator<DecodeEvent, DecodeResult> = decode(
-        m,
-        ids,
-        { ...engine.defaults, eosId: null, steps: 16, genLength: 16, fusedCommit: true },
-        { maskId: MASK, detokenize: (t) => engine.codec.decode(t) },
+describe.each(['webgpu', 'cuda'] as const)(
+  'fp16 KV cache of a real %s-target fp16 folder, on the CPU fallback',
+  (target) => {
+    it('is kept as float16 bits and decodes exactly like recomputing the prefix', async () => {
+      const { model } = buildTinyModel({ convert: { dtype: 'fp16', target } });
+      // fp16 folders are refused on CPU by default (no fp16 GEMM there); this test wants the fp16 KV path itself.
+      process.env[ALLOW_FP16_CPU_ENV] = '1';
+      const engine = await Engine.load(model, { provider: 'cpu' }).finally(
+        () => delete process.env[ALLOW_FP16_CPU_ENV],
       );
-      for (;;) {
-        const r = await gen.next();
-        if (r.done) return r.value.tokenIds;
+      const session = (engine as unknown as { model: ModelSession }).model;
+      expect(session.kv.dtype).toBe('fp16');
+      const run = async (m: ModelSession | RecomputeModel, ids: number[]) => {
+        const gen: AsyncGenerator<DecodeEvent, DecodeResult> = decode(
+          m,
+          ids,
+          { ...engine.defaults, eosId: null, steps: 16, genLength: 16, fusedCommit: true },
+          { maskId: MASK, detokenize: (t) => engine.codec.decode(t) },
+        );
+        for (;;) {
+          const r = await gen.next();
+          if (r.done) return r.value.tokenIds;
+        }
+      };
+      for (const n of [8, 9, 11]) {
+        const prompt = Array.from({ length: n }, (_, i) => (i * 29 + 3) % 263);
+        expect(await run(session, prompt)).toEqual(await run(new RecomputeModel(session), prompt));
       }
-    };
-    for (const n of [8, 9, 11]) {
-      const prompt = Array.from({ length: n }, (_, i) => (i * 29 + 3) % 263);
-      expect(await run(session, prompt)).toEqual(await run(new RecomputeModel(session), prompt));
-    }
-    expect((session as unknown as { keys: unknown[] }).keys[0]).toBeInstanceOf(Uint16Array);
-    await engine.dispose();
-  });
-});
+      expect((session as unknown as { keys: unknown[] }).keys[0]).toBeInstanceOf(Uint16Array);
+      await engine.dispose();
+    });
+  },
+);

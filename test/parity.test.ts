@@ -16,7 +16,16 @@ import { builtinModelDir } from '../main/model/builtin.js';
 interface Case {
   name: string;
   promptIds: number[];
-  params: { steps: number; genLength: number; blockLength: number; temperature: number; remasking: 'low_confidence' | 'random'; threshold: number | null; shift: boolean; eosId: number | null };
+  params: {
+    steps: number;
+    genLength: number;
+    blockLength: number;
+    temperature: number;
+    remasking: 'low_confidence' | 'random';
+    threshold: number | null;
+    shift: boolean;
+    eosId: number | null;
+  };
   tokenIds: number[];
   forwards: number;
   firstStepLogits?: { rows: number[][] };
@@ -24,7 +33,9 @@ interface Case {
 
 const fixtureFile = process.env.DIFFCODER_PARITY_FIXTURES ?? join('test', 'fixtures', 'parity.json');
 const modelDir = process.env.DIFFCODER_PARITY_MODEL ?? builtinModelDir();
-const fixtures: { model: string; cases: Case[] } | null = existsSync(fixtureFile) ? JSON.parse(readFileSync(fixtureFile, 'utf8')) : null;
+const fixtures: { model: string; cases: Case[] } | null = existsSync(fixtureFile)
+  ? JSON.parse(readFileSync(fixtureFile, 'utf8'))
+  : null;
 
 let engine: Engine;
 beforeAll(async () => {
@@ -55,8 +66,18 @@ describe.skipIf(!fixtures)('parity with the PyTorch reference decoding', () => {
       const prefill = Math.floor(c.promptIds.length / B) * B;
       const session = (engine as unknown as { model: ModelSession }).model;
       session.reset(c.promptIds.length + B);
-      if (prefill > 0) await session.forward({ ids: c.promptIds.slice(0, prefill), rows: 0, keep: prefill, want: 'none', blockLength: B });
-      const block = [...c.promptIds.slice(prefill), ...Array(B - (c.promptIds.length - prefill)).fill(engine.folder.manifest.tokens.mask)];
+      if (prefill > 0)
+        await session.forward({
+          ids: c.promptIds.slice(0, prefill),
+          rows: 0,
+          keep: prefill,
+          want: 'none',
+          blockLength: B,
+        });
+      const block = [
+        ...c.promptIds.slice(prefill),
+        ...Array(B - (c.promptIds.length - prefill)).fill(engine.folder.manifest.tokens.mask),
+      ];
       const out = await session.forward({ ids: block, rows: B, keep: 0, want: 'logits', blockLength: B });
       const V = engine.folder.manifest.architecture.vocabSize;
       c.firstStepLogits.rows.forEach((row, r) => {

@@ -5,9 +5,23 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { appSettingsSchema, requests } from '../common/contract.js';
-import { AUTO_ORDER, GPU_PROVIDERS, isGpuProvider, isProviderChoice, PROVIDER_CHOICES, PROVIDER_LABELS, PROVIDERS, providerChoiceSchema } from '../common/providers.js';
+import {
+  AUTO_ORDER,
+  GPU_PROVIDERS,
+  isGpuProvider,
+  isProviderChoice,
+  PROVIDER_CHOICES,
+  PROVIDER_LABELS,
+  PROVIDERS,
+  providerChoiceSchema,
+} from '../common/providers.js';
 import { ModelSession } from '../main/engine/model-session.js';
-import { createSession, KEEP_FP16_WEIGHTS, sessionOptionsFor, type SessionOptionsSource } from '../main/engine/providers.js';
+import {
+  createSession,
+  KEEP_FP16_WEIGHTS,
+  sessionOptionsFor,
+  type SessionOptionsSource,
+} from '../main/engine/providers.js';
 import { convertCheckpoint, IO_NAMES } from '../main/model/convert.js';
 import type { Manifest } from '../main/model/manifest.js';
 import { openModelFolder } from '../main/model/model-folder.js';
@@ -43,7 +57,15 @@ function manifest(over: Partial<Manifest> & { presentKv?: 'all' } = {}): Manifes
     dtype: 'fp32',
     computeDtype: 'fp32',
     embedding: 'fp32',
-    architecture: { numLayers: 2, numHeads: 4, numKvHeads: 1, headDim: 8, hiddenSize: 32, vocabSize: 100, maxPositions: 64 },
+    architecture: {
+      numLayers: 2,
+      numHeads: 4,
+      numKvHeads: 1,
+      headDim: 8,
+      hiddenSize: 32,
+      vocabSize: 100,
+      maxPositions: 64,
+    },
     io,
     ...rest,
   } as Manifest;
@@ -68,10 +90,17 @@ describe('sessionOptionsFor', () => {
 
   it("gives WebGPU its int64 kernels, and 'gpu-buffer' presents only for a graph that returns the whole cache", () => {
     expect(sessionOptionsFor(manifest(), 'webgpu')).toEqual({ extra: webgpuInt64 });
-    expect(sessionOptionsFor(manifest({ dtype: 'fp16', computeDtype: 'fp16' }), 'webgpu')).toEqual({ extra: webgpuInt64 });
+    expect(sessionOptionsFor(manifest({ dtype: 'fp16', computeDtype: 'fp16' }), 'webgpu')).toEqual({
+      extra: webgpuInt64,
+    });
     expect(sessionOptionsFor(manifest({ presentKv: 'all' }), 'webgpu')).toEqual({
       extra: webgpuInt64,
-      preferredOutputLocation: { 'present_key.0': 'gpu-buffer', 'present_value.0': 'gpu-buffer', 'present_key.1': 'gpu-buffer', 'present_value.1': 'gpu-buffer' },
+      preferredOutputLocation: {
+        'present_key.0': 'gpu-buffer',
+        'present_value.0': 'gpu-buffer',
+        'present_key.1': 'gpu-buffer',
+        'present_value.1': 'gpu-buffer',
+      },
     });
     expect(sessionOptionsFor(manifest({ presentKv: 'all' }), 'cpu')).toEqual({});
   });
@@ -81,7 +110,10 @@ describe('sessionOptionsFor', () => {
 async function run(modelDir: string, options: SessionOptionsSource) {
   const folder = openModelFolder(modelDir);
   const dump = join(mkdtempSync(join(tmpdir(), 'optimized-')), 'model.onnx');
-  const withDump: SessionOptionsSource = (p) => ({ ...(typeof options === 'function' ? options(p) : options), optimizedModelFilePath: dump });
+  const withDump: SessionOptionsSource = (p) => ({
+    ...(typeof options === 'function' ? options(p) : options),
+    optimizedModelFilePath: dump,
+  });
   const opened = await createSession(folder.graphPath, 'cpu', withDump);
   const m = new ModelSession(opened.session, folder.manifest, opened.provider);
   const ids = [0, 17, 4, 99, 120, 7, 42, 8, 200, 3];
@@ -89,7 +121,9 @@ async function run(modelDir: string, options: SessionOptionsSource) {
   const out = await m.forward({ ids, rows: ids.length, keep: 0, want: 'logits', blockLength: 4 });
   await m.dispose();
   const graph = onnx.ModelProto.decode(readFileSync(dump)).graph!;
-  const fp16 = new Set(graph.initializer!.filter((t) => t.dataType === onnx.TensorProto.DataType.FLOAT16).map((t) => t.name));
+  const fp16 = new Set(
+    graph.initializer!.filter((t) => t.dataType === onnx.TensorProto.DataType.FLOAT16).map((t) => t.name),
+  );
   const castsOfFp16 = graph.node!.filter((n) => n.opType === 'Cast' && fp16.has(n.input![0])).length;
   return { logits: out.logits!, fp16Initializers: fp16.size, castsOfFp16, manifest: folder.manifest };
 }
@@ -97,7 +131,10 @@ async function run(modelDir: string, options: SessionOptionsSource) {
 describe('fp16 folder on CPU with sessionOptionsFor', () => {
   it('keeps the fp16 weights behind runtime Casts and gives the same logits', async () => {
     const ckpt = writeTinyCheckpoint();
-    const dirs = { fp32: join(mkdtempSync(join(tmpdir(), 'p32-')), 'model'), fp16: join(mkdtempSync(join(tmpdir(), 'p16-')), 'model') };
+    const dirs = {
+      fp32: join(mkdtempSync(join(tmpdir(), 'p32-')), 'model'),
+      fp16: join(mkdtempSync(join(tmpdir(), 'p16-')), 'model'),
+    };
     convertCheckpoint(ckpt, dirs.fp32);
     convertCheckpoint(ckpt, dirs.fp16, { dtype: 'fp16' });
 

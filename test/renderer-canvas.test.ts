@@ -1,11 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '../common/decode-events';
-import { applyEvents, canvasSegments, canvasText, confidenceClass, emptyCanvas, type RunEvent } from '../renderer/src/lib/canvas';
+import {
+  applyEvents,
+  canvasSegments,
+  canvasText,
+  confidenceClass,
+  emptyCanvas,
+  type RunEvent,
+} from '../renderer/src/lib/canvas';
 import { FrameCoalescer } from '../renderer/src/lib/coalesce';
 
 const P = 10;
-const start: RunEvent = { type: 'start', promptLength: P, genLength: 8, canvasLength: P + 8, blockLength: 4, maskId: 99, eosId: 2, provider: 'cpu' };
-const step = (blockIndex: number, s: number, committed: [number, number, string, number][], textDelta = ''): StepEvent => ({
+const start: RunEvent = {
+  type: 'start',
+  promptLength: P,
+  genLength: 8,
+  canvasLength: P + 8,
+  blockLength: 4,
+  maskId: 99,
+  eosId: 2,
+  provider: 'cpu',
+};
+const step = (
+  blockIndex: number,
+  s: number,
+  committed: [number, number, string, number][],
+  textDelta = '',
+): StepEvent => ({
   type: 'step',
   blockIndex,
   step: s,
@@ -52,7 +73,21 @@ describe('canvas reducer', () => {
   });
 
   it('coalesced steps applied in one batch give the same canvas as one at a time', () => {
-    const events: RunEvent[] = [start, step(0, 0, [[0, 10, 'de', 0.9]], 'de'), step(0, 1, [[1, 11, 'f', 0.8], [2, 12, ' x', 0.9]], 'f x'), step(0, 2, [[3, 13, '()', 0.5]], '()'), step(1, 0, [[4, 14, ':', 0.99]], ':')];
+    const events: RunEvent[] = [
+      start,
+      step(0, 0, [[0, 10, 'de', 0.9]], 'de'),
+      step(
+        0,
+        1,
+        [
+          [1, 11, 'f', 0.8],
+          [2, 12, ' x', 0.9],
+        ],
+        'f x',
+      ),
+      step(0, 2, [[3, 13, '()', 0.5]], '()'),
+      step(1, 0, [[4, 14, ':', 0.99]], ':'),
+    ];
     let oneByOne = emptyCanvas();
     for (const e of events) oneByOne = applyEvents(oneByOne, [e]);
     const batched = applyEvents(emptyCanvas(), events);
@@ -66,8 +101,28 @@ describe('canvas reducer', () => {
   });
 
   it('the done event replaces the canvas text exactly and nothing after it counts', () => {
-    const done: RunEvent = { type: 'done', tokenIds: [10, 2], text: 'final text', stopReason: 'eos', stats: { tokens: 1, forwards: 3, forwardsPerToken: 3, tokensPerSecond: 10, msPerForward: 1, prefillMs: 1, totalMs: 100, provider: 'cpu' } };
-    const c = applyEvents(emptyCanvas(), [start, step(0, 0, [[0, 10, 'fin', 0.9]], 'fin'), done, step(1, 0, [[5, 1, 'late', 1]], 'late')]);
+    const done: RunEvent = {
+      type: 'done',
+      tokenIds: [10, 2],
+      text: 'final text',
+      stopReason: 'eos',
+      stats: {
+        tokens: 1,
+        forwards: 3,
+        forwardsPerToken: 3,
+        tokensPerSecond: 10,
+        msPerForward: 1,
+        prefillMs: 1,
+        totalMs: 100,
+        provider: 'cpu',
+      },
+    };
+    const c = applyEvents(emptyCanvas(), [
+      start,
+      step(0, 0, [[0, 10, 'fin', 0.9]], 'fin'),
+      done,
+      step(1, 0, [[5, 1, 'late', 1]], 'late'),
+    ]);
     expect(c.phase).toBe('done');
     expect(c.text).toBe('final text');
     expect(c.stopReason).toBe('eos');
@@ -76,14 +131,26 @@ describe('canvas reducer', () => {
   });
 
   it('an error keeps the settled text and records the message', () => {
-    const c = applyEvents(emptyCanvas(), [start, step(0, 0, [[0, 10, 'pa', 0.9]], 'pa'), { type: 'error', message: 'engine crashed' }]);
+    const c = applyEvents(emptyCanvas(), [
+      start,
+      step(0, 0, [[0, 10, 'pa', 0.9]], 'pa'),
+      { type: 'error', message: 'engine crashed' },
+    ]);
     expect(c.phase).toBe('error');
     expect(c.error).toBe('engine crashed');
     expect(c.settledText).toBe('pa');
   });
 
   it('draws EOS tokens as chips and cuts the text at the first EOS', () => {
-    const c = applyEvents(emptyCanvas(), [start, step(0, 0, [[0, 10, 'ok', 0.9], [1, 2, '<eos>', 0.9], [2, 2, '<eos>', 0.9]]), step(1, 0, [])]);
+    const c = applyEvents(emptyCanvas(), [
+      start,
+      step(0, 0, [
+        [0, 10, 'ok', 0.9],
+        [1, 2, '<eos>', 0.9],
+        [2, 2, '<eos>', 0.9],
+      ]),
+      step(1, 0, []),
+    ]);
     const segs = canvasSegments(c);
     expect(segs.find((s) => s.kind === 'eos')).toMatchObject({ count: 2 });
     expect(canvasText(c)).toBe('ok');
@@ -101,7 +168,10 @@ describe('FrameCoalescer', () => {
   it('buffers pushes and applies them in one batch per scheduled frame', () => {
     const frames: (() => void)[] = [];
     const batches: number[][] = [];
-    const c = new FrameCoalescer<number>((cb) => frames.push(cb), (items) => batches.push(items));
+    const c = new FrameCoalescer<number>(
+      (cb) => frames.push(cb),
+      (items) => batches.push(items),
+    );
     c.push(1);
     c.push(2);
     c.push(3);
@@ -118,7 +188,10 @@ describe('FrameCoalescer', () => {
   it('flush applies at once and the stale frame then does nothing', () => {
     const frames: (() => void)[] = [];
     const batches: number[][] = [];
-    const c = new FrameCoalescer<number>((cb) => frames.push(cb), (items) => batches.push(items));
+    const c = new FrameCoalescer<number>(
+      (cb) => frames.push(cb),
+      (items) => batches.push(items),
+    );
     c.push(1);
     c.push(2);
     c.flush();

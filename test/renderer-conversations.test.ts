@@ -1,18 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { conversationSchema } from '../common/contract';
 import type { Conversation, Message } from '../common/models';
-import { appendMessages, chatMessages, codeBlocks, DEFAULT_TITLE, fence, newConversation, normalizeLoaded, renameConversation, searchConversations, titleFrom, truncateBefore, updateMessage } from '../renderer/src/lib/conversations';
+import {
+  appendMessages,
+  chatMessages,
+  codeBlocks,
+  DEFAULT_TITLE,
+  fence,
+  newConversation,
+  normalizeLoaded,
+  renameConversation,
+  searchConversations,
+  titleFrom,
+  truncateBefore,
+  updateMessage,
+} from '../renderer/src/lib/conversations';
 import { requestId } from '../renderer/src/lib/ids';
 import { conversationToMarkdown, exportFileName } from '../renderer/src/lib/markdown-export';
 
-const msg = (id: string, role: Message['role'], content: string, extra: Partial<Message> = {}): Message => ({ id, role, content, createdAt: 1, ...extra });
+const msg = (id: string, role: Message['role'], content: string, extra: Partial<Message> = {}): Message => ({
+  id,
+  role,
+  content,
+  createdAt: 1,
+  ...extra,
+});
 
 describe('conversation operations', () => {
   it('a new conversation is valid for the contract and titled from the first user message', () => {
     const c = newConversation(1000);
     expect(conversationSchema.safeParse(c).success).toBe(true);
     expect(c.title).toBe(DEFAULT_TITLE);
-    const c2 = appendMessages(c, [msg('m1', 'user', '\n  Write a quicksort   in Python\nplease'), msg('m2', 'assistant', '', { status: 'streaming' })], 2000);
+    const c2 = appendMessages(
+      c,
+      [
+        msg('m1', 'user', '\n  Write a quicksort   in Python\nplease'),
+        msg('m2', 'assistant', '', { status: 'streaming' }),
+      ],
+      2000,
+    );
     expect(c2.title).toBe('Write a quicksort in Python');
     expect(c2.messages).toHaveLength(2);
     expect(c2.updatedAt).toBe(2000);
@@ -33,7 +59,12 @@ describe('conversation operations', () => {
   });
 
   it('updates one message and truncates for edit-and-resend / regenerate', () => {
-    const c = appendMessages(newConversation(), [msg('a', 'user', 'q1'), msg('b', 'assistant', 'a1'), msg('c', 'user', 'q2'), msg('d', 'assistant', 'a2')]);
+    const c = appendMessages(newConversation(), [
+      msg('a', 'user', 'q1'),
+      msg('b', 'assistant', 'a1'),
+      msg('c', 'user', 'q2'),
+      msg('d', 'assistant', 'a2'),
+    ]);
     const u = updateMessage(c, 'd', { content: 'A2', status: 'done' });
     expect(u.messages[3]).toMatchObject({ content: 'A2', status: 'done' });
     expect(updateMessage(c, 'zzz', { content: 'x' })).toBe(c);
@@ -42,9 +73,31 @@ describe('conversation operations', () => {
   });
 
   it('search matches titles and contents, case-insensitively, newest first', () => {
-    const a: Conversation = { ...newConversation(1), id: 'a', title: 'Sorting', updatedAt: 1, messages: [msg('1', 'user', 'bubble sort')] };
-    const b: Conversation = { ...newConversation(2), id: 'b', title: 'Parsing', updatedAt: 5, messages: [msg('2', 'assistant', 'use a RECURSIVE descent parser')] };
-    const c: Conversation = { ...newConversation(3), id: 'c', title: 'Other', updatedAt: 3, messages: [msg('3', 'user', 'x', { attachment: { documentId: 'd1', language: 'python', text: 'def recursive_thing(): pass' } })] };
+    const a: Conversation = {
+      ...newConversation(1),
+      id: 'a',
+      title: 'Sorting',
+      updatedAt: 1,
+      messages: [msg('1', 'user', 'bubble sort')],
+    };
+    const b: Conversation = {
+      ...newConversation(2),
+      id: 'b',
+      title: 'Parsing',
+      updatedAt: 5,
+      messages: [msg('2', 'assistant', 'use a RECURSIVE descent parser')],
+    };
+    const c: Conversation = {
+      ...newConversation(3),
+      id: 'c',
+      title: 'Other',
+      updatedAt: 3,
+      messages: [
+        msg('3', 'user', 'x', {
+          attachment: { documentId: 'd1', language: 'python', text: 'def recursive_thing(): pass' },
+        }),
+      ],
+    };
     expect(searchConversations([a, b, c], '').map((x) => x.id)).toEqual(['b', 'c', 'a']);
     expect(searchConversations([a, b, c], 'sort').map((x) => x.id)).toEqual(['a']);
     expect(searchConversations([a, b, c], 'recursive').map((x) => x.id)).toEqual(['b', 'c']);
@@ -53,7 +106,9 @@ describe('conversation operations', () => {
 
   it('inlines attachments as fenced code before the question and skips empty assistant turns', () => {
     const messages = [
-      msg('1', 'user', 'What does this do?', { attachment: { documentId: 'd', language: 'python', text: 'print("```")' } }),
+      msg('1', 'user', 'What does this do?', {
+        attachment: { documentId: 'd', language: 'python', text: 'print("```")' },
+      }),
       msg('2', 'assistant', '', { status: 'error', error: 'x' }),
       msg('3', 'assistant', 'It prints.', { status: 'done' }),
       msg('4', 'user', 'Thanks'),
@@ -70,7 +125,10 @@ describe('conversation operations', () => {
   });
 
   it('marks a message saved while streaming as stopped when loaded', () => {
-    const c = appendMessages(newConversation(), [msg('1', 'user', 'q'), msg('2', 'assistant', 'part', { status: 'streaming' })]);
+    const c = appendMessages(newConversation(), [
+      msg('1', 'user', 'q'),
+      msg('2', 'assistant', 'part', { status: 'streaming' }),
+    ]);
     const n = normalizeLoaded(c);
     expect(n.messages[1]).toMatchObject({ status: 'stopped', content: 'part' });
     expect(normalizeLoaded(n)).toBe(n);

@@ -110,7 +110,9 @@ describe('targets', () => {
   it('fit lines say what does not fit, with the numbers', () => {
     expect(fitSummary(target('int4'), machine)).toEqual({ ok: true, text: 'fits' });
     expect(fitSummary(target('int4', { fitsGpu: true }), machine).text).toBe('fits, fits the GPU');
-    expect(fitSummary(target('int8', { fitsGpu: false }), machine).text).toBe('fits, too big for the GPU (runs on CPU)');
+    expect(fitSummary(target('int8', { fitsGpu: false }), machine).text).toBe(
+      'fits, too big for the GPU (runs on CPU)',
+    );
     expect(fitSummary(target('fp16', { fitsGpu: false }), machine)).toEqual({
       ok: false,
       text: 'GPU only: the CPU has no fp16 matrix multiply (int8 keeps the quality on CPU)',

@@ -18,7 +18,17 @@ import {
   normalizeMiddleLength,
   runResult,
 } from '../renderer/src/lib/infill';
-import { canvasItems, CLS, decorationSpecs, livePlan, MASK_CHAR, planMaskCells, suggestionPlan, visualColumn, type LiveLayout } from '../renderer/src/lib/live-insert';
+import {
+  canvasItems,
+  CLS,
+  decorationSpecs,
+  livePlan,
+  MASK_CHAR,
+  planMaskCells,
+  suggestionPlan,
+  visualColumn,
+  type LiveLayout,
+} from '../renderer/src/lib/live-insert';
 import { validateDecodeSettings } from '../renderer/src/lib/settings';
 import { setBridge } from '../renderer/src/services';
 import { useConversationsStore } from '../renderer/src/stores/conversations';
@@ -26,7 +36,17 @@ import { initialCanvas, routeInfillEvent, useInfillStore } from '../renderer/src
 import { useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 
-const decoding: DecodeSettings = { steps: 64, genLength: 64, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true };
+const decoding: DecodeSettings = {
+  steps: 64,
+  genLength: 64,
+  blockLength: 4,
+  temperature: 0,
+  seed: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  stopAtEos: true,
+};
 
 describe('what an infill sends', () => {
   it('caps each side to the characters nearest the cursor, never splitting a surrogate pair', () => {
@@ -58,14 +78,23 @@ describe('what an infill sends', () => {
     // Threshold decoding keeps steps per block >= block length.
     const fast = infillDecoding({ ...decoding, threshold: 0.9 }, 17);
     expect(fast).toMatchObject({ genLength: 20, steps: 20 });
-    for (const s of [ref, fast, infillDecoding(decoding, 8192), infillDecoding({ ...decoding, blockLength: 8, genLength: 64, steps: 8 }, 100)]) {
+    for (const s of [
+      ref,
+      fast,
+      infillDecoding(decoding, 8192),
+      infillDecoding({ ...decoding, blockLength: 8, genLength: 64, steps: 8 }, 100),
+    ]) {
       expect(validateDecodeSettings(s)).toEqual({});
     }
   });
 
   it('titles the record by file and place', () => {
-    expect(infillTitle('src/a.py', { start: { line: 3, column: 5 }, end: { line: 3, column: 5 } })).toBe('Infill in src/a.py at 3:5');
-    expect(infillTitle('a.py', { start: { line: 3, column: 5 }, end: { line: 4, column: 1 } })).toBe('Infill in a.py replacing 3:5–4:1');
+    expect(infillTitle('src/a.py', { start: { line: 3, column: 5 }, end: { line: 3, column: 5 } })).toBe(
+      'Infill in src/a.py at 3:5',
+    );
+    expect(infillTitle('a.py', { start: { line: 3, column: 5 }, end: { line: 4, column: 1 } })).toBe(
+      'Infill in a.py replacing 3:5–4:1',
+    );
   });
 });
 
@@ -135,7 +164,16 @@ describe('accepting and undoing', () => {
 });
 
 // A canvas of 8 positions (prompt of 5), block 4, EOS id 2.
-const start: RunEvent = { type: 'start', promptLength: 5, genLength: 8, canvasLength: 13, blockLength: 4, maskId: 9, eosId: 2, provider: 'cpu' };
+const start: RunEvent = {
+  type: 'start',
+  promptLength: 5,
+  genLength: 8,
+  canvasLength: 13,
+  blockLength: 4,
+  maskId: 9,
+  eosId: 2,
+  provider: 'cpu',
+};
 const step = (blockStart: number, committed: [number, number, string, number][]): RunEvent => ({
   type: 'step',
   blockIndex: 0,
@@ -147,7 +185,13 @@ const step = (blockStart: number, committed: [number, number, string, number][])
   forwards: 1,
   elapsedMs: 1,
 });
-const layout = (over: Partial<LiveLayout> = {}): LiveLayout => ({ startColumn: 4, columns: 40, tabSize: 4, restOfLine: '', ...over });
+const layout = (over: Partial<LiveLayout> = {}): LiveLayout => ({
+  startColumn: 4,
+  columns: 40,
+  tabSize: 4,
+  restOfLine: '',
+  ...over,
+});
 const texts = (line: { text: string }[]) => line.map((p) => p.text).join('');
 
 describe('live masks in the editor (canvas → decoration specs)', () => {
@@ -172,7 +216,13 @@ describe('live masks in the editor (canvas → decoration specs)', () => {
       ]),
     ]);
     const items = canvasItems(c);
-    expect(items.map((i) => (i.kind === 'mask' ? `m${i.count}${i.active ? 'a' : ''}` : i.text))).toEqual(['ret', 'm1a', ' x', 'm1a', 'm4']);
+    expect(items.map((i) => (i.kind === 'mask' ? `m${i.count}${i.active ? 'a' : ''}` : i.text))).toEqual([
+      'ret',
+      'm1a',
+      ' x',
+      'm1a',
+      'm4',
+    ]);
     expect(items[0]).toMatchObject({ className: 'infill-tok conf-high infill-fresh infill-in-block' });
     expect(items[2]).toMatchObject({ className: 'infill-tok conf-mid infill-fresh infill-in-block' });
     // Next frame: the earlier tokens are no longer fresh; an EOS ends what is drawn.
@@ -243,7 +293,9 @@ describe('live masks in the editor (canvas → decoration specs)', () => {
       { start: 13, end: 18, className: CLS.hidden },
     ]);
     // Running over a selection: the masks start under it too.
-    expect(texts(livePlan(initialCanvas(8, 4), layout({ breakBefore: true, indent: 2 })).zone[0])).toBe(`  ${MASK_CHAR.repeat(8)}`);
+    expect(texts(livePlan(initialCanvas(8, 4), layout({ breakBefore: true, indent: 2 })).zone[0])).toBe(
+      `  ${MASK_CHAR.repeat(8)}`,
+    );
   });
 
   it('visual columns expand tabs', () => {
@@ -305,7 +357,11 @@ describe('infill store with a fake bridge', () => {
   const startRun = async (middleLength: number | null = 16) => {
     useInfillStore.getState().setMiddleLength(middleLength);
     expect(await useInfillStore.getState().start(request)).toBe(true);
-    const req = fb.calls.filter((c) => c.channel === 'generate:start').pop()!.request as { requestId: string; prompt: unknown; settings: DecodeSettings };
+    const req = fb.calls.filter((c) => c.channel === 'generate:start').pop()!.request as {
+      requestId: string;
+      prompt: unknown;
+      settings: DecodeSettings;
+    };
     const ev = (event: Events['generate:event']['event']) => routeInfillEvent({ requestId: req.requestId, event });
     return { req, ev };
   };
@@ -314,12 +370,27 @@ describe('infill store with a fake bridge', () => {
     tokenIds: [3, 2],
     text,
     stopReason,
-    stats: { tokens: 1, forwards: 1, forwardsPerToken: 1, tokensPerSecond: 1, msPerForward: 1, prefillMs: 1, totalMs: 1, provider: 'cpu' },
+    stats: {
+      tokens: 1,
+      forwards: 1,
+      forwardsPerToken: 1,
+      tokensPerSecond: 1,
+      msPerForward: 1,
+      prefillMs: 1,
+      totalMs: 1,
+      provider: 'cpu',
+    },
   });
 
   it('sends the infill prompt with the middle length; masks are there at once; the run is recorded; done → pending → accepted', async () => {
     const { req, ev } = await startRun(16);
-    expect(req.prompt).toEqual({ kind: 'infill', prefix: request.prefix, suffix: request.suffix, file: 'src/a.py', range: request.range });
+    expect(req.prompt).toEqual({
+      kind: 'infill',
+      prefix: request.prefix,
+      suffix: request.suffix,
+      file: 'src/a.py',
+      range: request.range,
+    });
     expect(req.settings).toMatchObject({ genLength: 16, steps: 16 });
     expect(useInfillStore.getState().canvas?.tokens).toHaveLength(16);
     // The run is written into the conversation after the masks' first frame (the chat re-renders then).
@@ -340,7 +411,11 @@ describe('infill store with a fake bridge', () => {
     expect(s.phase).toBe('pending');
     expect(s.middle).toBe('return x * 2');
     let a = useConversationsStore.getState().conversations[0].messages[1];
-    expect(a).toMatchObject({ status: 'done', content: '```python\nreturn x * 2\n```', infill: { file: 'src/a.py', middle: 'return x * 2', range: request.range } });
+    expect(a).toMatchObject({
+      status: 'done',
+      content: '```python\nreturn x * 2\n```',
+      infill: { file: 'src/a.py', middle: 'return x * 2', range: request.range },
+    });
     expect(a.infill?.outcome).toBeUndefined();
     useInfillStore.getState().resolve('accepted');
     expect(useInfillStore.getState().session).toBeNull();
@@ -379,12 +454,18 @@ describe('infill store with a fake bridge', () => {
     expect(useConversationsStore.getState().conversations[0].messages[1].infill?.outcome).toBe('rejected');
     await useInfillStore.getState().stop();
     useInfillStore.setState({ session: null, canvas: null });
-    expect(useInfillStore.getState().suggest({ documentKey: 'k', file: 'k', language: 'python', range: request.range, text: 'code' })).toBe(true);
+    expect(
+      useInfillStore
+        .getState()
+        .suggest({ documentKey: 'k', file: 'k', language: 'python', range: request.range, text: 'code' }),
+    ).toBe(true);
     expect(useInfillStore.getState().session).toMatchObject({ phase: 'pending', source: 'chat', middle: 'code' });
   });
 
   it('a rejected start ends as an error, refusing while a chat runs', async () => {
-    useRunStore.setState({ active: { requestId: 'r', conversationId: 'c', messageId: 'm', startedAt: 0, stopping: false } });
+    useRunStore.setState({
+      active: { requestId: 'r', conversationId: 'c', messageId: 'm', startedAt: 0, stopping: false },
+    });
     expect(await useInfillStore.getState().start(request)).toBe(false);
     useRunStore.setState({ active: null });
     fb.b.invoke = (async () => {
@@ -392,6 +473,9 @@ describe('infill store with a fake bridge', () => {
     }) as AppBridge['invoke'];
     expect(await useInfillStore.getState().start(request)).toBe(false);
     expect(useInfillStore.getState().session).toBeNull();
-    expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({ status: 'error', infill: { outcome: 'error' } });
+    expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({
+      status: 'error',
+      infill: { outcome: 'error' },
+    });
   });
 });

@@ -17,7 +17,17 @@ import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 
 const settings: AppSettings = {
-  decoding: { steps: 8, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true },
+  decoding: {
+    steps: 8,
+    genLength: 8,
+    blockLength: 4,
+    temperature: 0,
+    seed: 0,
+    remasking: 'low_confidence',
+    threshold: null,
+    shift: false,
+    stopAtEos: true,
+  },
   modelId: 'builtin',
   provider: 'auto',
 };
@@ -51,8 +61,26 @@ function fakeBridge(active: () => ActiveRun | null = () => null) {
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 40));
-const start: Events['generate:event']['event'] = { type: 'start', promptLength: 5, genLength: 8, canvasLength: 13, blockLength: 4, maskId: 9, eosId: 2, provider: 'cpu' };
-const stats = { tokens: 4, forwards: 3, forwardsPerToken: 0.75, tokensPerSecond: 40, msPerForward: 1, prefillMs: 1, totalMs: 100, provider: 'cpu' as const };
+const start: Events['generate:event']['event'] = {
+  type: 'start',
+  promptLength: 5,
+  genLength: 8,
+  canvasLength: 13,
+  blockLength: 4,
+  maskId: 9,
+  eosId: 2,
+  provider: 'cpu',
+};
+const stats = {
+  tokens: 4,
+  forwards: 3,
+  forwardsPerToken: 0.75,
+  tokensPerSecond: 40,
+  msPerForward: 1,
+  prefillMs: 1,
+  totalMs: 100,
+  provider: 'cpu' as const,
+};
 
 /** A chat run main reports mid-way: two tokens committed, "It sets" settled. */
 const chatRun = (over: Partial<ActiveRun> = {}): ActiveRun => ({
@@ -100,7 +128,11 @@ describe('runs keyed by conversation: the page side', () => {
   it('a chat run is started with its conversation and assistant message; streaming is not saved by the page', async () => {
     expect(await useRunStore.getState().send('Explain')).toBe(true);
     const conv = useConversationsStore.getState().conversations[0];
-    const req = fb.calls.find((c) => c.channel === 'generate:start')!.request as { requestId: string; conversationId: string; messageId: string };
+    const req = fb.calls.find((c) => c.channel === 'generate:start')!.request as {
+      requestId: string;
+      conversationId: string;
+      messageId: string;
+    };
     expect(req.conversationId).toBe(conv.id);
     expect(req.messageId).toBe(conv.messages[1].id);
     const savesBefore = fb.calls.filter((c) => c.channel === 'conversations:save').length;
@@ -131,10 +163,23 @@ describe('runs keyed by conversation: the page side', () => {
     await reattach(true);
     const s = useRunStore.getState();
     expect(s.active).toMatchObject({ requestId: 'r1', conversationId: 'c1', messageId: 'a1', stopping: false });
-    expect(s.canvas).toMatchObject({ phase: 'running', promptLength: 5, genLength: 8, committed: 2, settledText: 'It sets', steps: 2, forwards: 2, blockStart: 0, blockEnd: 4 });
+    expect(s.canvas).toMatchObject({
+      phase: 'running',
+      promptLength: 5,
+      genLength: 8,
+      committed: 2,
+      settledText: 'It sets',
+      steps: 2,
+      forwards: 2,
+      blockStart: 0,
+      blockEnd: 4,
+    });
     expect(canvasText(s.canvas!)).toBe('It sets');
     // The message shows main's text; its conversation is shown.
-    expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({ status: 'streaming', content: 'It sets' });
+    expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({
+      status: 'streaming',
+      content: 'It sets',
+    });
     expect(useConversationsStore.getState().activeId).toBe('c1');
     // A second attach to the same run changes nothing; a new chat cannot start meanwhile.
     const canvas = s.canvas;
@@ -161,16 +206,27 @@ describe('runs keyed by conversation: the page side', () => {
     // Stop reaches main with the run's id; the cancelled end is saved by the page with its text.
     await useRunStore.getState().stop();
     expect(fb.calls.find((c) => c.channel === 'generate:stop')?.request).toEqual({ requestId: 'r1' });
-    routeGenerateEvent({ requestId: 'r1', event: { type: 'done', tokenIds: [3, 4, 5, 9], text: 'It sets x', stopReason: 'cancelled', stats } });
+    routeGenerateEvent({
+      requestId: 'r1',
+      event: { type: 'done', tokenIds: [3, 4, 5, 9], text: 'It sets x', stopReason: 'cancelled', stats },
+    });
     expect(useRunStore.getState().active).toBeNull();
     await flush();
     const saves = fb.calls.filter((c) => c.channel === 'conversations:save');
-    expect((saves.at(-1)!.request as { conversation: Conversation }).conversation.messages[1]).toMatchObject({ status: 'stopped', content: 'It sets x' });
+    expect((saves.at(-1)!.request as { conversation: Conversation }).conversation.messages[1]).toMatchObject({
+      status: 'stopped',
+      content: 'It sets x',
+    });
   });
 
   it('a dropped connection marked the run failed; reconnecting attaches again and clears the error', async () => {
     useConversationsStore.setState({
-      conversations: [{ ...loaded(), messages: [loaded().messages[0], { ...loaded().messages[1], status: 'error', error: 'disconnected' }] }],
+      conversations: [
+        {
+          ...loaded(),
+          messages: [loaded().messages[0], { ...loaded().messages[1], status: 'error', error: 'disconnected' }],
+        },
+      ],
       activeId: 'c1',
     });
     active = chatRun({ stopping: true });
@@ -188,20 +244,51 @@ describe('runs keyed by conversation: the page side', () => {
   });
 
   it('an infill run attaches to the infill store with its file, range and record; it ends as a suggestion', async () => {
-    const record = { file: 'src/a.py', range: { start: { line: 2, column: 5 }, end: { line: 2, column: 5 } }, middle: '' };
+    const record = {
+      file: 'src/a.py',
+      range: { start: { line: 2, column: 5 }, end: { line: 2, column: 5 } },
+      middle: '',
+    };
     useConversationsStore.setState({
-      conversations: [{ ...loaded(), messages: [loaded().messages[0], { id: 'a1', role: 'assistant', content: '', createdAt: 2, status: 'streaming', infill: record }] }],
+      conversations: [
+        {
+          ...loaded(),
+          messages: [
+            loaded().messages[0],
+            { id: 'a1', role: 'assistant', content: '', createdAt: 2, status: 'streaming', infill: record },
+          ],
+        },
+      ],
       activeId: 'c1',
     });
-    active = chatRun({ prompt: { kind: 'infill', file: 'src/a.py', range: record.range }, text: '', committed: [{ position: 5, tokenId: 3, text: 'x', confidence: 0.9 }] });
+    active = chatRun({
+      prompt: { kind: 'infill', file: 'src/a.py', range: record.range },
+      text: '',
+      committed: [{ position: 5, tokenId: 3, text: 'x', confidence: 0.9 }],
+    });
     await reattach(true);
     expect(useRunStore.getState().active).toBeNull();
     const s = useInfillStore.getState().session!;
-    expect(s).toMatchObject({ requestId: 'r1', phase: 'running', documentKey: 'src/a.py', file: 'src/a.py', range: record.range, conversationId: 'c1', messageId: 'a1', record });
+    expect(s).toMatchObject({
+      requestId: 'r1',
+      phase: 'running',
+      documentKey: 'src/a.py',
+      file: 'src/a.py',
+      range: record.range,
+      conversationId: 'c1',
+      messageId: 'a1',
+      record,
+    });
     expect(useInfillStore.getState().canvas).toMatchObject({ committed: 1, phase: 'running' });
-    routeInfillEvent({ requestId: 'r1', event: { type: 'done', tokenIds: [3, 2], text: 'x * 2', stopReason: 'eos', stats } });
+    routeInfillEvent({
+      requestId: 'r1',
+      event: { type: 'done', tokenIds: [3, 2], text: 'x * 2', stopReason: 'eos', stats },
+    });
     expect(useInfillStore.getState().session).toMatchObject({ phase: 'pending', middle: 'x * 2' });
-    expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({ status: 'done', infill: { middle: 'x * 2' } });
+    expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({
+      status: 'done',
+      infill: { middle: 'x * 2' },
+    });
   });
 
   it('an infill run is started with the conversation it is recorded in (created with that id when there is none)', async () => {
@@ -214,7 +301,10 @@ describe('runs keyed by conversation: the page side', () => {
       range: { start: { line: 2, column: 5 }, end: { line: 2, column: 5 } },
     };
     expect(await useInfillStore.getState().start(req)).toBe(true);
-    const sent = fb.calls.find((c) => c.channel === 'generate:start')!.request as { conversationId: string; messageId: string };
+    const sent = fb.calls.find((c) => c.channel === 'generate:start')!.request as {
+      conversationId: string;
+      messageId: string;
+    };
     expect(sent.conversationId).toMatch(/^c/);
     expect(useConversationsStore.getState().conversations).toHaveLength(0); // written after the masks' first frame
     await flush();
@@ -226,6 +316,10 @@ describe('runs keyed by conversation: the page side', () => {
 
   it('canvasFromRun: a run that has not started yet is an empty canvas', () => {
     expect(canvasFromRun({ start: null, committed: [], text: '', step: null }).phase).toBe('waiting');
-    expect(canvasFromRun({ ...chatRun(), step: null, committed: [] })).toMatchObject({ phase: 'running', genLength: 8, committed: 0 });
+    expect(canvasFromRun({ ...chatRun(), step: null, committed: [] })).toMatchObject({
+      phase: 'running',
+      genLength: 8,
+      committed: 0,
+    });
   });
 });

@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSettingsSchema } from '../common/contract';
 import type { DecodeSettings } from '../common/models';
-import { applyPreset, isValid, matchingPreset, parseNumber, validateDecodeSettings } from '../renderer/src/lib/settings';
+import {
+  applyPreset,
+  isValid,
+  matchingPreset,
+  parseNumber,
+  validateDecodeSettings,
+} from '../renderer/src/lib/settings';
 
-const base: DecodeSettings = { steps: 256, genLength: 256, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true };
+const base: DecodeSettings = {
+  steps: 256,
+  genLength: 256,
+  blockLength: 4,
+  temperature: 0,
+  seed: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  stopAtEos: true,
+};
 
 describe('decoding settings validation', () => {
   it('accepts the model-card settings', () => {
@@ -32,7 +48,16 @@ describe('decoding settings validation', () => {
   });
 
   it('flags non-numbers and out-of-range values like the contract schema does', () => {
-    const cases: Partial<DecodeSettings>[] = [{ steps: Number.NaN }, { steps: 0 }, { genLength: 9000 }, { blockLength: 300 }, { temperature: -1 }, { temperature: 11 }, { seed: 1.5 }, { seed: -1 }];
+    const cases: Partial<DecodeSettings>[] = [
+      { steps: Number.NaN },
+      { steps: 0 },
+      { genLength: 9000 },
+      { blockLength: 300 },
+      { temperature: -1 },
+      { temperature: 11 },
+      { seed: 1.5 },
+      { seed: -1 },
+    ];
     for (const c of cases) {
       const s = { ...base, ...c };
       expect(isValid(validateDecodeSettings(s)), JSON.stringify(c)).toBe(false);

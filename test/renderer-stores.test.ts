@@ -10,7 +10,17 @@ import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 
 const settings: AppSettings = {
-  decoding: { steps: 8, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true },
+  decoding: {
+    steps: 8,
+    genLength: 8,
+    blockLength: 4,
+    temperature: 0,
+    seed: 0,
+    remasking: 'low_confidence',
+    threshold: null,
+    shift: false,
+    stopAtEos: true,
+  },
   modelId: 'builtin',
   provider: 'auto',
 };
@@ -59,7 +69,11 @@ describe('run store with a fake bridge', () => {
   it('send starts a run with the conversation so far, streams, and ends with the exact final text', async () => {
     useEditorStore.setState({ attachment: { documentId: 'd1', language: 'python', text: 'x = 1' } });
     expect(await useRunStore.getState().send('Explain')).toBe(true);
-    const start = fb.calls.find((c) => c.channel === 'generate:start')!.request as { requestId: string; prompt: { kind: string; messages: { role: string; content: string }[] }; settings: unknown };
+    const start = fb.calls.find((c) => c.channel === 'generate:start')!.request as {
+      requestId: string;
+      prompt: { kind: string; messages: { role: string; content: string }[] };
+      settings: unknown;
+    };
     expect(start.requestId).toMatch(/^[A-Za-z0-9]+$/);
     expect(start.prompt.kind).toBe('chat');
     expect(start.prompt.messages).toEqual([{ role: 'user', content: '```python\nx = 1\n```\n\nExplain' }]);
@@ -76,9 +90,38 @@ describe('run store with a fake bridge', () => {
     // Events for another request are ignored.
     routeGenerateEvent({ requestId: 'other', event: { type: 'error', message: 'nope' } });
     const ev = (event: Events['generate:event']['event']) => routeGenerateEvent({ requestId: start.requestId, event });
-    ev({ type: 'start', promptLength: 5, genLength: 8, canvasLength: 13, blockLength: 4, maskId: 9, eosId: 2, provider: 'cpu' });
-    ev({ type: 'step', blockIndex: 0, step: 0, blockStart: 5, blockEnd: 9, committed: [{ position: 5, tokenId: 3, text: 'It', confidence: 0.9 }], textDelta: 'It', forwards: 1, elapsedMs: 1 });
-    ev({ type: 'step', blockIndex: 0, step: 1, blockStart: 5, blockEnd: 9, committed: [{ position: 6, tokenId: 4, text: ' sets', confidence: 0.5 }], textDelta: ' sets', forwards: 2, elapsedMs: 2 });
+    ev({
+      type: 'start',
+      promptLength: 5,
+      genLength: 8,
+      canvasLength: 13,
+      blockLength: 4,
+      maskId: 9,
+      eosId: 2,
+      provider: 'cpu',
+    });
+    ev({
+      type: 'step',
+      blockIndex: 0,
+      step: 0,
+      blockStart: 5,
+      blockEnd: 9,
+      committed: [{ position: 5, tokenId: 3, text: 'It', confidence: 0.9 }],
+      textDelta: 'It',
+      forwards: 1,
+      elapsedMs: 1,
+    });
+    ev({
+      type: 'step',
+      blockIndex: 0,
+      step: 1,
+      blockStart: 5,
+      blockEnd: 9,
+      committed: [{ position: 6, tokenId: 4, text: ' sets', confidence: 0.5 }],
+      textDelta: ' sets',
+      forwards: 2,
+      elapsedMs: 2,
+    });
     // Coalesced: nothing applied until the frame runs.
     expect(useRunStore.getState().canvas?.phase).toBe('waiting');
     await flush();
@@ -87,8 +130,33 @@ describe('run store with a fake bridge', () => {
     expect(canvas.batch).toBe(1); // both steps in one batch
     expect(canvas.settledText).toBe('It sets');
 
-    ev({ type: 'step', blockIndex: 0, step: 2, blockStart: 5, blockEnd: 9, committed: [{ position: 7, tokenId: 5, text: ' x', confidence: 0.9 }], textDelta: ' x', forwards: 3, elapsedMs: 3 });
-    ev({ type: 'done', tokenIds: [3, 4, 5, 2], text: 'It sets x to 1.', stopReason: 'eos', stats: { tokens: 4, forwards: 3, forwardsPerToken: 0.75, tokensPerSecond: 40, msPerForward: 1, prefillMs: 1, totalMs: 100, provider: 'cpu' } });
+    ev({
+      type: 'step',
+      blockIndex: 0,
+      step: 2,
+      blockStart: 5,
+      blockEnd: 9,
+      committed: [{ position: 7, tokenId: 5, text: ' x', confidence: 0.9 }],
+      textDelta: ' x',
+      forwards: 3,
+      elapsedMs: 3,
+    });
+    ev({
+      type: 'done',
+      tokenIds: [3, 4, 5, 2],
+      text: 'It sets x to 1.',
+      stopReason: 'eos',
+      stats: {
+        tokens: 4,
+        forwards: 3,
+        forwardsPerToken: 0.75,
+        tokensPerSecond: 40,
+        msPerForward: 1,
+        prefillMs: 1,
+        totalMs: 100,
+        provider: 'cpu',
+      },
+    });
     // The end is applied at once, not on the next frame.
     expect(useRunStore.getState().active).toBeNull();
     const m = useConversationsStore.getState().conversations[0].messages[1];
@@ -97,7 +165,9 @@ describe('run store with a fake bridge', () => {
     // Saved at the end with the final text.
     await flush();
     const saves = fb.calls.filter((c) => c.channel === 'conversations:save');
-    const last = saves[saves.length - 1].request as { conversation: { messages: { content: string; status?: string }[] } };
+    const last = saves[saves.length - 1].request as {
+      conversation: { messages: { content: string; status?: string }[] };
+    };
     expect(last.conversation.messages[1]).toMatchObject({ content: 'It sets x to 1.', status: 'done' });
   });
 
@@ -108,7 +178,25 @@ describe('run store with a fake bridge', () => {
     const rid = useRunStore.getState().active!.requestId;
     await useRunStore.getState().stop();
     expect(fb.calls.find((c) => c.channel === 'generate:stop')?.request).toEqual({ requestId: rid });
-    routeGenerateEvent({ requestId: rid, event: { type: 'done', tokenIds: [3, 9, 9], text: 'par', stopReason: 'cancelled', stats: { tokens: 1, forwards: 1, forwardsPerToken: 1, tokensPerSecond: 1, msPerForward: 1, prefillMs: 1, totalMs: 1, provider: 'cpu' } } });
+    routeGenerateEvent({
+      requestId: rid,
+      event: {
+        type: 'done',
+        tokenIds: [3, 9, 9],
+        text: 'par',
+        stopReason: 'cancelled',
+        stats: {
+          tokens: 1,
+          forwards: 1,
+          forwardsPerToken: 1,
+          tokensPerSecond: 1,
+          msPerForward: 1,
+          prefillMs: 1,
+          totalMs: 1,
+          provider: 'cpu',
+        },
+      },
+    });
     const m = useConversationsStore.getState().conversations[0].messages[1];
     expect(m).toMatchObject({ status: 'stopped', content: 'par', stopReason: 'cancelled' });
   });
@@ -116,8 +204,33 @@ describe('run store with a fake bridge', () => {
   it('an error event keeps partial text; a rejected start marks the message as an error', async () => {
     await useRunStore.getState().send('q');
     const rid = useRunStore.getState().active!.requestId;
-    routeGenerateEvent({ requestId: rid, event: { type: 'start', promptLength: 1, genLength: 4, canvasLength: 5, blockLength: 4, maskId: 9, eosId: null, provider: 'cpu' } });
-    routeGenerateEvent({ requestId: rid, event: { type: 'step', blockIndex: 0, step: 0, blockStart: 1, blockEnd: 5, committed: [{ position: 1, tokenId: 1, text: 'ab', confidence: 1 }], textDelta: 'ab', forwards: 1, elapsedMs: 1 } });
+    routeGenerateEvent({
+      requestId: rid,
+      event: {
+        type: 'start',
+        promptLength: 1,
+        genLength: 4,
+        canvasLength: 5,
+        blockLength: 4,
+        maskId: 9,
+        eosId: null,
+        provider: 'cpu',
+      },
+    });
+    routeGenerateEvent({
+      requestId: rid,
+      event: {
+        type: 'step',
+        blockIndex: 0,
+        step: 0,
+        blockStart: 1,
+        blockEnd: 5,
+        committed: [{ position: 1, tokenId: 1, text: 'ab', confidence: 1 }],
+        textDelta: 'ab',
+        forwards: 1,
+        elapsedMs: 1,
+      },
+    });
     routeGenerateEvent({ requestId: rid, event: { type: 'error', message: 'engine crashed' } });
     let m = useConversationsStore.getState().conversations[0].messages[1];
     expect(m).toMatchObject({ status: 'error', error: 'engine crashed', content: 'ab' });
@@ -136,12 +249,19 @@ describe('run store with a fake bridge', () => {
   it('edit-and-resend truncates after the edited message', async () => {
     const conv = useConversationsStore.getState();
     const id = conv.create();
-    conv.mutate(id, (c) => ({ ...c, messages: [
-      { id: 'u1', role: 'user', content: 'first', createdAt: 1 },
-      { id: 'a1', role: 'assistant', content: 'A', createdAt: 2, status: 'done' },
-      { id: 'u2', role: 'user', content: 'second', createdAt: 3 },
-      { id: 'a2', role: 'assistant', content: 'B', createdAt: 4, status: 'done' },
-    ] }), 'none');
+    conv.mutate(
+      id,
+      (c) => ({
+        ...c,
+        messages: [
+          { id: 'u1', role: 'user', content: 'first', createdAt: 1 },
+          { id: 'a1', role: 'assistant', content: 'A', createdAt: 2, status: 'done' },
+          { id: 'u2', role: 'user', content: 'second', createdAt: 3 },
+          { id: 'a2', role: 'assistant', content: 'B', createdAt: 4, status: 'done' },
+        ],
+      }),
+      'none',
+    );
     expect(await useRunStore.getState().editAndResend(id, 'u1', 'first, edited')).toBe(true);
     const msgs = useConversationsStore.getState().conversations.find((c) => c.id === id)!.messages;
     expect(msgs.map((m) => [m.role, m.content])).toEqual([

@@ -27,10 +27,33 @@ import {
   withText,
   type DiskFile,
 } from '../renderer/src/lib/editor-tabs';
-import { baseName, checkWorkspacePath, detectLanguage, dirName, joinPath, minimalEdit, positionAt, toLf } from '../renderer/src/lib/file-paths';
-import { ancestors, sortEntries, treeKey, visibleRows, type DirListing, type TreeEntry } from '../renderer/src/lib/file-tree';
+import {
+  baseName,
+  checkWorkspacePath,
+  detectLanguage,
+  dirName,
+  joinPath,
+  minimalEdit,
+  positionAt,
+  toLf,
+} from '../renderer/src/lib/file-paths';
+import {
+  ancestors,
+  sortEntries,
+  treeKey,
+  visibleRows,
+  type DirListing,
+  type TreeEntry,
+} from '../renderer/src/lib/file-tree';
 
-const disk = (path: string, text: string, hash = `h-${text.length}-${text}`): DiskFile => ({ path, text, hash, encoding: 'utf8', eol: 'lf', mtimeMs: 1 });
+const disk = (path: string, text: string, hash = `h-${text.length}-${text}`): DiskFile => ({
+  path,
+  text,
+  hash,
+  encoding: 'utf8',
+  eol: 'lf',
+  mtimeMs: 1,
+});
 
 describe('paths and languages', () => {
   const langs = [
@@ -74,7 +97,8 @@ describe('paths and languages', () => {
   it('checks Save As paths: relative, inside the workspace, a file', () => {
     expect(checkWorkspacePath(' src\\new.py ')).toEqual({ ok: true, path: 'src/new.py' });
     expect(checkWorkspacePath('new.py')).toEqual({ ok: true, path: 'new.py' });
-    for (const bad of ['', '   ', '/etc/passwd', 'C:\\x.py', '../x.py', 'a/../../x', 'a//b.py', './x.py', 'dir/']) expect(checkWorkspacePath(bad).ok).toBe(false);
+    for (const bad of ['', '   ', '/etc/passwd', 'C:\\x.py', '../x.py', 'a/../../x', 'a//b.py', './x.py', 'dir/'])
+      expect(checkWorkspacePath(bad).ok).toBe(false);
   });
   it('finds the smallest single edit between two texts', () => {
     expect(minimalEdit('abc', 'abc')).toBeNull();
@@ -119,10 +143,20 @@ describe('tabs: dirty state, saves and conflicts', () => {
     const after = saved(d, { path: 'a.py', hash: 'new', encoding: 'utf8', eol: 'lf', mtimeMs: 2 }, 'ab', 'python');
     expect(isDirty(after)).toBe(false);
     expect(after.base?.hash).toBe('new');
-    const typedDuring = saved(withText(d, 'abc'), { path: 'a.py', hash: 'new', encoding: 'utf8', eol: 'lf', mtimeMs: 2 }, 'ab', 'python');
+    const typedDuring = saved(
+      withText(d, 'abc'),
+      { path: 'a.py', hash: 'new', encoding: 'utf8', eol: 'lf', mtimeMs: 2 },
+      'ab',
+      'python',
+    );
     expect(isDirty(typedDuring)).toBe(true);
     // Save As renames the tab.
-    const renamed = saved(scratchDocument('s', 'snippet-1.py', 'python', 'x'), { path: 'lib/x.py', hash: 'h', encoding: 'utf8', eol: 'lf', mtimeMs: 3 }, 'x', 'python');
+    const renamed = saved(
+      scratchDocument('s', 'snippet-1.py', 'python', 'x'),
+      { path: 'lib/x.py', hash: 'h', encoding: 'utf8', eol: 'lf', mtimeMs: 3 },
+      'x',
+      'python',
+    );
     expect(renamed).toMatchObject({ path: 'lib/x.py', title: 'x.py', clean: 'x' });
   });
   it('an external change reloads a clean tab silently and puts the bar on a modified one', () => {
@@ -159,7 +193,13 @@ describe('tabs: dirty state, saves and conflicts', () => {
   });
   it('decides from a stat whether the file must be read', () => {
     const d = fileDocument('d1', disk('a.py', 'x', 'h1'), 'python');
-    const f = (hash: string | null, mtimeMs: number) => ({ path: 'a.py', state: 'file' as const, size: 1, hash, mtimeMs });
+    const f = (hash: string | null, mtimeMs: number) => ({
+      path: 'a.py',
+      state: 'file' as const,
+      size: 1,
+      hash,
+      mtimeMs,
+    });
     expect(changedOnDisk(d, f('h1', 5))).toBe(false);
     expect(changedOnDisk(d, f('h2', 1))).toBe(true);
     // Too big to hash: the mtime decides.
@@ -173,7 +213,10 @@ describe('tabs: dirty state, saves and conflicts', () => {
     expect(changedOnDisk(scratchDocument('s', 't', 'python', ''), { path: 'a.py', state: 'missing' })).toBe(false);
   });
   it('keep mine: stays unsaved, based on the disk version so the next save overwrites', () => {
-    const d = externalChange(withText(fileDocument('d1', disk('a.py', 'x', 'h1'), 'python'), 'mine'), disk('a.py', 'theirs', 'h2')).doc;
+    const d = externalChange(
+      withText(fileDocument('d1', disk('a.py', 'x', 'h1'), 'python'), 'mine'),
+      disk('a.py', 'theirs', 'h2'),
+    ).doc;
     const k = keptMine(d);
     expect(k.conflict).toBeNull();
     expect(k.base?.hash).toBe('h2');
@@ -191,16 +234,26 @@ describe('tabs: dirty state, saves and conflicts', () => {
     expect(conflictChoices(cmp.conflict!).actions.map((a) => a.action)).toEqual(['reload', 'overwrite', 'endCompare']);
     const r = reloaded(cmp, sc.conflict!.disk!);
     expect(r).toMatchObject({ text: 'theirs', clean: 'theirs', conflict: null, base: { hash: 'h2' } });
-    expect(conflictChoices(externalChange(d, disk('a.py', 't', 'h9')).doc.conflict!).actions.map((a) => a.label)).toEqual(['Reload from disk', 'Keep mine', 'Compare']);
-    expect(conflictChoices({ reason: 'external', disk: null, comparing: false }).actions.map((a) => a.action)).toEqual(['keep', 'close']);
-    expect(conflictChoices({ reason: 'save', disk: null, comparing: false }).actions.map((a) => a.action)).toEqual(['overwrite', 'close']);
+    expect(
+      conflictChoices(externalChange(d, disk('a.py', 't', 'h9')).doc.conflict!).actions.map((a) => a.label),
+    ).toEqual(['Reload from disk', 'Keep mine', 'Compare']);
+    expect(conflictChoices({ reason: 'external', disk: null, comparing: false }).actions.map((a) => a.action)).toEqual([
+      'keep',
+      'close',
+    ]);
+    expect(conflictChoices({ reason: 'save', disk: null, comparing: false }).actions.map((a) => a.action)).toEqual([
+      'overwrite',
+      'close',
+    ]);
     // Nothing to compare against a deleted file.
     const del = saveConflict(d, null);
     expect(setComparing(del, true)).toBe(del);
   });
   it('maps the window-wide keys', () => {
-    const k = (key: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {}) =>
-      editorShortcut({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+    const k = (
+      key: string,
+      mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }> = {},
+    ) => editorShortcut({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
     expect(k('s', { ctrlKey: true })).toBe('save');
     expect(k('S', { ctrlKey: true, shiftKey: true })).toBe('saveAs');
     expect(k('s', { metaKey: true })).toBe('save');
@@ -229,7 +282,10 @@ describe('restore after reload or crash', () => {
   const lang = (p: string) => (p.endsWith('.py') ? 'python' : 'plaintext');
 
   it('saves file tabs with cursors, unsaved buffers with their base hash; not scratch buffers', () => {
-    const a = withText(fileDocument('a', { ...disk('a.py', 'x\n', 'ha'), eol: 'crlf', encoding: 'utf8-bom' }, 'python'), 'x = 1\n');
+    const a = withText(
+      fileDocument('a', { ...disk('a.py', 'x\n', 'ha'), eol: 'crlf', encoding: 'utf8-bom' }, 'python'),
+      'x = 1\n',
+    );
     const b = fileDocument('b', disk('b.py', 'clean', 'hb'), 'python');
     const s = scratchDocument('s', 'snippet-1.py', 'python', 'print(1)');
     const st = snapshotState([a, s, b], 'b', (id) => (id === 'a' ? { line: 2, column: 3 } : undefined));
@@ -261,7 +317,13 @@ describe('restore after reload or crash', () => {
 
   it('merges the saved tabs with the files as they are now', () => {
     const state: WorkspaceState = {
-      tabs: [{ path: 'same.py', cursor: { line: 3, column: 1 } }, { path: 'changed.py' }, { path: 'clean.py' }, { path: 'gone.py' }, { path: 'gone-dirty.py' }],
+      tabs: [
+        { path: 'same.py', cursor: { line: 3, column: 1 } },
+        { path: 'changed.py' },
+        { path: 'clean.py' },
+        { path: 'gone.py' },
+        { path: 'gone-dirty.py' },
+      ],
       active: 'changed.py',
       buffers: [
         { path: 'same.py', text: 'mine', baseHash: 'h1' },
@@ -301,7 +363,11 @@ describe('restore after reload or crash', () => {
   });
 
   it('a file that already holds the buffer comes back clean; tabs opened before the restore stay first', () => {
-    const state: WorkspaceState = { tabs: [{ path: 'a.py' }], active: 'a.py', buffers: [{ path: 'a.py', text: 'new', baseHash: 'old' }] };
+    const state: WorkspaceState = {
+      tabs: [{ path: 'a.py' }],
+      active: 'a.py',
+      buffers: [{ path: 'a.py', text: 'new', baseHash: 'old' }],
+    };
     const early = scratchDocument('early', 'snippet-1.py', 'python', '');
     const r = restoreDocs(state, new Map([['a.py', disk('a.py', 'new', 'h')]]), newId, lang, [early]);
     expect(r.docs[0]).toBe(early);
@@ -320,11 +386,23 @@ describe('file tree', () => {
   };
 
   it('sorts folders first, names naturally', () => {
-    expect(sortEntries([e('f10', 'file'), e('f2', 'file'), e('B', 'dir'), e('a', 'dir')]).map((x) => x.name)).toEqual(['a', 'B', 'f2', 'f10']);
+    expect(sortEntries([e('f10', 'file'), e('f2', 'file'), e('B', 'dir'), e('a', 'dir')]).map((x) => x.name)).toEqual([
+      'a',
+      'B',
+      'f2',
+      'f10',
+    ]);
   });
   it('lists the rows of expanded folders with levels and positions', () => {
     const rows = visibleRows(dirs, new Set(['src', 'src/util']));
-    expect(rows.map((r) => `${r.level}:${r.path}${r.expanded ? '+' : ''}`)).toEqual(['1:docs', '1:src+', '2:src/main.py', '2:src/util+', '1:a.txt', '1:z.py']);
+    expect(rows.map((r) => `${r.level}:${r.path}${r.expanded ? '+' : ''}`)).toEqual([
+      '1:docs',
+      '1:src+',
+      '2:src/main.py',
+      '2:src/util+',
+      '1:a.txt',
+      '1:z.py',
+    ]);
     expect(rows[3].loading).toBe(true);
     expect(rows[2]).toMatchObject({ posInSet: 1, setSize: 2, parent: 'src' });
     expect(visibleRows(dirs, new Set()).map((r) => r.path)).toEqual(['docs', 'src', 'a.txt', 'z.py']);
@@ -367,7 +445,16 @@ describe('editor and workspace stores with a fake bridge', () => {
     'files:read': ({ path }: { path: string }) => {
       const text = files.get(path);
       if (text === undefined) throw new Error(`not found: ${path}`);
-      return { path, text, encoding: 'utf8', eol: text.includes('\r\n') ? 'crlf' : 'lf', mixedEol: false, size: text.length, mtimeMs: 1, hash: hash(text) };
+      return {
+        path,
+        text,
+        encoding: 'utf8',
+        eol: text.includes('\r\n') ? 'crlf' : 'lf',
+        mixedEol: false,
+        size: text.length,
+        mtimeMs: 1,
+        hash: hash(text),
+      };
     },
     'files:save': (req: SaveRequest) => {
       saves.push(req);
@@ -382,7 +469,11 @@ describe('editor and workspace stores with a fake bridge', () => {
       return { saved: true, file: { size: text.length, mtimeMs: 3, hash: hash(text) } };
     },
     'files:stat': ({ paths }: { paths: string[] }) => ({
-      files: paths.map((path) => (files.has(path) ? { path, state: 'file', size: 1, mtimeMs: 1, hash: hash(files.get(path)!) } : { path, state: 'missing' })),
+      files: paths.map((path) =>
+        files.has(path)
+          ? { path, state: 'file', size: 1, mtimeMs: 1, hash: hash(files.get(path)!) }
+          : { path, state: 'missing' },
+      ),
     }),
     'files:watch': ({ paths }: { paths: string[] }) => ({ watching: paths, supported: true }),
     'workspace:get': () => ({ workspace: { root: '/ws', name: 'ws' } }),
@@ -390,7 +481,13 @@ describe('editor and workspace stores with a fake bridge', () => {
       path,
       gitHidden: false,
       truncated: false,
-      entries: [...new Set([...files.keys()].filter((p) => !path || p.startsWith(`${path}/`)).map((p) => (path ? p.slice(path.length + 1) : p).split('/')[0]))].map((name) => {
+      entries: [
+        ...new Set(
+          [...files.keys()]
+            .filter((p) => !path || p.startsWith(`${path}/`))
+            .map((p) => (path ? p.slice(path.length + 1) : p).split('/')[0]),
+        ),
+      ].map((name) => {
         const full = joinPath(path, name);
         return { name, path: full, kind: files.has(full) ? 'file' : 'dir', size: 0, symlink: false };
       }),
@@ -423,7 +520,15 @@ describe('editor and workspace stores with a fake bridge', () => {
     savedStates = [];
     storedState = null;
     setBridge(bridge);
-    useEditorStore.setState({ documents: [], activeId: null, selection: null, attachment: null, closing: null, saveAsId: null, saving: [] });
+    useEditorStore.setState({
+      documents: [],
+      activeId: null,
+      selection: null,
+      attachment: null,
+      closing: null,
+      saveAsId: null,
+      saving: [],
+    });
     useWorkspaceStore.setState({ workspace: null, loaded: false, dirs: {}, expanded: [], focused: null });
   });
 
@@ -435,7 +540,9 @@ describe('editor and workspace stores with a fake bridge', () => {
     expect(ws.workspace?.name).toBe('ws');
     expect(ws.dirs['']?.entries?.map((e) => `${e.kind}:${e.path}`)).toEqual(['dir:src', 'file:top.txt']);
     ws.toggle('src');
-    await vi.waitFor(() => expect(useWorkspaceStore.getState().dirs.src?.entries?.map((e) => e.path)).toEqual(['src/a.py', 'src/b.py']));
+    await vi.waitFor(() =>
+      expect(useWorkspaceStore.getState().dirs.src?.entries?.map((e) => e.path)).toEqual(['src/a.py', 'src/b.py']),
+    );
     expect(useWorkspaceStore.getState().expanded).toEqual(['src']);
   });
 
@@ -447,7 +554,12 @@ describe('editor and workspace stores with a fake bridge', () => {
     useEditorStore.getState().setText(id!, 'a = 1\nb = 3\n');
     expect(isDirty(active())).toBe(true);
     expect(await useEditorStore.getState().save()).toBe('saved');
-    expect(saves[0]).toMatchObject({ path: 'src/a.py', eol: 'crlf', encoding: 'utf8', expected: { hash: hash('a = 1\r\nb = 2\r\n') } });
+    expect(saves[0]).toMatchObject({
+      path: 'src/a.py',
+      eol: 'crlf',
+      encoding: 'utf8',
+      expected: { hash: hash('a = 1\r\nb = 2\r\n') },
+    });
     expect(files.get('src/a.py')).toBe('a = 1\r\nb = 3\r\n');
     expect(isDirty(active())).toBe(false);
 
@@ -490,7 +602,9 @@ describe('editor and workspace stores with a fake bridge', () => {
     useEditorStore.getState().close(s);
     await useEditorStore.getState().answerClose('save');
     expect(useEditorStore.getState().saveAsId).toBe(s);
-    expect(await useEditorStore.getState().saveAs(s, '../x.py')).toEqual({ problem: 'The path must stay inside the workspace' });
+    expect(await useEditorStore.getState().saveAs(s, '../x.py')).toEqual({
+      problem: 'The path must stay inside the workspace',
+    });
     expect(await useEditorStore.getState().saveAs(s, 'top.txt')).toBe('exists');
     expect(files.get('top.txt')).toBe('top\n');
     expect(await useEditorStore.getState().saveAs(s, 'src/new.py')).toBe('saved');
@@ -509,7 +623,9 @@ describe('editor and workspace stores with a fake bridge', () => {
       expect(savedStates.at(-1)).toEqual({
         tabs: [{ path: 'src/a.py' }],
         active: 'src/a.py',
-        buffers: [{ path: 'src/a.py', text: 'edited\n', baseHash: hash('a = 1\r\nb = 2\r\n'), encoding: 'utf8', eol: 'crlf' }],
+        buffers: [
+          { path: 'src/a.py', text: 'edited\n', baseHash: hash('a = 1\r\nb = 2\r\n'), encoding: 'utf8', eol: 'crlf' },
+        ],
       });
       const writes = savedStates.length;
       useEditorStore.getState().setText(a, 'edited\n');

@@ -48,7 +48,17 @@ beforeAll(async () => {
 });
 afterAll(() => core.dispose());
 
-const settings = { steps: 512, genLength: 512, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: false };
+const settings = {
+  steps: 512,
+  genLength: 512,
+  blockLength: 4,
+  temperature: 0,
+  seed: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  stopAtEos: false,
+};
 const conversation = (id: string): Conversation => ({
   id,
   title: 'Long',
@@ -72,11 +82,19 @@ const waitFor = async (cond: () => boolean, ms = 30_000) => {
   }
 };
 const stepsOf = (rid: string) => events.filter((e) => e.requestId === rid && e.event.type === 'step').length;
-const endOf = (rid: string) => events.find((e) => e.requestId === rid && (e.event.type === 'done' || e.event.type === 'error'))?.event;
-const onDisk = (id: string) => JSON.parse(readFileSync(join(userData, 'conversations', `${id}.json`), 'utf8')) as Conversation;
+const endOf = (rid: string) =>
+  events.find((e) => e.requestId === rid && (e.event.type === 'done' || e.event.type === 'error'))?.event;
+const onDisk = (id: string) =>
+  JSON.parse(readFileSync(join(userData, 'conversations', `${id}.json`), 'utf8')) as Conversation;
 const start = async (rid: string, cid: string) => {
   await ok('conversations:save', { conversation: conversation(cid) });
-  await ok('generate:start', { requestId: rid, prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, settings, conversationId: cid, messageId: 'a1' });
+  await ok('generate:start', {
+    requestId: rid,
+    prompt: { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] },
+    settings,
+    conversationId: cid,
+    messageId: 'a1',
+  });
 };
 
 describe('a run outlives its page', () => {
@@ -134,7 +152,11 @@ describe('a run outlives its page', () => {
     expect(await ok('generate:active', {})).toEqual({ run: null });
     // Main saved the outcome itself (a page may not be there to).
     const saved = onDisk('c1').messages.find((m) => m.id === 'a1')!;
-    expect(saved).toMatchObject({ status: 'stopped', stopReason: 'cancelled', content: (end as { text: string }).text });
+    expect(saved).toMatchObject({
+      status: 'stopped',
+      stopReason: 'cancelled',
+      content: (end as { text: string }).text,
+    });
   });
 
   it('main saves the partial answer at least every 2 s while it streams; an older page copy does not clobber it', async () => {
@@ -143,7 +165,8 @@ describe('a run outlives its page', () => {
     const t0 = Date.now();
     while (Date.now() - t0 < 6000) {
       const m = onDisk('c3').messages.find((x) => x.id === 'a1')!;
-      if (seen.length === 0 || seen.at(-1)!.content !== m.content) seen.push({ at: Date.now() - t0, content: m.content, status: m.status });
+      if (seen.length === 0 || seen.at(-1)!.content !== m.content)
+        seen.push({ at: Date.now() - t0, content: m.content, status: m.status });
       await new Promise((r) => setTimeout(r, 100));
     }
     // The text grew on disk while the run streamed, in saves no more than ~2 s apart.

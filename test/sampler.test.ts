@@ -9,7 +9,18 @@ import { ScriptedModel } from './helpers/models.js';
 
 const MASK = 5;
 const EOS = 2;
-const base: DecodeParams = { steps: 8, genLength: 8, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, eosId: null, fusedCommit: false };
+const base: DecodeParams = {
+  steps: 8,
+  genLength: 8,
+  blockLength: 4,
+  temperature: 0,
+  seed: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  eosId: null,
+  fusedCommit: false,
+};
 
 async function collect(gen: AsyncGenerator<DecodeEvent, DecodeResult>) {
   const steps: StepEvent[] = [];
@@ -21,7 +32,14 @@ async function collect(gen: AsyncGenerator<DecodeEvent, DecodeResult>) {
   return { steps, result: result! };
 }
 const run = (model: ScriptedModel, prompt: number[], p: Partial<DecodeParams>, signal?: AbortSignal) =>
-  collect(decode(model, prompt, { ...base, ...p }, { maskId: MASK, detokenize: (ids) => ids.filter((t) => t !== MASK && t !== EOS).join(','), signal }));
+  collect(
+    decode(
+      model,
+      prompt,
+      { ...base, ...p },
+      { maskId: MASK, detokenize: (ids) => ids.filter((t) => t !== MASK && t !== EOS).join(','), signal },
+    ),
+  );
 
 describe('schedule', () => {
   it('splits evenly with the remainder first', () => {
@@ -36,17 +54,42 @@ describe('choosing positions', () => {
   const rng = new Rng(1);
   const probs = Float64Array.from([0.5, 0.97, 0.2, 0.96]);
   it('takes the k most confident masked rows, lower row on ties', () => {
-    expect(choosePositions([true, true, true, true], probs, 2, { remasking: 'low_confidence', threshold: null }, rng)).toEqual([1, 3]);
-    expect(choosePositions([true, false, true, true], probs, 2, { remasking: 'low_confidence', threshold: null }, rng)).toEqual([0, 3]);
-    expect(choosePositions([true, true, true], Float64Array.from([0.3, 0.3, 0.3]), 1, { remasking: 'low_confidence', threshold: null }, rng)).toEqual([0]);
+    expect(
+      choosePositions([true, true, true, true], probs, 2, { remasking: 'low_confidence', threshold: null }, rng),
+    ).toEqual([1, 3]);
+    expect(
+      choosePositions([true, false, true, true], probs, 2, { remasking: 'low_confidence', threshold: null }, rng),
+    ).toEqual([0, 3]);
+    expect(
+      choosePositions(
+        [true, true, true],
+        Float64Array.from([0.3, 0.3, 0.3]),
+        1,
+        { remasking: 'low_confidence', threshold: null },
+        rng,
+      ),
+    ).toEqual([0]);
   });
   it('threshold: top-1 always, plus every other row >= threshold', () => {
-    expect(choosePositions([true, true, true, true], probs, 1, { remasking: 'low_confidence', threshold: 0.95 }, rng)).toEqual([1, 3]);
-    expect(choosePositions([true, true, true, true], probs, 4, { remasking: 'low_confidence', threshold: 0.99 }, rng)).toEqual([1]);
-    expect(choosePositions([true, false, true, false], probs, 1, { remasking: 'low_confidence', threshold: 0.1 }, rng)).toEqual([0, 2]);
+    expect(
+      choosePositions([true, true, true, true], probs, 1, { remasking: 'low_confidence', threshold: 0.95 }, rng),
+    ).toEqual([1, 3]);
+    expect(
+      choosePositions([true, true, true, true], probs, 4, { remasking: 'low_confidence', threshold: 0.99 }, rng),
+    ).toEqual([1]);
+    expect(
+      choosePositions([true, false, true, false], probs, 1, { remasking: 'low_confidence', threshold: 0.1 }, rng),
+    ).toEqual([0, 2]);
   });
   it('random remasking replays with the same seed and varies across seeds', () => {
-    const pick = (seed: number) => choosePositions([true, true, true, true, true, true], new Float64Array(6), 2, { remasking: 'random', threshold: null }, new Rng(seed));
+    const pick = (seed: number) =>
+      choosePositions(
+        [true, true, true, true, true, true],
+        new Float64Array(6),
+        2,
+        { remasking: 'random', threshold: null },
+        new Rng(seed),
+      );
     expect(pick(42)).toEqual(pick(42));
     const seen = new Set(Array.from({ length: 20 }, (_, s) => pick(s).join()));
     expect(seen.size).toBeGreaterThan(3);
@@ -89,7 +132,9 @@ describe('decoding loop on hand-made logits', () => {
     expect(result.tokenIds).toHaveLength(8);
     expect(result.tokenIds).toEqual([10, 11, 12, 13, 14, 15, 16, 17].map((_, i) => steady(10 + i).token));
     // The prompt tokens inside the first block are never changed or counted.
-    expect(steps.filter((s) => s.blockIndex === 0).flatMap((s) => s.committed.map((c) => c.position))).toEqual(expect.arrayContaining([10, 11]));
+    expect(steps.filter((s) => s.blockIndex === 0).flatMap((s) => s.committed.map((c) => c.position))).toEqual(
+      expect.arrayContaining([10, 11]),
+    );
   });
 
   it('runs no forward for a step with nothing to commit', async () => {
@@ -141,7 +186,12 @@ describe('decoding loop on hand-made logits', () => {
   it('cancellation stops before the next forward and keeps the partial canvas', async () => {
     const model = new ScriptedModel(32, steady);
     const ac = new AbortController();
-    const gen = decode(model, [0, 1, 3, 4], { ...base, genLength: 16, steps: 16 }, { maskId: MASK, detokenize: (ids) => ids.join(','), signal: ac.signal });
+    const gen = decode(
+      model,
+      [0, 1, 3, 4],
+      { ...base, genLength: 16, steps: 16 },
+      { maskId: MASK, detokenize: (ids) => ids.join(','), signal: ac.signal },
+    );
     let steps = 0;
     let result: DecodeResult | undefined;
     for await (const ev of gen) {

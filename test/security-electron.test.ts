@@ -22,7 +22,10 @@ function fixture(files: Record<string, string>): string {
 }
 
 const gate = (root?: string) => {
-  const r = spawnSync(process.execPath, ['scripts/security-electron.mjs', ...(root ? ['--root', root] : [])], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['scripts/security-electron.mjs', ...(root ? ['--root', root] : [])], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 };
 
@@ -41,7 +44,8 @@ describe('electronegativity gate', () => {
     const root = fixture({
       'renderer/index.html': HTML,
       'preload/index.ts': PRELOAD,
-      'main/app/index.ts': "import { BrowserWindow } from 'electron';\nexport const w = new BrowserWindow({ webPreferences: { contextIsolation: false, sandbox: true } });\n",
+      'main/app/index.ts':
+        "import { BrowserWindow } from 'electron';\nexport const w = new BrowserWindow({ webPreferences: { contextIsolation: false, sandbox: true } });\n",
     });
     const { status, out } = gate(root);
     expect(out).toMatch(/UNREVIEWED HIGH\/\w+ CONTEXT_ISOLATION_JS_CHECK main\/app\/index\.ts:2/);
@@ -65,7 +69,11 @@ describe('electronegativity gate', () => {
   });
 
   it('fails on a source file it cannot parse (an unparsed file is an unchecked file)', () => {
-    const root = fixture({ 'renderer/index.html': HTML, 'preload/index.ts': PRELOAD, 'main/app/index.ts': 'export const = ;\n' });
+    const root = fixture({
+      'renderer/index.html': HTML,
+      'preload/index.ts': PRELOAD,
+      'main/app/index.ts': 'export const = ;\n',
+    });
     const { status, out } = gate(root);
     expect(out).toMatch(/PARSE ERROR main\/app\/index\.ts/);
     expect(status).toBe(1);

@@ -12,7 +12,13 @@ import WebSocket from 'ws';
 import { requests } from '../common/contract.js';
 import { createDispatcher } from '../main/ipc/dispatcher.js';
 import { SAVE_TEXT_LIMIT } from '../common/workspace.js';
-import { cookieNameFor, DEFAULT_LIMITS, startBrowserServer, type BrowserServer, type ServerLimits } from '../main/server/http-server.js';
+import {
+  cookieNameFor,
+  DEFAULT_LIMITS,
+  startBrowserServer,
+  type BrowserServer,
+  type ServerLimits,
+} from '../main/server/http-server.js';
 
 const rendererDir = (() => {
   const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
@@ -53,12 +59,17 @@ afterAll(async () => {
 });
 
 const within = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms).unref()),
+  ]);
 
 function connect(s: BrowserServer, token = s.token): Promise<WebSocket> {
   return within(
     new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws?token=${encodeURIComponent(token)}`, { origin: `http://127.0.0.1:${s.port}` });
+      const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws?token=${encodeURIComponent(token)}`, {
+        origin: `http://127.0.0.1:${s.port}`,
+      });
       clients.push(ws);
       ws.on('error', () => {}); // the tests look at close codes; a reset is not a test failure by itself
       ws.once('open', () => resolve(ws));
@@ -71,7 +82,10 @@ function connect(s: BrowserServer, token = s.token): Promise<WebSocket> {
 }
 
 /** Sends invokes and waits for every answer (by id). */
-function invokeAll(ws: WebSocket, frames: { id: number; channel: unknown; request?: unknown }[]): Promise<Map<number, { ok: boolean; error?: string; value?: unknown }>> {
+function invokeAll(
+  ws: WebSocket,
+  frames: { id: number; channel: unknown; request?: unknown }[],
+): Promise<Map<number, { ok: boolean; error?: string; value?: unknown }>> {
   const answers = new Map<number, { ok: boolean; error?: string; value?: unknown }>();
   return within(
     new Promise((resolve, reject) => {
@@ -89,7 +103,8 @@ function invokeAll(ws: WebSocket, frames: { id: number; channel: unknown; reques
   );
 }
 
-const closeCode = (ws: WebSocket) => within(new Promise<number>((resolve) => ws.once('close', (code) => resolve(code))), 10_000, 'close');
+const closeCode = (ws: WebSocket) =>
+  within(new Promise<number>((resolve) => ws.once('close', (code) => resolve(code))), 10_000, 'close');
 
 /** The server still serves a page and answers an invoke on a fresh socket. */
 async function alive(s: BrowserServer): Promise<void> {
@@ -181,11 +196,16 @@ describe('item 1: the token comparison cannot throw', () => {
   it('a non-ASCII token of the right length is refused with 403 over HTTP and the server stays up', async () => {
     expect(nonAscii.length).toBe(server.token.length);
     expect((await fetch(`http://127.0.0.1:${server.port}/?token=${encodeURIComponent(nonAscii)}`)).status).toBe(403);
-    expect((await fetch(`http://127.0.0.1:${server.port}/assets/app.js?token=${encodeURIComponent('€'.repeat(48))}`)).status).toBe(403);
+    expect(
+      (await fetch(`http://127.0.0.1:${server.port}/assets/app.js?token=${encodeURIComponent('€'.repeat(48))}`)).status,
+    ).toBe(403);
     // The same in the cookie, as raw UTF-8 bytes (fetch would refuse to send them).
     const answer = await raw(
       server,
-      Buffer.from(`GET /assets/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${server.cookieName}=${nonAscii}\r\nConnection: close\r\n\r\n`, 'utf8'),
+      Buffer.from(
+        `GET /assets/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${server.cookieName}=${nonAscii}\r\nConnection: close\r\n\r\n`,
+        'utf8',
+      ),
     );
     expect(statusOf(answer)).toBe(403);
     await alive(server);
@@ -252,7 +272,9 @@ describe('item 2: a bad WebSocket frame closes its socket, never the server', ()
       return head + 'x'.repeat(size - head.length - tail.length) + tail;
     };
     const ws = await connect(server);
-    const answer = new Promise<{ result: { ok: boolean; value: { size: number } } }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
+    const answer = new Promise<{ result: { ok: boolean; value: { size: number } } }>((resolve) =>
+      ws.once('message', (d) => resolve(JSON.parse(String(d)))),
+    );
     ws.send(frame(limit));
     expect((await within(answer, 20_000, 'answer')).result).toMatchObject({
       ok: true,
@@ -264,9 +286,18 @@ describe('item 2: a bad WebSocket frame closes its socket, never the server', ()
   });
 
   it("the frame limit carries the contract's largest files:save (8 M characters, every one JSON-escaped to 6 bytes)", () => {
-    const request = { path: 'a.txt', text: '\u0001'.repeat(SAVE_TEXT_LIMIT), encoding: 'utf8', eol: 'lf', expected: null, force: true };
+    const request = {
+      path: 'a.txt',
+      text: '\u0001'.repeat(SAVE_TEXT_LIMIT),
+      encoding: 'utf8',
+      eol: 'lf',
+      expected: null,
+      force: true,
+    };
     expect(requests['files:save'].safeParse(request).success).toBe(true);
-    const bytes = Buffer.byteLength(JSON.stringify({ kind: 'invoke', id: Number.MAX_SAFE_INTEGER, channel: 'files:save', request }));
+    const bytes = Buffer.byteLength(
+      JSON.stringify({ kind: 'invoke', id: Number.MAX_SAFE_INTEGER, channel: 'files:save', request }),
+    );
     expect(bytes).toBeGreaterThan(6 * SAVE_TEXT_LIMIT);
     expect(bytes).toBeLessThanOrEqual(DEFAULT_LIMITS.maxFrameBytes);
     // One character more is refused by the contract, whatever the carrier.
@@ -323,7 +354,10 @@ describe('item 6: a handler that throws, rejects or answers what JSON cannot car
     };
     const dispatch = createDispatcher({ host } as never, { broadcast: () => {} });
     // JSON.parse gives such objects; String({toString: 1}) throws "Cannot convert object to primitive value".
-    expect(await dispatch(JSON.parse('{"toString":1,"valueOf":1}'), {})).toEqual({ ok: false, error: 'unknown channel (object)' });
+    expect(await dispatch(JSON.parse('{"toString":1,"valueOf":1}'), {})).toEqual({
+      ok: false,
+      error: 'unknown channel (object)',
+    });
     expect(await dispatch(null, {})).toEqual({ ok: false, error: 'unknown channel (null)' });
     expect(await dispatch('app:status', {})).toEqual({ ok: false, error: 'failed: null' });
   });
@@ -343,7 +377,9 @@ describe('item 5: malformed percent-encoding and other bad paths are answered, n
     const base = `http://127.0.0.1:${server.port}`;
     expect((await fetch(`${base}/%zz?token=${server.token}`)).status).toBe(400);
     expect((await fetch(`${base}/assets/%E0%A4%A?token=${server.token}`)).status).toBe(400);
-    expect((await fetch(`${base}/%zz`, { headers: { cookie: `${server.cookieName}=${server.token}` } })).status).toBe(400);
+    expect((await fetch(`${base}/%zz`, { headers: { cookie: `${server.cookieName}=${server.token}` } })).status).toBe(
+      400,
+    );
     expect((await fetch(`${base}/%zz`)).status).toBe(403);
     expect((await fetch(`${base}/assets%00/app.js?token=${server.token}`)).status).toBe(400);
     expect((await fetch(`${base}/assets?token=${server.token}`)).status).toBe(404);
@@ -351,7 +387,9 @@ describe('item 5: malformed percent-encoding and other bad paths are answered, n
   });
 
   it('an absolute-form request target that is not a URL is answered 400', async () => {
-    expect(statusOf(await raw(server, `GET http://[/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))).toBe(400);
+    expect(statusOf(await raw(server, `GET http://[/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`))).toBe(
+      400,
+    );
     await alive(server);
   });
 });
@@ -369,9 +407,16 @@ describe('item 11: the session cookie is per port', () => {
     }
     expect([...jar.keys()].sort()).toEqual([cookieNameFor(server.port), cookieNameFor(other.port)].sort());
     const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    for (const s of [server, other]) expect((await fetch(`http://127.0.0.1:${s.port}/assets/app.js`, { headers: { cookie } })).status).toBe(200);
+    for (const s of [server, other])
+      expect((await fetch(`http://127.0.0.1:${s.port}/assets/app.js`, { headers: { cookie } })).status).toBe(200);
     // Each server takes only its own cookie.
-    expect((await fetch(`http://127.0.0.1:${server.port}/assets/app.js`, { headers: { cookie: `${cookieNameFor(other.port)}=${other.token}` } })).status).toBe(403);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${server.port}/assets/app.js`, {
+          headers: { cookie: `${cookieNameFor(other.port)}=${other.token}` },
+        })
+      ).status,
+    ).toBe(403);
   });
 });
 
@@ -413,11 +458,14 @@ describe('server limits (defaults stated in main/server/http-server.ts and the R
     expect(ok).toBeLessThanOrEqual(22);
     expect([...answers.values()].filter((a) => !a.ok).every((a) => /^rate limited/.test(a.error ?? ''))).toBe(true);
     const closed = closeCode(ws);
-    for (let i = 0; i < 30; i++) ws.send(JSON.stringify({ kind: 'invoke', id: 100 + i, channel: 'app:status', request: {} }));
+    for (let i = 0; i < 30; i++)
+      ws.send(JSON.stringify({ kind: 'invoke', id: 100 + i, channel: 'app:status', request: {} }));
     expect(await closed).toBe(1008);
     // The limit is per connection: a fresh one is served.
     const fresh = await connect(s);
-    expect((await invokeAll(fresh, [{ id: 1, channel: 'app:status', request: {} }])).get(1)).toMatchObject({ ok: true });
+    expect((await invokeAll(fresh, [{ id: 1, channel: 'app:status', request: {} }])).get(1)).toMatchObject({
+      ok: true,
+    });
     fresh.close();
   });
 
@@ -438,12 +486,26 @@ describe('server limits (defaults stated in main/server/http-server.ts and the R
   });
 
   it('HTTP: a request target over 8 KiB is 414, a head over 16 KiB 431, a body 413, other methods (CONNECT too) 405; the server stays up', async () => {
-    const head = (line: string, extra = '') => `${line}\r\nHost: 127.0.0.1:${server.port}\r\n${extra}Connection: close\r\n\r\n`;
+    const head = (line: string, extra = '') =>
+      `${line}\r\nHost: 127.0.0.1:${server.port}\r\n${extra}Connection: close\r\n\r\n`;
     expect(statusOf(await raw(server, head(`GET /?token=${server.token}&pad=${'a'.repeat(8200)} HTTP/1.1`)))).toBe(414);
-    expect(statusOf(await raw(server, head(`GET /?token=${server.token} HTTP/1.1`, `X-Pad: ${'a'.repeat(17_000)}\r\n`)))).toBe(431);
-    expect(statusOf(await raw(server, head(`GET /?token=${server.token} HTTP/1.1`, 'Content-Length: 5\r\n') + 'hello'))).toBe(413);
-    expect(statusOf(await raw(server, head(`GET /?token=${server.token} HTTP/1.1`, 'Transfer-Encoding: chunked\r\n') + '5\r\nhello\r\n0\r\n\r\n'))).toBe(413);
-    expect(statusOf(await raw(server, head(`POST /?token=${server.token} HTTP/1.1`, 'Content-Length: 5\r\n') + 'hello'))).toBe(405);
+    expect(
+      statusOf(await raw(server, head(`GET /?token=${server.token} HTTP/1.1`, `X-Pad: ${'a'.repeat(17_000)}\r\n`))),
+    ).toBe(431);
+    expect(
+      statusOf(await raw(server, head(`GET /?token=${server.token} HTTP/1.1`, 'Content-Length: 5\r\n') + 'hello')),
+    ).toBe(413);
+    expect(
+      statusOf(
+        await raw(
+          server,
+          head(`GET /?token=${server.token} HTTP/1.1`, 'Transfer-Encoding: chunked\r\n') + '5\r\nhello\r\n0\r\n\r\n',
+        ),
+      ),
+    ).toBe(413);
+    expect(
+      statusOf(await raw(server, head(`POST /?token=${server.token} HTTP/1.1`, 'Content-Length: 5\r\n') + 'hello')),
+    ).toBe(405);
     expect(statusOf(await raw(server, head(`CONNECT 127.0.0.1:22 HTTP/1.1`)))).toBe(405);
     expect(statusOf(await raw(server, head(`GET /?token=${server.token} HTTP/1.1`)))).toBe(200);
     await alive(server);

@@ -42,14 +42,18 @@ describe('browser-mode server', () => {
     const r = await fetch(server.url);
     expect(r.status).toBe(200);
     expect(await r.text()).toBe('<html>app</html>');
-    expect(r.headers.get('set-cookie')).toMatch(new RegExp(`^diffcoder_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict`));
+    expect(r.headers.get('set-cookie')).toMatch(
+      new RegExp(`^diffcoder_token_${server.port}=${server.token}; HttpOnly; SameSite=Strict`),
+    );
   });
 
   it('refuses requests without the token; assets load with the cookie', async () => {
     expect((await fetch(`${base()}/`)).status).toBe(403);
     expect((await fetch(`${base()}/?token=wrong`)).status).toBe(403);
     expect((await fetch(`${base()}/assets/app.js`)).status).toBe(403);
-    const ok = await fetch(`${base()}/assets/app.js`, { headers: { cookie: `diffcoder_token_${server.port}=${server.token}` } });
+    const ok = await fetch(`${base()}/assets/app.js`, {
+      headers: { cookie: `diffcoder_token_${server.port}=${server.token}` },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-type')).toBe('text/javascript');
   });
@@ -63,7 +67,9 @@ describe('browser-mode server', () => {
   it('WebSocket: refused without the token, from another origin, or through a non-loopback host', async () => {
     await expect(connect({ token: 'x'.repeat(48) })).rejects.toThrow(/403/);
     await expect(connect({ origin: 'https://evil.example.com' })).rejects.toThrow(/403/);
-    await expect(connect({ origin: `http://evil.example.com:${server.port}`, host: `evil.example.com:${server.port}` })).rejects.toThrow(/403/);
+    await expect(
+      connect({ origin: `http://evil.example.com:${server.port}`, host: `evil.example.com:${server.port}` }),
+    ).rejects.toThrow(/403/);
   });
 
   it('WebSocket invokes reach the dispatcher and answer by id; bad frames close the socket', async () => {
@@ -80,7 +86,11 @@ describe('browser-mode server', () => {
     const ws = await connect({});
     const got = new Promise<unknown>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
     server.sink.broadcast('engine:status', { state: 'ready', model: null, provider: 'cpu' });
-    expect(await got).toEqual({ kind: 'event', channel: 'engine:status', payload: { state: 'ready', model: null, provider: 'cpu' } });
+    expect(await got).toEqual({
+      kind: 'event',
+      channel: 'engine:status',
+      payload: { state: 'ready', model: null, provider: 'cpu' },
+    });
     ws.close();
   });
 });

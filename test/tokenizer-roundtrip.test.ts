@@ -10,16 +10,35 @@ import { builtinModelDir } from '../main/model/builtin.js';
  */
 const dir = process.env.DIFFCODER_TOKENIZER_DIR ?? builtinModelDir();
 const present = existsSync(join(dir, 'tokenizer.json'));
-const validation = JSON.parse(readFileSync('training/validation-files.json', 'utf8')) as { root: string; files: string[] };
+const validation = JSON.parse(readFileSync('training/validation-files.json', 'utf8')) as {
+  root: string;
+  files: string[];
+};
 const rootPresent = existsSync(validation.root);
 
 describe.skipIf(!present)('built-in tokenizer', () => {
-  const tok = () => new Tokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
-  const roundTrip = (t: Tokenizer, text: string) => t.decode(t.encode(text, { add_special_tokens: false }).ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  const tok = () =>
+    new Tokenizer(
+      JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')),
+      JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')),
+    );
+  const roundTrip = (t: Tokenizer, text: string) =>
+    t.decode(t.encode(text, { add_special_tokens: false }).ids, {
+      skip_special_tokens: false,
+      clean_up_tokenization_spaces: false,
+    });
 
   it('has the Stable-DiffCoder special tokens at their ids', () => {
     const t = tok();
-    expect([0, 1, 2, 3, 4, 5, 6].map((i) => t.id_to_token(i))).toEqual(['<[begin▁of▁sentence]>', '<[PAD▁TOKEN]>', '<[end▁of▁sentence]>', '<[fim-prefix]>', '<[fim-suffix]>', '<[MASK_TOKEN]>', '<[fim-middle]>']);
+    expect([0, 1, 2, 3, 4, 5, 6].map((i) => t.id_to_token(i))).toEqual([
+      '<[begin▁of▁sentence]>',
+      '<[PAD▁TOKEN]>',
+      '<[end▁of▁sentence]>',
+      '<[fim-prefix]>',
+      '<[fim-suffix]>',
+      '<[MASK_TOKEN]>',
+      '<[fim-middle]>',
+    ]);
   });
 
   it('round-trips the held-out evaluation prompts and references', () => {
@@ -31,12 +50,16 @@ describe.skipIf(!present)('built-in tokenizer', () => {
     }
   });
 
-  it.skipIf(!rootPresent)(`round-trips every validation file byte for byte (${validation.files.length} files under ${validation.root})`, () => {
-    const t = tok();
-    for (const f of validation.files) {
-      const text = readFileSync(join(validation.root, f), 'utf8');
-      expect(roundTrip(t, text), f).toBe(text);
-    }
-  });
+  it.skipIf(!rootPresent)(
+    `round-trips every validation file byte for byte (${validation.files.length} files under ${validation.root})`,
+    () => {
+      const t = tok();
+      for (const f of validation.files) {
+        const text = readFileSync(join(validation.root, f), 'utf8');
+        expect(roundTrip(t, text), f).toBe(text);
+      }
+    },
+  );
 });
-if (!rootPresent) console.log(`tokenizer round-trip of validation files skipped: ${validation.root} is not on this machine`);
+if (!rootPresent)
+  console.log(`tokenizer round-trip of validation files skipped: ${validation.root} is not on this machine`);

@@ -3,7 +3,13 @@ import { TextCodec } from '../main/engine/tokenizer.js';
 import { BOS, byteTokenizerJson, CHAT_TEMPLATE, EOS, SPECIAL_TOKENS } from './helpers/tiny-checkpoint.js';
 
 let codec: TextCodec;
-const config = (extra: Record<string, unknown> = {}) => ({ bos_token: SPECIAL_TOKENS[0], eos_token: SPECIAL_TOKENS[2], add_bos_token: false, chat_template: CHAT_TEMPLATE, ...extra });
+const config = (extra: Record<string, unknown> = {}) => ({
+  bos_token: SPECIAL_TOKENS[0],
+  eos_token: SPECIAL_TOKENS[2],
+  add_bos_token: false,
+  chat_template: CHAT_TEMPLATE,
+  ...extra,
+});
 beforeAll(() => {
   codec = new TextCodec(byteTokenizerJson(), config());
 });
@@ -11,10 +17,15 @@ beforeAll(() => {
 describe('tokenizer and chat template from the checkpoint files', () => {
   it('renders the chat template with a default system turn and the generation prompt', () => {
     const text = codec.renderChat([{ role: 'user', content: '  write add  ' }]);
-    expect(text).toBe(`${SPECIAL_TOKENS[0]}system\nYou are a test assistant.${SPECIAL_TOKENS[2]}${SPECIAL_TOKENS[0]}user\nwrite add${SPECIAL_TOKENS[2]}${SPECIAL_TOKENS[0]}assistant\n`);
+    expect(text).toBe(
+      `${SPECIAL_TOKENS[0]}system\nYou are a test assistant.${SPECIAL_TOKENS[2]}${SPECIAL_TOKENS[0]}user\nwrite add${SPECIAL_TOKENS[2]}${SPECIAL_TOKENS[0]}assistant\n`,
+    );
   });
   it('encodes special tokens in the template as single ids, with one bos per turn', () => {
-    const ids = codec.encodeChat([{ role: 'system', content: 's' }, { role: 'user', content: 'u' }]);
+    const ids = codec.encodeChat([
+      { role: 'system', content: 's' },
+      { role: 'user', content: 'u' },
+    ]);
     expect(ids.filter((i) => i === BOS)).toHaveLength(3);
     expect(ids.filter((i) => i === EOS)).toHaveLength(2);
     expect(ids[0]).toBe(BOS);

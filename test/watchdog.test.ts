@@ -43,7 +43,9 @@ describe('sampling is bounded by the real logits', () => {
   it('a vocab_size larger than the logits is refused at once instead of sampling for minutes', () => {
     const out = { topToken: new Int32Array(4), topProb: new Float32Array(4), logits: new Float32Array(4 * 10) };
     const t0 = performance.now();
-    expect(() => proposeTokens(4, out, 50_000_000, { temperature: 0.7, shift: false }, new Rng(0))).toThrow(/10 logits per position but diffcoder\.json says vocab_size 50000000/);
+    expect(() => proposeTokens(4, out, 50_000_000, { temperature: 0.7, shift: false }, new Rng(0))).toThrow(
+      /10 logits per position but diffcoder\.json says vocab_size 50000000/,
+    );
     expect(performance.now() - t0).toBeLessThan(100);
   });
 
@@ -51,7 +53,16 @@ describe('sampling is bounded by the real logits', () => {
     const model = new ScriptedModel(16, (pos) => ({ token: 10 + (pos % 3), prob: 0.6 }));
     (model.manifest.architecture as { vocabSize: number }).vocabSize = 50_000_000;
     const t0 = performance.now();
-    await expect(collect(decode(model, [0, 1, 3, 4], { ...base, temperature: 0.8 }, { maskId: MASK, detokenize: (ids) => ids.join(',') }))).rejects.toThrow(/vocab_size 50000000/);
+    await expect(
+      collect(
+        decode(
+          model,
+          [0, 1, 3, 4],
+          { ...base, temperature: 0.8 },
+          { maskId: MASK, detokenize: (ids) => ids.join(',') },
+        ),
+      ),
+    ).rejects.toThrow(/vocab_size 50000000/);
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 });
@@ -69,7 +80,12 @@ describe('Stop takes effect before every forward', () => {
     const model = new Counting(32, () => ({ token: 10, prob: 0.9 }));
     const prompt = Array.from({ length: 2000 }, (_, i) => 10 + (i % 7));
     const result = await collect(
-      decode(model, prompt, { ...base, genLength: 16, steps: 16 }, { maskId: MASK, detokenize: (ids) => ids.join(','), signal: ac.signal, prefillChunk: 4 }),
+      decode(
+        model,
+        prompt,
+        { ...base, genLength: 16, steps: 16 },
+        { maskId: MASK, detokenize: (ids) => ids.join(','), signal: ac.signal, prefillChunk: 4 },
+      ),
     );
     expect(result.stopReason).toBe('cancelled');
     expect(model.requests).toHaveLength(3);
@@ -79,7 +95,12 @@ describe('Stop takes effect before every forward', () => {
 
 describe('watchdog limits', () => {
   it('defaults: a load gets max(120 s, weights at 50 MB/s); a forward max(60 s, 20 x median) per block of tokens', () => {
-    expect(DEFAULT_WATCHDOG).toEqual({ loadFloorMs: 120_000, bytesPerSecond: 50e6, forwardFloorMs: 60_000, forwardFactor: 20 });
+    expect(DEFAULT_WATCHDOG).toEqual({
+      loadFloorMs: 120_000,
+      bytesPerSecond: 50e6,
+      forwardFloorMs: 60_000,
+      forwardFactor: 20,
+    });
     expect(loadBudgetMs(1e9)).toBe(120_000);
     expect(loadBudgetMs(16e9)).toBe(320_000);
     // An 8B int4 model on a CPU at ~1.3 s per forward is given 60 s for a 4-token step, and more for a 512-token prefill chunk.
@@ -126,16 +147,21 @@ describe('a hung engine process is detected and restarted', () => {
     const t0 = Date.now();
     let stopAt = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = h.generate('w1', { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { steps: 64, genLength: 64, eosId: null }, (e) => {
-      events.push(e);
-      // 300 ms after the last step (steps come every few ms until the hang): Stop, which the blocked process never reads.
-      clearTimeout(timer);
-      if (e.type === 'step')
-        timer = setTimeout(() => {
-          stopAt = Date.now();
-          expect(h.stop('w1')).toBe(true);
-        }, 300);
-    });
+    const done = h.generate(
+      'w1',
+      { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] },
+      { steps: 64, genLength: 64, eosId: null },
+      (e) => {
+        events.push(e);
+        // 300 ms after the last step (steps come every few ms until the hang): Stop, which the blocked process never reads.
+        clearTimeout(timer);
+        if (e.type === 'step')
+          timer = setTimeout(() => {
+            stopAt = Date.now();
+            expect(h.stop('w1')).toBe(true);
+          }, 300);
+      },
+    );
     await done;
     clearTimeout(timer);
     const last = events.at(-1)!;
@@ -152,7 +178,12 @@ describe('a hung engine process is detected and restarted', () => {
     await waitFor(() => h.status.state === 'ready');
     expect(h.pid).not.toBe(pid);
     const again: RunEvent[] = [];
-    await h.generate('w2', { kind: 'chat', messages: [{ role: 'user', content: 'hi' }] }, { steps: 4, genLength: 4, eosId: null }, (e) => again.push(e));
+    await h.generate(
+      'w2',
+      { kind: 'chat', messages: [{ role: 'user', content: 'hi' }] },
+      { steps: 4, genLength: 4, eosId: null },
+      (e) => again.push(e),
+    );
     expect(again.at(-1)).toMatchObject({ type: 'done', stopReason: 'length' });
   });
 
@@ -160,7 +191,12 @@ describe('a hung engine process is detected and restarted', () => {
     const h = hostWith({ DIFFCODER_TEST_FORWARD_DELAY_MS: '150' }, { watchdog: { forwardFloorMs: 1000 } });
     expect(await h.load(model, 'cpu')).toMatchObject({ state: 'ready' });
     const events: RunEvent[] = [];
-    await h.generate('w3', { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] }, { steps: 12, genLength: 12, eosId: null }, (e) => events.push(e));
+    await h.generate(
+      'w3',
+      { kind: 'chat', messages: [{ role: 'user', content: 'hello' }] },
+      { steps: 12, genLength: 12, eosId: null },
+      (e) => events.push(e),
+    );
     expect(events.at(-1)).toMatchObject({ type: 'done', stopReason: 'length' });
   });
 

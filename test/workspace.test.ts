@@ -6,7 +6,20 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +54,12 @@ beforeEach(() => {
 });
 afterEach(() => ws.dispose());
 
-const saveReq = (path: string, text: string, expected: string | null, extra: Partial<{ force: boolean; encoding: 'utf8' | 'utf8-bom'; eol: 'lf' | 'crlf' }> = {}) => ({
+const saveReq = (
+  path: string,
+  text: string,
+  expected: string | null,
+  extra: Partial<{ force: boolean; encoding: 'utf8' | 'utf8-bom'; eol: 'lf' | 'crlf' }> = {},
+) => ({
   path,
   text,
   encoding: extra.encoding ?? ('utf8' as const),
@@ -54,8 +72,10 @@ describe('path confinement', () => {
   it('refuses .. escapes, absolute paths and NUL bytes; normalises paths that stay inside', () => {
     mkdirSync(join(root, 'a'));
     writeFileSync(join(root, 'b.txt'), 'b');
-    for (const p of ['../secret.txt', 'a/../../secret.txt', '..', 'a/../..', '..\\secret.txt']) expect(() => ws.read(p)).toThrow(/outside the workspace/);
-    for (const p of ['/etc/passwd', join(outside, 'secret.txt'), '\\etc\\passwd', 'C:\\Windows\\win.ini', 'c:/x']) expect(() => ws.read(p)).toThrow(/absolute paths are refused/);
+    for (const p of ['../secret.txt', 'a/../../secret.txt', '..', 'a/../..', '..\\secret.txt'])
+      expect(() => ws.read(p)).toThrow(/outside the workspace/);
+    for (const p of ['/etc/passwd', join(outside, 'secret.txt'), '\\etc\\passwd', 'C:\\Windows\\win.ini', 'c:/x'])
+      expect(() => ws.read(p)).toThrow(/absolute paths are refused/);
     expect(() => ws.read('b.txt\0.png')).toThrow(/NUL byte/);
     expect(ws.read('a/../b.txt')).toMatchObject({ path: 'b.txt', text: 'b' });
     expect(ws.read('./a/./../b.txt').path).toBe('b.txt');
@@ -63,7 +83,10 @@ describe('path confinement', () => {
     expect(() => ws.save(saveReq('../escape.txt', 'x', null))).toThrow(/outside the workspace/);
     expect(() => ws.save(saveReq('/tmp/escape.txt', 'x', null))).toThrow(/absolute/);
     expect(() => ws.list('..')).toThrow(/outside the workspace/);
-    expect(ws.stat(['../secret.txt'])[0]).toMatchObject({ state: 'error', error: expect.stringMatching(/outside the workspace/) });
+    expect(ws.stat(['../secret.txt'])[0]).toMatchObject({
+      state: 'error',
+      error: expect.stringMatching(/outside the workspace/),
+    });
     expect(existsSync(join(root, '..', 'escape.txt'))).toBe(false);
   });
 
@@ -73,7 +96,9 @@ describe('path confinement', () => {
     expect(() => ws.save(saveReq('link.txt', 'overwritten', null, { force: true }))).toThrow(/outside the workspace/);
     expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
     expect(ws.stat(['link.txt'])[0].state).toBe('error');
-    expect(ws.list('').entries).toEqual([{ name: 'link.txt', path: 'link.txt', kind: 'symlink-outside', size: 0, symlink: true }]);
+    expect(ws.list('').entries).toEqual([
+      { name: 'link.txt', path: 'link.txt', kind: 'symlink-outside', size: 0, symlink: true },
+    ]);
   });
 
   it('a symlinked parent folder that leads out is refused, for existing and new files alike', () => {
@@ -95,7 +120,11 @@ describe('path confinement', () => {
     expect(f).toMatchObject({ path: 'alias/f.txt', text: 'one' });
     expect(ws.save(saveReq('f-link.txt', 'two', f.hash))).toMatchObject({ saved: true });
     expect(readFileSync(join(root, 'real', 'f.txt'), 'utf8')).toBe('two');
-    expect(ws.list('').entries.find((e) => e.name === 'f-link.txt')).toMatchObject({ kind: 'file', symlink: true, size: 3 });
+    expect(ws.list('').entries.find((e) => e.name === 'f-link.txt')).toMatchObject({
+      kind: 'file',
+      symlink: true,
+      size: 3,
+    });
     symlinkSync(join(root, 'nowhere.txt'), join(root, 'dangling.txt'));
     expect(() => ws.save(saveReq('dangling.txt', 'x', null, { force: true }))).toThrow(/symlink to a missing file/);
     expect(ws.list('').entries.find((e) => e.name === 'dangling.txt')?.kind).toBe('other');
@@ -132,7 +161,13 @@ describe('reading: refusals', () => {
     expect(() => ws.read('missing.txt')).toThrow('not found: missing.txt');
     expect(ws.stat(['missing.txt', 'big.txt', 'dir'])).toEqual([
       { path: 'missing.txt', state: 'missing' },
-      { path: 'big.txt', state: 'file', size: Math.round(12.3 * 1024 * 1024), mtimeMs: statSync(join(root, 'big.txt')).mtimeMs, hash: null },
+      {
+        path: 'big.txt',
+        state: 'file',
+        size: Math.round(12.3 * 1024 * 1024),
+        mtimeMs: statSync(join(root, 'big.txt')).mtimeMs,
+        hash: null,
+      },
       { path: 'dir', state: 'error', error: 'dir is a directory, not a file' },
     ]);
   });
@@ -160,16 +195,34 @@ describe('reading: refusals', () => {
 
 describe('encodings and line breaks: kept as found', () => {
   it('a CRLF file with a BOM reads as utf8-bom/crlf and saves byte-identical, from the text as read or with \\n', () => {
-    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('def f():\r\n    return "é"\r\n', 'utf8')]);
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('def f():\r\n    return "é"\r\n', 'utf8'),
+    ]);
     writeFileSync(join(root, 'crlf.py'), bytes);
     const f = ws.read('crlf.py');
-    expect(f).toMatchObject({ encoding: 'utf8-bom', eol: 'crlf', mixedEol: false, text: 'def f():\r\n    return "é"\r\n', size: bytes.length, hash: sha(bytes) });
-    expect(ws.save({ path: 'crlf.py', text: f.text, encoding: f.encoding, eol: f.eol, expected: { hash: f.hash } })).toMatchObject({
+    expect(f).toMatchObject({
+      encoding: 'utf8-bom',
+      eol: 'crlf',
+      mixedEol: false,
+      text: 'def f():\r\n    return "é"\r\n',
+      size: bytes.length,
+      hash: sha(bytes),
+    });
+    expect(
+      ws.save({ path: 'crlf.py', text: f.text, encoding: f.encoding, eol: f.eol, expected: { hash: f.hash } }),
+    ).toMatchObject({
       saved: true,
       file: { hash: sha(bytes), size: bytes.length },
     });
     expect(readFileSync(join(root, 'crlf.py')).equals(bytes)).toBe(true);
-    const again = ws.save({ path: 'crlf.py', text: f.text.replace(/\r\n/g, '\n'), encoding: f.encoding, eol: f.eol, expected: { hash: f.hash } });
+    const again = ws.save({
+      path: 'crlf.py',
+      text: f.text.replace(/\r\n/g, '\n'),
+      encoding: f.encoding,
+      eol: f.eol,
+      expected: { hash: f.hash },
+    });
     expect(again).toMatchObject({ saved: true, file: { hash: sha(bytes) } });
     expect(readFileSync(join(root, 'crlf.py')).equals(bytes)).toBe(true);
   });
@@ -209,7 +262,10 @@ describe('saving: atomic, conflicts', () => {
     expect(statSync(join(root, 'private.txt')).mode & 0o7777).toBe(0o600);
     mkdirSync(join(root, 'src'));
     const created = ws.save(saveReq('src/new.ts', 'export {};\n', null));
-    expect(created).toEqual({ saved: true, file: { size: 11, mtimeMs: statSync(join(root, 'src/new.ts')).mtimeMs, hash: sha('export {};\n') } });
+    expect(created).toEqual({
+      saved: true,
+      file: { size: 11, mtimeMs: statSync(join(root, 'src/new.ts')).mtimeMs, hash: sha('export {};\n') },
+    });
     expect(statSync(join(root, 'src/new.ts')).mode & 0o777).toBe(0o666 & ~process.umask());
     expect(() => ws.save(saveReq('nope/new.ts', 'x', null))).toThrow('the parent folder does not exist: nope');
     expect(() => ws.save(saveReq('src', 'x', null, { force: true }))).toThrow('src is a directory, not a file');
@@ -221,10 +277,16 @@ describe('saving: atomic, conflicts', () => {
     const f = ws.read('a.txt');
     writeFileSync(join(root, 'a.txt'), 'v2 from another editor');
     const r = ws.save(saveReq('a.txt', 'mine', f.hash));
-    expect(r).toEqual({ saved: false, conflict: { size: 22, mtimeMs: statSync(join(root, 'a.txt')).mtimeMs, hash: sha('v2 from another editor') } });
+    expect(r).toEqual({
+      saved: false,
+      conflict: { size: 22, mtimeMs: statSync(join(root, 'a.txt')).mtimeMs, hash: sha('v2 from another editor') },
+    });
     expect(readFileSync(join(root, 'a.txt'), 'utf8')).toBe('v2 from another editor');
     expect(ws.stat(['a.txt'])[0]).toMatchObject({ state: 'file', hash: sha('v2 from another editor') });
-    expect(ws.save(saveReq('a.txt', 'mine', f.hash, { force: true }))).toMatchObject({ saved: true, file: { hash: sha('mine') } });
+    expect(ws.save(saveReq('a.txt', 'mine', f.hash, { force: true }))).toMatchObject({
+      saved: true,
+      file: { hash: sha('mine') },
+    });
     expect(readFileSync(join(root, 'a.txt'), 'utf8')).toBe('mine');
   });
 
@@ -258,14 +320,18 @@ describe('saving: atomic, conflicts', () => {
   it('a full disk (ENOSPC on a tiny tmpfs) fails the save with the original intact and no temp file', (ctx) => {
     const mnt = tmp('ws-tmpfs-');
     if (!isRoot || spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status !== 0) {
-      ctx.skip('cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the file size limit test covers short writes');
+      ctx.skip(
+        'cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the file size limit test covers short writes',
+      );
       return;
     }
     try {
       writeFileSync(join(mnt, 'f.txt'), 'original');
       const small = new WorkspaceService({ userData, requirePicked: false });
       small.open(mnt);
-      expect(() => small.save(saveReq('f.txt', 'y'.repeat(200_000), sha('original')))).toThrow(/could not save f\.txt: ENOSPC.*the file on disk is unchanged/);
+      expect(() => small.save(saveReq('f.txt', 'y'.repeat(200_000), sha('original')))).toThrow(
+        /could not save f\.txt: ENOSPC.*the file on disk is unchanged/,
+      );
       expect(readFileSync(join(mnt, 'f.txt'), 'utf8')).toBe('original');
       expect(readdirSync(mnt)).toEqual(['f.txt']);
       small.dispose();
@@ -305,8 +371,23 @@ describe('listing', () => {
     writeFileSync(join(root, '.git', 'HEAD'), 'ref: refs/heads/main\n');
     for (const f of ['file10.txt', 'file2.txt', '.env', 'B.md', 'a.md']) writeFileSync(join(root, f), 'xy');
     const top = ws.list('');
-    expect(top.entries.map((e) => e.name)).toEqual(['.git', 'Docs', 'src', '.env', 'a.md', 'B.md', 'file2.txt', 'file10.txt']);
-    expect(top.entries.find((e) => e.name === 'a.md')).toEqual({ name: 'a.md', path: 'a.md', kind: 'file', size: 2, symlink: false });
+    expect(top.entries.map((e) => e.name)).toEqual([
+      '.git',
+      'Docs',
+      'src',
+      '.env',
+      'a.md',
+      'B.md',
+      'file2.txt',
+      'file10.txt',
+    ]);
+    expect(top.entries.find((e) => e.name === 'a.md')).toEqual({
+      name: 'a.md',
+      path: 'a.md',
+      kind: 'file',
+      size: 2,
+      symlink: false,
+    });
     expect(top).toMatchObject({ path: '', gitHidden: false, truncated: false });
     expect(ws.list('.git')).toEqual({ path: '.git', entries: [], gitHidden: true, truncated: false });
     expect(ws.list('.git', true).entries.map((e) => e.path)).toEqual(['.git/HEAD']);
@@ -323,7 +404,11 @@ describe('external changes', () => {
     const f = ws.read('w.txt');
     expect(ws.stat(['w.txt'])).toEqual([{ path: 'w.txt', state: 'file', size: 3, mtimeMs: f.mtimeMs, hash: f.hash }]);
     const w = ws.watch(['w.txt', 'missing.txt', '../secret.txt']);
-    expect(w).toEqual({ watching: process.platform === 'linux' || process.platform === 'darwin' || process.platform === 'win32' ? ['w.txt'] : [], supported: w.supported });
+    expect(w).toEqual({
+      watching:
+        process.platform === 'linux' || process.platform === 'darwin' || process.platform === 'win32' ? ['w.txt'] : [],
+      supported: w.supported,
+    });
     if (!w.supported) return;
     writeFileSync(join(root, 'w.txt'), 'two');
     await until(() => changed.includes('w.txt'));
@@ -363,11 +448,20 @@ describe('workspace state', () => {
     ws.open(root);
     writeFileSync(join(root, 'a.txt'), 'changed while the app was down');
     const core = createAppCore(
-      { userData, builtinModelDir: join(userData, 'no-model'), launcher: engineProcessLauncher(), mode: 'browser', version: 'test' },
+      {
+        userData,
+        builtinModelDir: join(userData, 'no-model'),
+        launcher: engineProcessLauncher(),
+        mode: 'browser',
+        version: 'test',
+      },
       { broadcast: () => undefined },
     );
     try {
-      expect(await core.dispatch('workspace:get', {})).toEqual({ ok: true, value: { workspace: { root, name: root.split('/').pop() } } });
+      expect(await core.dispatch('workspace:get', {})).toEqual({
+        ok: true,
+        value: { workspace: { root, name: root.split('/').pop() } },
+      });
       const got = await core.dispatch('workspace:getState', {});
       expect(got).toEqual({ ok: true, value: { state: state('base + edits', base.hash), notices: [] } });
       const now = await core.dispatch('files:stat', { paths: ['a.txt'] });
@@ -382,7 +476,11 @@ describe('workspace state', () => {
     const huge: WorkspaceState = {
       tabs: [],
       active: null,
-      buffers: Array.from({ length: 3 }, (_, i) => ({ path: `f${i}.txt`, text: 'x'.repeat(3 * 1024 * 1024), baseHash: null })),
+      buffers: Array.from({ length: 3 }, (_, i) => ({
+        path: `f${i}.txt`,
+        text: 'x'.repeat(3 * 1024 * 1024),
+        baseHash: null,
+      })),
     };
     expect(() => ws.saveState(huge)).toThrow(/workspace state too large: 9\.0 MB, the limit is 8 MB/);
     expect(ws.getState().state).toEqual(state('small', null));
@@ -401,7 +499,13 @@ describe('dispatcher: every workspace and files channel validates its request', 
   beforeEach(() => {
     events = [];
     core = createAppCore(
-      { userData: tmp('ws-core-'), builtinModelDir: join(root, 'no-model'), launcher: engineProcessLauncher(), mode: 'browser', version: 'test' },
+      {
+        userData: tmp('ws-core-'),
+        builtinModelDir: join(root, 'no-model'),
+        launcher: engineProcessLauncher(),
+        mode: 'browser',
+        version: 'test',
+      },
       { broadcast: (channel, payload) => events.push({ channel, payload }) },
     );
   });
@@ -421,8 +525,16 @@ describe('dispatcher: every workspace and files channel validates its request', 
     ['workspace:list', { path: '', includeGit: 'yes' }, /includeGit/],
     ['workspace:getState', { state: {} }, /Unrecognized key/],
     ['workspace:saveState', { state: { tabs: 'a.txt', active: null, buffers: [] } }, /state\.tabs/],
-    ['workspace:saveState', { state: { tabs: [{ path: '../x' }], active: null, buffers: [] } }, /state\.tabs\.0\.path: .*outside the workspace/],
-    ['workspace:saveState', { state: { tabs: [], active: null, buffers: [{ path: 'a', text: 'x', baseHash: 'abc' }] } }, /baseHash: a sha256 hex digest/],
+    [
+      'workspace:saveState',
+      { state: { tabs: [{ path: '../x' }], active: null, buffers: [] } },
+      /state\.tabs\.0\.path: .*outside the workspace/,
+    ],
+    [
+      'workspace:saveState',
+      { state: { tabs: [], active: null, buffers: [{ path: 'a', text: 'x', baseHash: 'abc' }] } },
+      /baseHash: a sha256 hex digest/,
+    ],
     ['workspace:saveState', { state: { tabs: [], active: '/abs', buffers: [] } }, /state\.active: absolute/],
     ['files:read', { path: '' }, /path: a file path is required/],
     ['files:read', { path: '../../etc/passwd' }, /outside the workspace/],
@@ -459,16 +571,37 @@ describe('dispatcher: every workspace and files channel validates its request', 
     ] as const) {
       expect(await core.dispatch(c, req)).toEqual({ ok: false, error: 'no workspace is open: open a folder first' });
     }
-    expect(await core.dispatch('workspace:open', { dir: 'relative' })).toEqual({ ok: false, error: 'the folder must be an absolute path: relative' });
-    expect(await core.dispatch('workspace:open', { dir: join(root, 'missing') })).toMatchObject({ ok: false, error: expect.stringMatching(/folder not found/) });
+    expect(await core.dispatch('workspace:open', { dir: 'relative' })).toEqual({
+      ok: false,
+      error: 'the folder must be an absolute path: relative',
+    });
+    expect(await core.dispatch('workspace:open', { dir: join(root, 'missing') })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/folder not found/),
+    });
     expect(await core.dispatch('workspace:pickFolder', {})).toEqual({ ok: true, value: { dir: null } });
-    expect(await core.dispatch('workspace:open', { dir: root })).toEqual({ ok: true, value: { workspace: { root, name: root.split('/').pop() } } });
-    expect(events).toContainEqual({ channel: 'workspace:changed', payload: { workspace: { root, name: root.split('/').pop() } } });
+    expect(await core.dispatch('workspace:open', { dir: root })).toEqual({
+      ok: true,
+      value: { workspace: { root, name: root.split('/').pop() } },
+    });
+    expect(events).toContainEqual({
+      channel: 'workspace:changed',
+      payload: { workspace: { root, name: root.split('/').pop() } },
+    });
     const saved = await core.dispatch('files:save', good);
     expect(saved).toMatchObject({ ok: true, value: { saved: true, file: { hash: sha('x'), size: 1 } } });
-    expect(await core.dispatch('files:read', { path: 'a.txt' })).toMatchObject({ ok: true, value: { path: 'a.txt', text: 'x', encoding: 'utf8', eol: 'lf' } });
-    expect(await core.dispatch('workspace:list', { path: '' })).toMatchObject({ ok: true, value: { entries: [{ name: 'a.txt', kind: 'file' }] } });
-    expect(await core.dispatch('files:read', { path: 'nope.txt' })).toEqual({ ok: false, error: 'not found: nope.txt' });
+    expect(await core.dispatch('files:read', { path: 'a.txt' })).toMatchObject({
+      ok: true,
+      value: { path: 'a.txt', text: 'x', encoding: 'utf8', eol: 'lf' },
+    });
+    expect(await core.dispatch('workspace:list', { path: '' })).toMatchObject({
+      ok: true,
+      value: { entries: [{ name: 'a.txt', kind: 'file' }] },
+    });
+    expect(await core.dispatch('files:read', { path: 'nope.txt' })).toEqual({
+      ok: false,
+      error: 'not found: nope.txt',
+    });
   });
 
   it('Electron: only a folder picked in the native dialog (or the last workspace) can be opened', async () => {
@@ -486,18 +619,33 @@ describe('dispatcher: every workspace and files channel validates its request', 
       { broadcast: () => undefined },
     );
     try {
-      expect(await electron.dispatch('workspace:open', { dir: root })).toEqual({ ok: false, error: 'open a folder through the folder dialog (workspace:pickFolder)' });
+      expect(await electron.dispatch('workspace:open', { dir: root })).toEqual({
+        ok: false,
+        error: 'open a folder through the folder dialog (workspace:pickFolder)',
+      });
       expect(await electron.dispatch('workspace:pickFolder', {})).toEqual({ ok: true, value: { dir: picked } });
-      expect(await electron.dispatch('workspace:open', { dir: picked })).toMatchObject({ ok: true, value: { workspace: { root: picked } } });
+      expect(await electron.dispatch('workspace:open', { dir: picked })).toMatchObject({
+        ok: true,
+        value: { workspace: { root: picked } },
+      });
     } finally {
       await electron.dispose();
     }
     const restarted = createAppCore(
-      { userData: ud, builtinModelDir: join(root, 'no-model'), launcher: engineProcessLauncher(), mode: 'electron', version: 'test' },
+      {
+        userData: ud,
+        builtinModelDir: join(root, 'no-model'),
+        launcher: engineProcessLauncher(),
+        mode: 'electron',
+        version: 'test',
+      },
       { broadcast: () => undefined },
     );
     try {
-      expect(await restarted.dispatch('workspace:get', {})).toMatchObject({ ok: true, value: { workspace: { root: picked } } });
+      expect(await restarted.dispatch('workspace:get', {})).toMatchObject({
+        ok: true,
+        value: { workspace: { root: picked } },
+      });
       expect(await restarted.dispatch('workspace:open', { dir: picked })).toMatchObject({ ok: true });
     } finally {
       await restarted.dispose();
@@ -516,7 +664,10 @@ describe('browser-mode server: --workspace and a kill -9 in the middle of a save
 
     const first = await serve(['--workspace', root, '--user-data', ud], { [SAVE_PAUSE_ENV]: marker });
     children.push(first.child);
-    expect(await first.invoke('workspace:get', {})).toEqual({ ok: true, value: { workspace: { root, name: root.split('/').pop() } } });
+    expect(await first.invoke('workspace:get', {})).toEqual({
+      ok: true,
+      value: { workspace: { root, name: root.split('/').pop() } },
+    });
     const f = (await first.invoke('files:read', { path: 'a.txt' })) as { ok: true; value: { hash: string } };
     void first.invoke('files:save', saveReq('a.txt', 'new content\n', f.value.hash));
     await until(() => existsSync(marker));
@@ -542,23 +693,41 @@ describe('browser-mode server: --workspace and a kill -9 in the middle of a save
     const bigSave = second.invoke('files:save', saveReq('big.txt', big, null));
     await until(() => existsSync(marker));
     rmSync(marker);
-    expect(await bigSave).toMatchObject({ ok: true, value: { saved: true, file: { size: 10_000_000, hash: sha(big) } } });
+    expect(await bigSave).toMatchObject({
+      ok: true,
+      value: { saved: true, file: { size: 10_000_000, hash: sha(big) } },
+    });
     second.child.kill('SIGKILL');
   });
 
   it('--workspace that is not a folder stops the server with the reason', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/server/index.ts', '--workspace', join(root, 'missing'), '--user-data', tmp('ws-serve-')], {
-      cwd: repo,
-      encoding: 'utf8',
-      env: { ...process.env, INIT_CWD: repo },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'main/server/index.ts',
+        '--workspace',
+        join(root, 'missing'),
+        '--user-data',
+        tmp('ws-serve-'),
+      ],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, INIT_CWD: repo },
+      },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`--workspace: folder not found: ${join(root, 'missing')}`);
   });
 });
 
 /** Runs an ES module of TypeScript in a child Node (tsx), optionally as another user or under a file size limit. */
-function runTs(code: string, opts: { uid?: number; gid?: number; fsizeKiB?: number } = {}): { stdout: string; stderr: string } {
+function runTs(
+  code: string,
+  opts: { uid?: number; gid?: number; fsizeKiB?: number } = {},
+): { stdout: string; stderr: string } {
   const dir = tmp('ws-script-');
   chmodSync(dir, 0o755);
   const script = join(dir, 'script.mts');
@@ -566,8 +735,17 @@ function runTs(code: string, opts: { uid?: number; gid?: number; fsizeKiB?: numb
   const node = [process.execPath, '--import', 'tsx', script];
   const r =
     opts.fsizeKiB !== undefined
-      ? spawnSync('bash', ['-c', `ulimit -f ${opts.fsizeKiB} && exec "$@"`, 'bash', ...node], { cwd: repo, encoding: 'utf8' })
-      : spawnSync(node[0], node.slice(1), { cwd: repo, encoding: 'utf8', uid: opts.uid, gid: opts.gid, env: { ...process.env, HOME: dir } });
+      ? spawnSync('bash', ['-c', `ulimit -f ${opts.fsizeKiB} && exec "$@"`, 'bash', ...node], {
+          cwd: repo,
+          encoding: 'utf8',
+        })
+      : spawnSync(node[0], node.slice(1), {
+          cwd: repo,
+          encoding: 'utf8',
+          uid: opts.uid,
+          gid: opts.gid,
+          env: { ...process.env, HOME: dir },
+        });
   if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
 }
@@ -596,7 +774,9 @@ async function serve(args: string[], env: Record<string, string>) {
     });
     child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
   });
-  const socket = new WebSocket(`ws://${url.host}/ws?token=${url.searchParams.get('token')}`, { origin: `http://${url.host}` });
+  const socket = new WebSocket(`ws://${url.host}/ws?token=${url.searchParams.get('token')}`, {
+    origin: `http://${url.host}`,
+  });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const pending = new Map<number, (r: unknown) => void>();
   socket.on('message', (d) => {

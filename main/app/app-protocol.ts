@@ -64,7 +64,8 @@ const BAD_SEGMENT = /[/\\:\u0000-\u001f\u007f]/;
 export function resolveAppPath(requestUrl: string): AppPathResult {
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/i.exec(requestUrl);
   if (!m || m[1].toLowerCase() !== APP_SCHEME) return { ok: false, status: 404, reason: 'not an app:// URL' };
-  if (m[2].toLowerCase() !== APP_HOST) return { ok: false, status: 404, reason: `unknown host ${JSON.stringify(m[2].slice(0, 64))}` };
+  if (m[2].toLowerCase() !== APP_HOST)
+    return { ok: false, status: 404, reason: `unknown host ${JSON.stringify(m[2].slice(0, 64))}` };
   const rawPath = m[3];
   if (rawPath === '' || rawPath === '/') return { ok: true, relPath: 'index.html' };
   if (!rawPath.startsWith('/')) return { ok: false, status: 400, reason: 'malformed path' };
@@ -91,7 +92,8 @@ function isInside(root: string, child: string): boolean {
   return rel === '' || (!!rel && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
 }
 
-export type AppFileResult = { ok: true; file: string; mime: string } | { ok: false; status: 400 | 403 | 404; reason: string };
+export type AppFileResult =
+  { ok: true; file: string; mime: string } | { ok: false; status: 400 | 403 | 404; reason: string };
 
 /**
  * resolveAppPath, then the file system: the file must exist, be a regular file, and its real path (symlinks
@@ -129,7 +131,11 @@ export function cspFromHtml(html: string): string | null {
   return null;
 }
 
-const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
+const BASE_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+};
 
 /**
  * The app:// protocol handler (protocol.handle's callback): GET/HEAD of files inside `rendererDir`, with their MIME
@@ -137,11 +143,17 @@ const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no
  * the header adds what a meta tag cannot carry, such as frame-ancestors). Refusals are plain-text 4xx responses; the
  * reason is logged through `log`.
  */
-export function createAppProtocolHandler(rendererDir: string, log: (line: string) => void = () => {}): (request: { url: string; method: string }) => Promise<Response> {
+export function createAppProtocolHandler(
+  rendererDir: string,
+  log: (line: string) => void = () => {},
+): (request: { url: string; method: string }) => Promise<Response> {
   return async (request) => {
     const refuse = (status: number, reason: string) => {
       log(`app:// ${status} ${reason}: ${request.url.slice(0, 200)}`);
-      return new Response(reason, { status, headers: { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } });
+      return new Response(reason, {
+        status,
+        headers: { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' },
+      });
     };
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, 'method not allowed');
     const found = await resolveAppFile(rendererDir, request.url);
@@ -152,7 +164,11 @@ export function createAppProtocolHandler(rendererDir: string, log: (line: string
     } catch {
       return refuse(404, 'not found');
     }
-    const headers: Record<string, string> = { ...BASE_HEADERS, 'Content-Type': found.mime, 'Content-Length': String(body.byteLength) };
+    const headers: Record<string, string> = {
+      ...BASE_HEADERS,
+      'Content-Type': found.mime,
+      'Content-Length': String(body.byteLength),
+    };
     if (found.mime.startsWith('text/html')) {
       const csp = cspFromHtml(body.toString('utf8'));
       if (csp) headers['Content-Security-Policy'] = csp;
@@ -170,7 +186,8 @@ export function rendererEntryUrl(opts: { isPackaged: boolean; devServerUrl?: str
   try {
     const url = new URL(opts.devServerUrl);
     const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && loopback && !url.username && !url.password) return url.href;
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && loopback && !url.username && !url.password)
+      return url.href;
   } catch {
     // fall through: not a URL
   }
@@ -185,7 +202,13 @@ export function isTrustedRendererUrl(frameUrl: string, rendererUrl: string): boo
   try {
     const url = new URL(frameUrl);
     const expected = new URL(rendererUrl);
-    return url.protocol === expected.protocol && url.host === expected.host && url.pathname === expected.pathname && !url.username && !url.password;
+    return (
+      url.protocol === expected.protocol &&
+      url.host === expected.host &&
+      url.pathname === expected.pathname &&
+      !url.username &&
+      !url.password
+    );
   } catch {
     return false;
   }

@@ -56,7 +56,12 @@ const core = createAppCore(
     onUnsaved: (documents) => (unsaved = documents),
     pickFolder: async (purpose) => {
       const win = BrowserWindow.getFocusedWindow();
-      const title = purpose === 'checkpoint' ? 'Import checkpoint folder' : purpose === 'workspace' ? 'Open folder' : 'Add model folder';
+      const title =
+        purpose === 'checkpoint'
+          ? 'Import checkpoint folder'
+          : purpose === 'workspace'
+            ? 'Open folder'
+            : 'Add model folder';
       const options = { title, properties: ['openDirectory' as const] };
       const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);

@@ -17,7 +17,11 @@ export function num(name: string, v: string | undefined): number | undefined {
 }
 
 /** One of `allowed`, or a usage error naming the flag. */
-export function choice<T extends string | number>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+export function choice<T extends string | number>(
+  name: string,
+  v: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
   if (v === undefined) return undefined;
   const hit = allowed.find((a) => String(a) === v);
   if (hit === undefined) throw new UsageError(`--${name}: expected ${allowed.join(', ')}, got "${v}"`);
@@ -41,7 +45,9 @@ export const DECODE_FLAGS = {
   json: { type: 'boolean' },
 } as const;
 
-type DecodeFlagValues = { [K in keyof typeof DECODE_FLAGS]?: (typeof DECODE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+type DecodeFlagValues = {
+  [K in keyof typeof DECODE_FLAGS]?: (typeof DECODE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 /** Decoding parameters from the flags given; unset flags are left to the model's defaults. */
 export function decodeParamsFromFlags(values: DecodeFlagValues): Partial<DecodeParams> {

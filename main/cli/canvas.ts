@@ -2,11 +2,15 @@ import type { CommittedToken, StartEvent, StepEvent } from '../../common/decode-
 
 const ESC = '\x1b[';
 const dim = (s: string) => `${ESC}2m${s}${ESC}22m`;
-const fresh = (s: string, confidence: number) => `${ESC}1;${confidence < 0.3 ? 31 : confidence < 0.7 ? 33 : 32}m${s}${ESC}0m`;
+const fresh = (s: string, confidence: number) =>
+  `${ESC}1;${confidence < 0.3 ? 31 : confidence < 0.7 ? 33 : 32}m${s}${ESC}0m`;
 const activeBlock = (s: string) => `${ESC}4m${s}${ESC}24m`;
 
 /** Control characters other than newline become visible so a token never moves the cursor. */
-const printable = (s: string) => s.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) => (c === '\t' ? '    ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+const printable = (s: string) =>
+  s.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) =>
+    c === '\t' ? '    ' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 
 /**
  * Draws the generation canvas in a terminal, redrawn in place after every step: masked
@@ -30,7 +34,12 @@ export class TerminalCanvas {
 
   step(ev: StepEvent): void {
     for (const c of ev.committed) this.tokens[c.position] = c.tokenId;
-    this.draw(ev.committed, ev.blockStart, ev.blockEnd, `block ${ev.blockIndex} step ${ev.step} · forwards ${ev.forwards} · ${(ev.elapsedMs / 1000).toFixed(2)} s`);
+    this.draw(
+      ev.committed,
+      ev.blockStart,
+      ev.blockEnd,
+      `block ${ev.blockIndex} step ${ev.step} · forwards ${ev.forwards} · ${(ev.elapsedMs / 1000).toFixed(2)} s`,
+    );
   }
 
   /** Final frame: the canvas cut where decoding ended. */

@@ -4,7 +4,13 @@ import { InfillUnavailableError } from '../engine/engine.js';
 import { ContextLengthError, DecodeParamError } from '../engine/params.js';
 import { PROVIDERS } from '../../common/providers.js';
 import { convertCheckpoint, type ConvertOptions } from '../model/convert.js';
-import { EMBEDDING_FORMATS, GRAPH_TARGETS, QUANT_BLOCK_SIZES, QUANT_SCHEMES, WEIGHT_DTYPES } from '../../common/model-formats.js';
+import {
+  EMBEDDING_FORMATS,
+  GRAPH_TARGETS,
+  QUANT_BLOCK_SIZES,
+  QUANT_SCHEMES,
+  WEIGHT_DTYPES,
+} from '../../common/model-formats.js';
 import { exportWeights } from '../model/export-weights.js';
 import { ConvertOptionError, ModelFolderError } from '../model/errors.js';
 import { choice, DECODE_FLAGS, decodeParamsFromFlags, int, UsageError } from './args.js';
@@ -44,19 +50,34 @@ async function generate(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...DECODE_FLAGS, 'prompt-ids': { type: 'string' }, raw: { type: 'boolean' }, system: { type: 'string' } },
+    options: {
+      ...DECODE_FLAGS,
+      'prompt-ids': { type: 'string' },
+      raw: { type: 'boolean' },
+      system: { type: 'string' },
+    },
   });
   const text = positionals.join(' ');
   if (!values['prompt-ids'] && !text) throw new UsageError('give a prompt, or --prompt-ids');
   const promptIds = values['prompt-ids']?.split(',').map((s) => int('prompt-ids', s.trim())!);
   const params = decodeParamsFromFlags(values);
   const engine = await loadEngine(values.model, values.provider);
-  const prompt = promptIds ? { ids: promptIds } : values.raw ? { text } : { messages: [...(values.system ? [{ role: 'system' as const, content: values.system }] : []), { role: 'user' as const, content: text }] };
+  const prompt = promptIds
+    ? { ids: promptIds }
+    : values.raw
+      ? { text }
+      : {
+          messages: [
+            ...(values.system ? [{ role: 'system' as const, content: values.system }] : []),
+            { role: 'user' as const, content: text },
+          ],
+        };
   const ids = engine.promptIds(prompt);
   const signal = interruptSignal();
 
   const json = values.json === true;
-  const canvas = !json && process.stdout.isTTY ? new TerminalCanvas(process.stdout, (id) => engine.codec.tokenLabel(id)) : null;
+  const canvas =
+    !json && process.stdout.isTTY ? new TerminalCanvas(process.stdout, (id) => engine.codec.tokenLabel(id)) : null;
   for await (const ev of engine.generate({ prompt: { ids }, params, signal })) {
     if (ev.type === 'start') canvas?.start(ev, ids);
     else if (ev.type === 'step') {
@@ -65,7 +86,10 @@ async function generate(argv: string[]): Promise<number> {
     } else {
       const s = ev.stats;
       const summary = `${ev.stopReason} · ${s.tokens} tokens · ${s.forwards} forwards (${s.forwardsPerToken.toFixed(2)}/token) · ${s.tokensPerSecond.toFixed(1)} tok/s · ${s.msPerForward.toFixed(1)} ms/forward · ${s.provider}`;
-      if (json) process.stdout.write(`${JSON.stringify({ type: 'done', tokenIds: ev.tokenIds, text: ev.text, stopReason: ev.stopReason, stats: s })}\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ type: 'done', tokenIds: ev.tokenIds, text: ev.text, stopReason: ev.stopReason, stats: s })}\n`,
+        );
       else if (canvas) {
         canvas.finish(ev.tokenIds, summary);
         process.stdout.write(`\n${ev.text}\n`);
@@ -84,7 +108,10 @@ function convert(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])), force: { type: 'boolean' as const } },
+    options: {
+      ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
+      force: { type: 'boolean' as const },
+    },
   });
   const v = values as Partial<Record<(typeof flags)[number], string>> & { force?: boolean };
   const defaultGen = int('default-gen-length', v['default-gen-length']);
@@ -100,7 +127,10 @@ function convert(argv: string[]): number {
   };
   const bar = progressBar('converting');
   const t0 = performance.now();
-  const manifest = convertCheckpoint(positionals[0], positionals[1], { ...options, onProgress: (done, total, name) => bar(done, total, name) });
+  const manifest = convertCheckpoint(positionals[0], positionals[1], {
+    ...options,
+    onProgress: (done, total, name) => bar(done, total, name),
+  });
   const gb = (manifest.externalDataBytes / 1e9).toFixed(2);
   process.stderr.write(
     `wrote ${positionals[1]} (${manifest.dtype}, ${manifest.attention} attention, ${manifest.architecture.numLayers} layers, ${gb} GB of weights) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
@@ -126,11 +156,21 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConvertOptionError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      e instanceof UsageError ||
+      e instanceof ConvertOptionError ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`error: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ModelFolderError || e instanceof DecodeParamError || e instanceof ContextLengthError || e instanceof PreflightRefusal || e instanceof InfillUnavailableError) {
+    if (
+      e instanceof ModelFolderError ||
+      e instanceof DecodeParamError ||
+      e instanceof ContextLengthError ||
+      e instanceof PreflightRefusal ||
+      e instanceof InfillUnavailableError
+    ) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       return 2;
     }

@@ -43,7 +43,11 @@ function readText(path: string): { text: string; bom: boolean; mode: number } {
   return { text: bom ? text.slice(1) : text, bom, mode };
 }
 
-function position(values: Record<string, string | boolean | undefined>, line: string, column: string): TextPosition | undefined {
+function position(
+  values: Record<string, string | boolean | undefined>,
+  line: string,
+  column: string,
+): TextPosition | undefined {
   const l = int(line, values[line] as string | undefined);
   const c = int(column, values[column] as string | undefined);
   if (l === undefined && c === undefined) return undefined;
@@ -54,7 +58,15 @@ function position(values: Record<string, string | boolean | undefined>, line: st
 export async function infill(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...DECODE_FLAGS, file: { type: 'string' }, line: { type: 'string' }, column: { type: 'string' }, 'end-line': { type: 'string' }, 'end-column': { type: 'string' }, write: { type: 'boolean' } },
+    options: {
+      ...DECODE_FLAGS,
+      file: { type: 'string' },
+      line: { type: 'string' },
+      column: { type: 'string' },
+      'end-line': { type: 'string' },
+      'end-column': { type: 'string' },
+      write: { type: 'boolean' },
+    },
   });
   if (!values.file) throw new UsageError('infill needs --file PATH');
   const start = position(values, 'line', 'column');
@@ -71,7 +83,13 @@ export async function infill(argv: string[]): Promise<number> {
   const params = decodeParamsFromFlags(values);
   const engine = await loadEngine(values.model, values.provider);
   try {
-    const prompt: InfillPrompt = { kind: 'infill', prefix: parts.prefix, suffix: parts.suffix, file: values.file, range: { start, end } };
+    const prompt: InfillPrompt = {
+      kind: 'infill',
+      prefix: parts.prefix,
+      suffix: parts.suffix,
+      file: values.file,
+      range: { start, end },
+    };
     const promptIds = engine.promptIds(prompt, params.genLength ?? engine.defaults.genLength);
     const json = values.json === true;
     for await (const ev of engine.generate({ prompt, params, signal: interruptSignal() })) {
@@ -82,12 +100,23 @@ export async function infill(argv: string[]): Promise<number> {
         saveFileAtomic(values.file, Buffer.from(out, 'utf8'), { mode: file.mode });
       }
       if (json) {
-        const done = { type: 'done', middle: ev.text, tokenIds: ev.tokenIds, promptIds, range: { start, end }, stopReason: ev.stopReason, stats: ev.stats, written: !!values.write && ev.stopReason !== 'cancelled' };
+        const done = {
+          type: 'done',
+          middle: ev.text,
+          tokenIds: ev.tokenIds,
+          promptIds,
+          range: { start, end },
+          stopReason: ev.stopReason,
+          stats: ev.stats,
+          written: !!values.write && ev.stopReason !== 'cancelled',
+        };
         process.stdout.write(`${JSON.stringify(done)}\n`);
       } else {
         process.stdout.write(`${ev.text}\n`);
         const s = ev.stats;
-        process.stderr.write(`${ev.stopReason} · ${s.tokens} tokens · ${s.forwards} forwards · ${s.tokensPerSecond.toFixed(1)} tok/s · ${s.provider}${values.write && ev.stopReason !== 'cancelled' ? ` · wrote ${values.file}` : ''}\n`);
+        process.stderr.write(
+          `${ev.stopReason} · ${s.tokens} tokens · ${s.forwards} forwards · ${s.tokensPerSecond.toFixed(1)} tok/s · ${s.provider}${values.write && ev.stopReason !== 'cancelled' ? ` · wrote ${values.file}` : ''}\n`,
+        );
       }
     }
   } finally {

@@ -17,7 +17,8 @@ export async function loadEngine(model: string | undefined, providerFlag: string
   if (check.severity === 'refuse') throw new PreflightRefusal(check.message);
   if (check.severity === 'warn') process.stderr.write(`note: ${check.message}\n`);
   const engine = await Engine.load(modelDir, { provider: provider as ProviderChoice });
-  for (const f of engine.fallbacks) process.stderr.write(`note: ${f.provider} did not start (${f.error}); using ${engine.provider}\n`);
+  for (const f of engine.fallbacks)
+    process.stderr.write(`note: ${f.provider} did not start (${f.error}); using ${engine.provider}\n`);
   return engine;
 }
 

@@ -5,7 +5,14 @@ import type { PromptSpec } from '../../common/prompt.js';
 import { gib, preflightModel, type PreflightResult } from '../engine/memory-preflight.js';
 import type { EngineChild, Launcher } from './launchers.js';
 import type { FromEngine } from './protocol.js';
-import { DEFAULT_WATCHDOG, ForwardTimes, forwardBudgetMs, loadBudgetMs, seconds, type WatchdogLimits } from './watchdog.js';
+import {
+  DEFAULT_WATCHDOG,
+  ForwardTimes,
+  forwardBudgetMs,
+  loadBudgetMs,
+  seconds,
+  type WatchdogLimits,
+} from './watchdog.js';
 
 export type RunEvent = DecodeEvent | { type: 'error'; message: string };
 
@@ -132,7 +139,12 @@ export class EngineHost {
     if (seq !== this.loadSeq) return this.status;
     if (check?.severity === 'refuse') {
       this.current = null;
-      const s: EngineStatus = { state: 'error', model, provider: null, message: `${model.name} does not fit in memory: ${check.message}` };
+      const s: EngineStatus = {
+        state: 'error',
+        model,
+        provider: null,
+        message: `${model.name} does not fit in memory: ${check.message}`,
+      };
       this.setStatus(s);
       this.pendingLoad?.resolve(s);
       this.pendingLoad = null;
@@ -160,8 +172,16 @@ export class EngineHost {
   }
 
   /** Starts a run; events arrive through onEvent, ending with `done` or `error`. */
-  generate(requestId: string, prompt: PromptSpec, params: Partial<DecodeParams>, onEvent: (ev: RunEvent) => void): Promise<void> {
-    if (this.status.state !== 'ready' || !this.child) throw new Error(`the engine is not ready (${this.status.state}${this.status.message ? `: ${this.status.message}` : ''})`);
+  generate(
+    requestId: string,
+    prompt: PromptSpec,
+    params: Partial<DecodeParams>,
+    onEvent: (ev: RunEvent) => void,
+  ): Promise<void> {
+    if (this.status.state !== 'ready' || !this.child)
+      throw new Error(
+        `the engine is not ready (${this.status.state}${this.status.message ? `: ${this.status.message}` : ''})`,
+      );
     if (this.runs.size > 0) throw new Error('a generation is already running; stop it first');
     if (this.runs.has(requestId)) throw new Error(`request ${requestId} is already running`);
     return new Promise<void>((finished) => {
@@ -203,7 +223,13 @@ export class EngineHost {
         }
         const s: EngineStatus =
           msg.type === 'loaded'
-            ? { state: 'ready', model: this.current.model, provider: msg.provider, canInfill: msg.canInfill, message: notes.length ? notes.join('; ') : undefined }
+            ? {
+                state: 'ready',
+                model: this.current.model,
+                provider: msg.provider,
+                canInfill: msg.canInfill,
+                message: notes.length ? notes.join('; ') : undefined,
+              }
             : { state: 'error', model: this.current.model, provider: null, message: msg.message };
         this.setStatus(s);
         this.pendingLoad?.resolve(s);
@@ -223,7 +249,8 @@ export class EngineHost {
         const ev = msg.event;
         if (ev.type === 'start') run.blockLength = ev.blockLength;
         if (ev.type === 'step') {
-          if (run.last && ev.forwards > run.last.forwards) this.times.add((ev.elapsedMs - run.last.elapsedMs) / (ev.forwards - run.last.forwards));
+          if (run.last && ev.forwards > run.last.forwards)
+            this.times.add((ev.elapsedMs - run.last.elapsedMs) / (ev.forwards - run.last.forwards));
           run.last = { forwards: ev.forwards, elapsedMs: ev.elapsedMs };
         }
         if (ev.type !== 'done') this.armForward(run, 2 * run.blockLength, 'a denoising step');
@@ -270,7 +297,11 @@ export class EngineHost {
       median !== null
         ? `the larger of ${seconds(this.limits.forwardFloorMs)} and ${this.limits.forwardFactor} x the median forward so far, ${seconds(median)}`
         : `the larger of ${seconds(this.limits.forwardFloorMs)} and reading the weights at ${Math.round(this.limits.bytesPerSecond / 1e6)} MB/s: no forward measured yet`;
-    this.arm({ at: Date.now() + limitMs, limitMs, what: `${what} took longer than ${seconds(limitMs)} (the limit: ${basis})` });
+    this.arm({
+      at: Date.now() + limitMs,
+      limitMs,
+      what: `${what} took longer than ${seconds(limitMs)} (the limit: ${basis})`,
+    });
   }
 
   private arm(d: Deadline): void {
@@ -330,13 +361,19 @@ export class EngineHost {
       });
       return;
     }
-    this.setStatus({ state: 'crashed', model: this.current?.model ?? null, provider: null, message: `engine process ${why}; restarting` });
+    this.setStatus({
+      state: 'crashed',
+      model: this.current?.model ?? null,
+      provider: null,
+      message: `engine process ${why}; restarting`,
+    });
     const reload = this.current;
     void this.start()
       .then(() => (reload ? this.load(reload.model, reload.provider) : undefined))
       // An exit is reported by its own onExit (restarting, or "crashed N times"), which ran first: a late status here would hide it.
       .catch((e: Error) => {
-        if (!(e instanceof EngineExitedError)) this.setStatus({ state: 'error', model: reload?.model ?? null, provider: null, message: e.message });
+        if (!(e instanceof EngineExitedError))
+          this.setStatus({ state: 'error', model: reload?.model ?? null, provider: null, message: e.message });
       });
   }
 
@@ -349,7 +386,9 @@ export class EngineHost {
     const model = this.current?.model ?? null;
     this.current = null;
     const name = model?.name ?? 'the model';
-    const numbers = pending.check ? `: needs about ${gib(pending.check.needBytes)}, ${gib(pending.check.availableBytes)} available` : '';
+    const numbers = pending.check
+      ? `: needs about ${gib(pending.check.needBytes)}, ${gib(pending.check.availableBytes)} available`
+      : '';
     // The OOM killer sends SIGKILL; so does kill -9, but during a load memory is by far the likelier cause.
     const message = hung
       ? `${hung}: the engine process was restarted`
@@ -359,7 +398,9 @@ export class EngineHost {
     const s: EngineStatus = { state: 'error', model, provider: null, message };
     this.setStatus(s);
     pending.resolve(s);
-    void this.start().catch((e: Error) => this.setStatus({ ...s, message: `${message}; the engine process did not restart: ${e.message}` }));
+    void this.start().catch((e: Error) =>
+      this.setStatus({ ...s, message: `${message}; the engine process did not restart: ${e.message}` }),
+    );
   }
 
   async dispose(): Promise<void> {

@@ -12,8 +12,16 @@ interface Port {
 }
 
 function connect(): Port {
-  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void } }).parentPort;
-  if (electronPort) return { post: (m) => electronPort.postMessage(m), onMessage: (l) => electronPort.on('message', (ev) => l(ev.data as ToEngine)) };
+  const electronPort = (
+    process as unknown as {
+      parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: unknown }) => void): void };
+    }
+  ).parentPort;
+  if (electronPort)
+    return {
+      post: (m) => electronPort.postMessage(m),
+      onMessage: (l) => electronPort.on('message', (ev) => l(ev.data as ToEngine)),
+    };
   if (!process.send) throw new Error('engine-process must be started by the app (no parent port)');
   return { post: (m) => process.send!(m), onMessage: (l) => process.on('message', (m) => l(m as ToEngine)) };
 }
@@ -45,7 +53,14 @@ async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const next = await Engine.load(dir, { provider });
     engine = next;
-    port.post({ type: 'loaded', dir, provider: next.provider, fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`), rss: process.memoryUsage().rss, canInfill: next.canInfill });
+    port.post({
+      type: 'loaded',
+      dir,
+      provider: next.provider,
+      fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`),
+      rss: process.memoryUsage().rss,
+      canInfill: next.canInfill,
+    });
   } catch (e) {
     port.post({ type: 'load-error', dir, message: (e as Error).message });
   }

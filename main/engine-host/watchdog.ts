@@ -23,7 +23,12 @@ export interface WatchdogLimits {
   forwardFactor: number;
 }
 
-export const DEFAULT_WATCHDOG: Readonly<WatchdogLimits> = Object.freeze({ loadFloorMs: 120_000, bytesPerSecond: 50e6, forwardFloorMs: 60_000, forwardFactor: 20 });
+export const DEFAULT_WATCHDOG: Readonly<WatchdogLimits> = Object.freeze({
+  loadFloorMs: 120_000,
+  bytesPerSecond: 50e6,
+  forwardFloorMs: 60_000,
+  forwardFactor: 20,
+});
 
 /** Tokens per prefill forward the unmeasured estimate is for (the engine's prefill chunk). */
 const UNMEASURED_TOKENS = 512;
@@ -33,8 +38,15 @@ export function loadBudgetMs(weightBytes: number, l: WatchdogLimits = DEFAULT_WA
 }
 
 /** How long one forward over `tokens` positions may take; `medianMs` null while none was measured. */
-export function forwardBudgetMs(tokens: number, blockLength: number, medianMs: number | null, weightBytes: number, l: WatchdogLimits = DEFAULT_WATCHDOG): number {
-  if (medianMs !== null) return Math.max(l.forwardFloorMs, l.forwardFactor * medianMs * Math.max(1, tokens / Math.max(1, blockLength)));
+export function forwardBudgetMs(
+  tokens: number,
+  blockLength: number,
+  medianMs: number | null,
+  weightBytes: number,
+  l: WatchdogLimits = DEFAULT_WATCHDOG,
+): number {
+  if (medianMs !== null)
+    return Math.max(l.forwardFloorMs, l.forwardFactor * medianMs * Math.max(1, tokens / Math.max(1, blockLength)));
   return Math.max(l.forwardFloorMs, (weightBytes / l.bytesPerSecond) * 1000 * Math.max(1, tokens / UNMEASURED_TOKENS));
 }
 
@@ -68,4 +80,5 @@ export class ForwardTimes {
   }
 }
 
-export const seconds = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+export const seconds = (ms: number) =>
+  ms >= 10_000 ? `${Math.round(ms / 1000)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;

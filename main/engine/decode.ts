@@ -22,7 +22,12 @@ export interface DecodeOptions {
  * `fusedCommit`, a finished block is not given its own commit forward: its tokens ride along as
  * the leading rows of the next block's first forward, which keeps their keys/values.
  */
-export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>, params: DecodeParams, opts: DecodeOptions): AsyncGenerator<DecodeEvent, DecodeResult> {
+export async function* decode(
+  model: ForwardModel,
+  promptIds: ArrayLike<number>,
+  params: DecodeParams,
+  opts: DecodeOptions,
+): AsyncGenerator<DecodeEvent, DecodeResult> {
   const a = model.manifest.architecture;
   const plan = planDecode(params, promptIds, { vocabSize: a.vocabSize, maxPositions: a.maxPositions });
   const { promptLength: P, stepsPerBlock, prefillLength, canvasLength } = plan;
@@ -39,7 +44,16 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
   let stopReason: StopReason = 'length';
   let end = canvasLength;
 
-  yield { type: 'start', promptLength: P, genLength: params.genLength, canvasLength, blockLength: B, maskId: mask, eosId: params.eosId, provider: model.provider };
+  yield {
+    type: 'start',
+    promptLength: P,
+    genLength: params.genLength,
+    canvasLength,
+    blockLength: B,
+    maskId: mask,
+    eosId: params.eosId,
+    provider: model.provider,
+  };
 
   model.reset(canvasLength);
   const chunk = Math.max(B, Math.ceil((opts.prefillChunk ?? 512) / B) * B);
@@ -87,7 +101,13 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
       // Rows [cacheLength, s) are finished blocks whose keys/values are not cached yet (fused commit).
       const pending = s - model.cacheLength;
       const tf = performance.now();
-      const out = await model.forward({ ids: x.subarray(model.cacheLength, e), rows, keep: pending, want: params.temperature > 0 ? 'logits' : 'top', blockLength: B });
+      const out = await model.forward({
+        ids: x.subarray(model.cacheLength, e),
+        rows,
+        keep: pending,
+        want: params.temperature > 0 ? 'logits' : 'top',
+        blockLength: B,
+      });
       forwardMs += performance.now() - tf;
       forwards++;
 
@@ -100,7 +120,17 @@ export async function* decode(model: ForwardModel, promptIds: ArrayLike<number>,
       });
       // A proposal can be the mask id itself; like the reference, that position stays masked.
       masks = countMasks();
-      yield { type: 'step', blockIndex, step, blockStart: s, blockEnd: e, committed, textDelta: settledDelta(), forwards, elapsedMs: performance.now() - t0 };
+      yield {
+        type: 'step',
+        blockIndex,
+        step,
+        blockStart: s,
+        blockEnd: e,
+        committed,
+        textDelta: settledDelta(),
+        forwards,
+        elapsedMs: performance.now() - t0,
+      };
     }
 
     // The EOS rule: only on a complete block, only in its generated part.

@@ -16,7 +16,9 @@ export type Prompt = PromptSpec | { messages: ChatMessage[] } | { text: string }
 /** The model has no fill-in-the-middle tokens, so it cannot infill. */
 export class InfillUnavailableError extends Error {
   constructor(model: string) {
-    super(`${model} has no fill-in-the-middle tokens in its tokenizer: infill is not available with this model (chat works)`);
+    super(
+      `${model} has no fill-in-the-middle tokens in its tokenizer: infill is not available with this model (chat works)`,
+    );
     this.name = 'InfillUnavailableError';
   }
 }
@@ -52,16 +54,27 @@ export class Engine {
     let opened: OpenedSession;
     try {
       const threads = intraOpThreads(folder.manifest.externalDataBytes);
-      opened = await createSession(folder.graphPath, opts.provider ?? 'auto', (p) => ({ ...sessionOptionsFor(folder.manifest, p), intraOpNumThreads: threads }));
+      opened = await createSession(folder.graphPath, opts.provider ?? 'auto', (p) => ({
+        ...sessionOptionsFor(folder.manifest, p),
+        intraOpNumThreads: threads,
+      }));
     } catch (e) {
-      throw new ModelFolderError(folder.manifest.graph, `onnxruntime could not load the graph (${(e as Error).message})`);
+      throw new ModelFolderError(
+        folder.manifest.graph,
+        `onnxruntime could not load the graph (${(e as Error).message})`,
+      );
     }
     if (opened.provider === 'cpu' && folder.manifest.dtype === 'fp16' && process.env[ALLOW_FP16_CPU_ENV] !== '1') {
       await opened.session.release();
       throw new ModelFolderError(MANIFEST_FILE, FP16_ON_CPU);
     }
     checkGraphSignature(folder, opened);
-    return new Engine(folder, codec, new ModelSession(opened.session, folder.manifest, opened.provider), opened.fallbacks);
+    return new Engine(
+      folder,
+      codec,
+      new ModelSession(opened.session, folder.manifest, opened.provider),
+      opened.fallbacks,
+    );
   }
 
   get provider(): ProviderName {
@@ -80,7 +93,8 @@ export class Engine {
   promptIds(prompt: Prompt, genLength = this.defaults.genLength): number[] {
     if ('ids' in prompt) return prompt.ids;
     if ('text' in prompt) return this.codec.encodeRaw(prompt.text);
-    if ('kind' in prompt && prompt.kind === 'infill') return this.infillIds(prompt.prefix, prompt.suffix, genLength).ids;
+    if ('kind' in prompt && prompt.kind === 'infill')
+      return this.infillIds(prompt.prefix, prompt.suffix, genLength).ids;
     return this.codec.encodeChat(prompt.messages);
   }
 
@@ -88,7 +102,13 @@ export class Engine {
   infillIds(prefix: string, suffix: string, genLength: number): InfillIds {
     const { fim, tokens, architecture } = this.folder.manifest;
     if (!fim) throw new InfillUnavailableError(this.folder.name);
-    return buildInfillIds(this.codec.encodeText(prefix), this.codec.encodeText(suffix), fim, tokens.bos, architecture.maxPositions - genLength);
+    return buildInfillIds(
+      this.codec.encodeText(prefix),
+      this.codec.encodeText(suffix),
+      fim,
+      tokens.bos,
+      architecture.maxPositions - genLength,
+    );
   }
 
   /** Streams a run. One run at a time per engine: the KV cache belongs to the run. */
@@ -99,14 +119,19 @@ export class Engine {
       const params = { ...this.defaults, ...req.params };
       const infill = 'kind' in req.prompt && req.prompt.kind === 'infill';
       const { mask, eos } = this.folder.manifest.tokens;
-      const result = yield* decode(req.beforeForward ? withHook(this.model, req.beforeForward) : this.model, this.promptIds(req.prompt, params.genLength), params, {
-        maskId: mask,
-        signal: req.signal,
-        detokenize: (ids) => this.codec.decode(ids),
-        label: (id) => this.codec.tokenLabel(id),
-        // A per-head bias is heads x larger: keep prefill chunks small.
-        prefillChunk: this.folder.manifest.attentionBias === 'per-head' ? 128 : 512,
-      });
+      const result = yield* decode(
+        req.beforeForward ? withHook(this.model, req.beforeForward) : this.model,
+        this.promptIds(req.prompt, params.genLength),
+        params,
+        {
+          maskId: mask,
+          signal: req.signal,
+          detokenize: (ids) => this.codec.decode(ids),
+          label: (id) => this.codec.tokenLabel(id),
+          // A per-head bias is heads x larger: keep prefill chunks small.
+          prefillChunk: this.folder.manifest.attentionBias === 'per-head' ? 128 : 512,
+        },
+      );
       // The middle of an infill ends at the first EOS (even with stop-at-EOS off); masks left by Stop are dropped.
       return infill ? { ...result, text: this.codec.decode(middleIds(result.tokenIds, eos, mask)) } : result;
     } finally {
@@ -175,15 +200,26 @@ function checkGraphSignature(folder: ModelFolder, opened: OpenedSession): void {
   const { io, architecture } = folder.manifest;
   const inputs = new Set(opened.session.inputNames);
   const outputs = new Set(opened.session.outputNames);
-  const needIn = [io.inputs.inputIds, io.inputs.blockLength, io.inputs.logitsKeep, ...(io.inputs.kvKeep ? [io.inputs.kvKeep] : [])];
+  const needIn = [
+    io.inputs.inputIds,
+    io.inputs.blockLength,
+    io.inputs.logitsKeep,
+    ...(io.inputs.kvKeep ? [io.inputs.kvKeep] : []),
+  ];
   const needOut = [io.outputs.logits, io.outputs.topToken, io.outputs.topProb];
   for (let i = 0; i < architecture.numLayers; i++) {
     needIn.push(io.inputs.pastKey.replace('{layer}', String(i)), io.inputs.pastValue.replace('{layer}', String(i)));
-    needOut.push(io.outputs.presentKey.replace('{layer}', String(i)), io.outputs.presentValue.replace('{layer}', String(i)));
+    needOut.push(
+      io.outputs.presentKey.replace('{layer}', String(i)),
+      io.outputs.presentValue.replace('{layer}', String(i)),
+    );
   }
   const missingIn = needIn.filter((n) => !inputs.has(n));
   const missingOut = needOut.filter((n) => !outputs.has(n));
   if (missingIn.length || missingOut.length) {
-    throw new ModelFolderError(folder.manifest.graph, `graph does not match diffcoder.json: missing ${[...missingIn.map((n) => `input ${n}`), ...missingOut.map((n) => `output ${n}`)].slice(0, 3).join(', ')}`);
+    throw new ModelFolderError(
+      folder.manifest.graph,
+      `graph does not match diffcoder.json: missing ${[...missingIn.map((n) => `input ${n}`), ...missingOut.map((n) => `output ${n}`)].slice(0, 3).join(', ')}`,
+    );
   }
 }

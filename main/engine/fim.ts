@@ -17,7 +17,13 @@ export interface InfillIds {
  * budget (what comes before the cursor says more about the middle), the suffix the rest, and
  * either side's unused share goes to the other.
  */
-export function buildInfillIds(prefixIds: number[], suffixIds: number[], fim: FimSpec, bosId: number | null, budget: number): InfillIds {
+export function buildInfillIds(
+  prefixIds: number[],
+  suffixIds: number[],
+  fim: FimSpec,
+  bosId: number | null,
+  budget: number,
+): InfillIds {
   const fixed = 3 + (fim.bos && bosId !== null ? 1 : 0);
   const room = Math.max(0, budget - fixed);
   let keepPrefix = Math.min(prefixIds.length, Math.max(room - suffixIds.length, Math.floor((room * 3) / 4)));
@@ -27,7 +33,10 @@ export function buildInfillIds(prefixIds: number[], suffixIds: number[], fim: Fi
   const s = suffixIds.slice(0, keepSuffix);
   const head = fim.bos && bosId !== null ? [bosId] : [];
   const body = fim.order === 'psm' ? [fim.prefix, ...p, fim.suffix, ...s] : [fim.suffix, ...s, fim.prefix, ...p];
-  return { ids: [...head, ...body, fim.middle], trimmed: { prefix: prefixIds.length - keepPrefix, suffix: suffixIds.length - keepSuffix } };
+  return {
+    ids: [...head, ...body, fim.middle],
+    trimmed: { prefix: prefixIds.length - keepPrefix, suffix: suffixIds.length - keepSuffix },
+  };
 }
 
 /** The middle a run produced: its tokens up to the first EOS, masks dropped. */

@@ -10,7 +10,12 @@ import { QUANT_BITS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 import { parseLlamaConfig, readJsonFile } from '../model/config.js';
 import { ModelFolderError } from '../model/errors.js';
 import { MANIFEST_FILE, manifestSchema, type Manifest } from '../model/manifest.js';
-import { estimateFolderBytes, estimateRuntimeBytes, type ArchitectureShape, type RuntimeBytes } from '../model/size-estimate.js';
+import {
+  estimateFolderBytes,
+  estimateRuntimeBytes,
+  type ArchitectureShape,
+  type RuntimeBytes,
+} from '../model/size-estimate.js';
 import { gpuMemory, systemMemory, type GpuMemory, type SystemMemory } from './system-memory.js';
 
 /**
@@ -71,7 +76,11 @@ export interface PreflightModel {
 export function readPreflightModel(dir: string): PreflightModel {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelFolderError(dir, 'model folder not found');
   const parsed = manifestSchema.safeParse(readJsonFile(dir, MANIFEST_FILE));
-  if (!parsed.success) throw new ModelFolderError(MANIFEST_FILE, `field ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new ModelFolderError(
+      MANIFEST_FILE,
+      `field ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`,
+    );
   return { manifest: parsed.data, config: parseLlamaConfig(readJsonFile(dir, 'config.json')) };
 }
 
@@ -86,7 +95,10 @@ export function readPreflightModel(dir: string): PreflightModel {
 export function preflight(model: PreflightModel, opts: PreflightOptions): PreflightResult {
   const { manifest, config } = model;
   const env = opts.env ?? process.env;
-  const contextLength = Math.min(opts.contextLength ?? manifest.architecture.maxPositions, manifest.architecture.maxPositions);
+  const contextLength = Math.min(
+    opts.contextLength ?? manifest.architecture.maxPositions,
+    manifest.architecture.maxPositions,
+  );
   const runtime = (weightBytes: number) =>
     estimateRuntimeBytes(config, {
       weightBytes,
@@ -102,7 +114,14 @@ export function preflight(model: PreflightModel, opts: PreflightOptions): Prefli
   const ram = system.effectiveAvailableBytes + (opts.reclaimableBytes ?? 0);
 
   if (env[SKIP_PREFLIGHT_ENV] === '1') {
-    return { ok: true, severity: 'ok', needBytes: need.total, availableBytes: ram, message: `memory check skipped (${SKIP_PREFLIGHT_ENV}=1)`, breakdown: need };
+    return {
+      ok: true,
+      severity: 'ok',
+      needBytes: need.total,
+      availableBytes: ram,
+      message: `memory check skipped (${SKIP_PREFLIGHT_ENV}=1)`,
+      breakdown: need,
+    };
   }
 
   const gpu = opts.gpus?.[0];
@@ -120,7 +139,8 @@ export function preflight(model: PreflightModel, opts: PreflightOptions): Prefli
   const share = Math.max(needBytes / Math.max(available, 1), ramShare);
   let severity: PreflightResult['severity'] = share > 1 ? 'refuse' : share > WARN_SHARE ? 'warn' : 'ok';
   const notes: string[] = [];
-  if (ramShare > WARN_SHARE) notes.push(`the KV cache and the process need ${gib(ramNeed)} of RAM, ${gib(ram)} available`);
+  if (ramShare > WARN_SHARE)
+    notes.push(`the KV cache and the process need ${gib(ramNeed)} of RAM, ${gib(ram)} available`);
   if (onGpu && !gpu) {
     notes.push(`GPU memory unknown for ${opts.provider}, compared with RAM`);
     if (severity === 'refuse') severity = 'warn';
@@ -135,19 +155,34 @@ export function preflight(model: PreflightModel, opts: PreflightOptions): Prefli
     .map((dtype) => ({ dtype, need: needOf(runtime(estimateFolderBytes(config, { dtype }).total)) }))
     .filter((c) => c.need <= WARN_SHARE * available);
   const suggestion =
-    severity === 'ok' ? undefined : fits.length ? `convert to ${fits.map((c) => `${c.dtype} (about ${gib(c.need)})`).join(' or ')} to fit` : 'no smaller conversion fits either';
+    severity === 'ok'
+      ? undefined
+      : fits.length
+        ? `convert to ${fits.map((c) => `${c.dtype} (about ${gib(c.need)})`).join(' or ')} to fit`
+        : 'no smaller conversion fits either';
 
   const parts = `weights ${num(need.weights, needBytes)}, KV cache ${num(need.kvCache, needBytes)}, activations ${num(need.activations, needBytes)}, runtime ${num(need.runtimeOverhead, needBytes)}`;
   const head = `needs about ${gib(needBytes)}${where ? ` ${where}` : ''} for ${contextLength} tokens (${parts}), ${gib(available)} available`;
   const message = [head + (suggestion ? `: ${suggestion}` : ''), ...notes].join('; ');
-  return { ok: severity !== 'refuse', severity, needBytes, availableBytes: available, message, suggestion, breakdown: need };
+  return {
+    ok: severity !== 'refuse',
+    severity,
+    needBytes,
+    availableBytes: available,
+    message,
+    suggestion,
+    breakdown: need,
+  };
 }
 
 /**
  * Reads the folder and the machine, then runs preflight. Asks nvidia-smi only when the provider may
  * use an NVIDIA GPU. Throws ModelFolderError when diffcoder.json or config.json cannot be read.
  */
-export async function preflightModel(dir: string, opts: Omit<PreflightOptions, 'gpus' | 'system'>): Promise<PreflightResult> {
+export async function preflightModel(
+  dir: string,
+  opts: Omit<PreflightOptions, 'gpus' | 'system'>,
+): Promise<PreflightResult> {
   const model = readPreflightModel(dir);
   const env = opts.env ?? process.env;
   if (env[SKIP_PREFLIGHT_ENV] === '1') return preflight(model, opts);

@@ -50,12 +50,14 @@ export interface KvLayout {
   kvKeep: string | null;
 }
 
-
 export function kvLayoutOf(manifest: Manifest): KvLayout {
   const io = manifest.io;
   const presentKv = io.presentKv === 'all' ? 'all' : 'new';
   const kvKeep = io.inputs.kvKeep ?? null;
-  if (presentKv === 'all' && !kvKeep) throw new Error('diffcoder.json: io.presentKv "all" needs io.inputs.kvKeep (the input that says how many new rows to keep)');
+  if (presentKv === 'all' && !kvKeep)
+    throw new Error(
+      'diffcoder.json: io.presentKv "all" needs io.inputs.kvKeep (the input that says how many new rows to keep)',
+    );
   return { dtype: manifest.computeDtype ?? 'fp32', presentKv, kvKeep };
 }
 
@@ -71,7 +73,10 @@ export function devicePresents(manifest: Manifest, provider: ProviderName): bool
 const KV_BYTES: Record<KvDtype, number> = { fp32: 4, fp16: 2 };
 
 /** Keys plus values of one position over all layers: 128 KiB in fp16 for Stable-DiffCoder 8B (32 layers x 8 x 128). */
-export function kvBytesPerPosition(arch: Pick<Manifest['architecture'], 'numLayers' | 'numKvHeads' | 'headDim'>, dtype: KvDtype): number {
+export function kvBytesPerPosition(
+  arch: Pick<Manifest['architecture'], 'numLayers' | 'numKvHeads' | 'headDim'>,
+  dtype: KvDtype,
+): number {
   return 2 * arch.numLayers * arch.numKvHeads * arch.headDim * KV_BYTES[dtype];
 }
 
@@ -156,7 +161,9 @@ export class ModelSession implements ForwardModel {
     // A dtype mismatch would otherwise surface as ORT's "Unexpected input data type" mid-run.
     const meta = session.inputMetadata?.find((m) => m.name === this.names.pastKey[0]);
     if (meta?.isTensor && meta.type !== this.tensorType) {
-      throw new Error(`graph input ${meta.name} is ${meta.type} but diffcoder.json says computeDtype ${this.kv.dtype} (${this.tensorType})`);
+      throw new Error(
+        `graph input ${meta.name} is ${meta.type} but diffcoder.json says computeDtype ${this.kv.dtype} (${this.tensorType})`,
+      );
     }
   }
 
@@ -180,7 +187,10 @@ export class ModelSession implements ForwardModel {
   private ensureHost(): void {
     if (this.allocated >= this.capacity) return;
     const n = this.manifest.architecture.numLayers;
-    const make = () => (this.kv.dtype === 'fp16' ? new Uint16Array(this.capacity * this.kvDim) : new Float32Array(this.capacity * this.kvDim));
+    const make = () =>
+      this.kv.dtype === 'fp16'
+        ? new Uint16Array(this.capacity * this.kvDim)
+        : new Float32Array(this.capacity * this.kvDim);
     this.keys = Array.from({ length: n }, make);
     this.values = Array.from({ length: n }, make);
     this.allocated = this.capacity;
@@ -198,13 +208,18 @@ export class ModelSession implements ForwardModel {
   /** The cached prefix of one layer as a feed: the device tensor itself, or a view of the host buffer. */
   private pastFeed(device: ort.Tensor | null, host: KvArray | undefined): ort.Tensor {
     if (device) return device;
-    const view = host ? host.subarray(0, this.length * this.kvDim) : this.kv.dtype === 'fp16' ? new Uint16Array(0) : new Float32Array(0);
+    const view = host
+      ? host.subarray(0, this.length * this.kvDim)
+      : this.kv.dtype === 'fp16'
+        ? new Uint16Array(0)
+        : new Float32Array(0);
     return new ort.Tensor(this.tensorType, view, [1, this.length, this.kvDim]);
   }
 
   async forward(req: ForwardRequest): Promise<ForwardOutput> {
     const seq = req.ids.length;
-    if (this.length + req.keep > this.capacity) throw new Error(`KV cache overflow: ${this.length} + ${req.keep} > ${this.capacity}`);
+    if (this.length + req.keep > this.capacity)
+      throw new Error(`KV cache overflow: ${this.length} + ${req.keep} > ${this.capacity}`);
     const { inputs, outputs } = this.manifest.io;
     const feeds: Record<string, ort.Tensor> = {
       [inputs.inputIds]: new ort.Tensor('int64', BigInt64Array.from(Array.from(req.ids, (v) => BigInt(v))), [1, seq]),
@@ -250,7 +265,10 @@ export class ModelSession implements ForwardModel {
     if (presentKeys[0].location === 'gpu-buffer') {
       // Only a whole-cache graph can stay on the device: new rows alone would have to be
       // concatenated, and onnxruntime-node has no device op for that nor a way to read them back.
-      if (this.kv.presentKv !== 'all') throw new Error('present keys/values came back in GPU buffers, but this graph returns only new rows (io.presentKv "new")');
+      if (this.kv.presentKv !== 'all')
+        throw new Error(
+          'present keys/values came back in GPU buffers, but this graph returns only new rows (io.presentKv "new")',
+        );
       const rows = presentKeys[0].dims[1];
       if (rows !== past + keep) throw new Error(`present cache has ${rows} rows, expected ${past} + ${keep}`);
       // The previous tensors were this run's inputs; the run is over, so their buffers can go.
@@ -260,7 +278,8 @@ export class ModelSession implements ForwardModel {
       this.length += keep;
       return;
     }
-    if (this.deviceResident) throw new Error('present keys/values came back on the host while the cache is on the device');
+    if (this.deviceResident)
+      throw new Error('present keys/values came back on the host while the cache is on the device');
     this.ensureHost();
     // A `new` graph returns rows [past, past + seq) from 0; an `all` graph returns [0, past + keep).
     const from = (this.kv.presentKv === 'all' ? past : 0) * this.kvDim;

@@ -81,7 +81,12 @@ export const KEEP_FP16_WEIGHTS = 'ConstantFolding;FuseFp16InitializerToFp32NodeT
 export function sessionOptionsFor(manifest: Manifest, provider: ProviderName): SessionOptions {
   const options: SessionOptions = {};
   const fp16Weights = manifest.dtype === 'fp16' || manifest.embedding === 'fp16';
-  const extra = mergeExtra(providerExtra(provider), provider === 'cpu' && fp16Weights ? { optimization: { disable_specified_optimizers: KEEP_FP16_WEIGHTS } } : undefined);
+  const extra = mergeExtra(
+    providerExtra(provider),
+    provider === 'cpu' && fp16Weights
+      ? { optimization: { disable_specified_optimizers: KEEP_FP16_WEIGHTS } }
+      : undefined,
+  );
   if (Object.keys(extra).length > 0) options.extra = extra;
   if (devicePresents(manifest, provider)) {
     const location: Record<string, 'gpu-buffer'> = {};
@@ -108,9 +113,16 @@ export type SessionOptionsSource = SessionOptions | ((provider: ProviderName) =>
  * Starts a session on the requested provider, or on the best one present for `auto`. A provider
  * that fails to start is recorded and the next one is tried; CPU is always the last resort.
  */
-export async function createSession(graphPath: string, requested: ProviderChoice = 'auto', options: SessionOptionsSource = {}): Promise<OpenedSession> {
+export async function createSession(
+  graphPath: string,
+  requested: ProviderChoice = 'auto',
+  options: SessionOptionsSource = {},
+): Promise<OpenedSession> {
   const present = availableProviders();
-  const order = requested === 'auto' ? AUTO_ORDER.filter((p) => present.includes(p)) : [requested, ...(requested === 'cpu' ? [] : ['cpu' as const])];
+  const order =
+    requested === 'auto'
+      ? AUTO_ORDER.filter((p) => present.includes(p))
+      : [requested, ...(requested === 'cpu' ? [] : ['cpu' as const])];
   const fallbacks: OpenedSession['fallbacks'] = [];
   for (const provider of order) {
     if (!present.includes(provider)) {

@@ -13,7 +13,13 @@ export interface Candidates {
  * argmax is used; otherwise a Gumbel-max draw in float64 over the full logits.
  * With `shift`, row i takes row i-1's prediction (row 0 keeps its own).
  */
-export function proposeTokens(rows: number, out: { topToken: Int32Array; topProb: Float32Array; logits?: Float32Array }, vocab: number, params: Pick<DecodeParams, 'temperature' | 'shift'>, rng: Rng): Candidates {
+export function proposeTokens(
+  rows: number,
+  out: { topToken: Int32Array; topProb: Float32Array; logits?: Float32Array },
+  vocab: number,
+  params: Pick<DecodeParams, 'temperature' | 'shift'>,
+  rng: Rng,
+): Candidates {
   let tokens = new Int32Array(rows);
   let probs = new Float64Array(rows);
   if (params.temperature === 0) {
@@ -25,7 +31,9 @@ export function proposeTokens(rows: number, out: { topToken: Int32Array; topProb
     // a folder whose vocab_size is larger than its LM head would otherwise read past them for minutes.
     if (out.logits.length !== rows * vocab) {
       const perRow = rows > 0 ? Math.floor(out.logits.length / rows) : out.logits.length;
-      throw new Error(`the model returned ${perRow} logits per position but diffcoder.json says vocab_size ${vocab}: the model folder does not match its graph`);
+      throw new Error(
+        `the model returned ${perRow} logits per position but diffcoder.json says vocab_size ${vocab}: the model folder does not match its graph`,
+      );
     }
     for (let r = 0; r < rows; r++) {
       const row = out.logits.subarray(r * vocab, (r + 1) * vocab);
@@ -59,13 +67,22 @@ export function proposeTokens(rows: number, out: { topToken: Int32Array; topProb
  * draws (`random`); rows that are not masked never qualify. Without a threshold the `k` best;
  * with one, the best always plus every other row scoring >= threshold. Ties go to the lower row.
  */
-export function choosePositions(masked: boolean[], probs: Float64Array, k: number, params: Pick<DecodeParams, 'remasking' | 'threshold'>, rng: Rng): number[] {
+export function choosePositions(
+  masked: boolean[],
+  probs: Float64Array,
+  k: number,
+  params: Pick<DecodeParams, 'remasking' | 'threshold'>,
+  rng: Rng,
+): number[] {
   const scores = masked.map((m, r) => (m ? (params.remasking === 'random' ? rng.next() : probs[r]) : -Infinity));
   const order = scores
     .map((s, r) => ({ s, r }))
     .filter((x) => x.s !== -Infinity)
     .sort((a, b) => b.s - a.s || a.r - b.r);
   if (order.length === 0) return [];
-  const chosen = params.threshold === null ? order.slice(0, k) : [order[0], ...order.slice(1).filter((x) => x.s >= (params.threshold as number))];
+  const chosen =
+    params.threshold === null
+      ? order.slice(0, k)
+      : [order[0], ...order.slice(1).filter((x) => x.s >= (params.threshold as number))];
   return chosen.map((x) => x.r).sort((a, b) => a - b);
 }

@@ -46,10 +46,18 @@ export function systemMemory(paths: SystemMemoryPaths = {}, env: NodeJS.ProcessE
   const totalBytes = info?.totalBytes ?? totalmem();
   const availableBytes = info?.availableBytes ?? freemem();
   const cgroup = cgroupMemory(paths.cgroupRoot ?? '/sys/fs/cgroup', paths.procSelfCgroup ?? '/proc/self/cgroup');
-  let effective = cgroup ? Math.min(availableBytes, Math.max(0, cgroup.limitBytes - cgroup.usageBytes)) : availableBytes;
+  let effective = cgroup
+    ? Math.min(availableBytes, Math.max(0, cgroup.limitBytes - cgroup.usageBytes))
+    : availableBytes;
   const cap = env[MEMORY_LIMIT_ENV];
   if (cap !== undefined && /^\d+$/.test(cap)) effective = Math.min(effective, Number(cap));
-  return { totalBytes, availableBytes, cgroupLimitBytes: cgroup?.limitBytes ?? null, cgroupUsageBytes: cgroup?.usageBytes ?? null, effectiveAvailableBytes: effective };
+  return {
+    totalBytes,
+    availableBytes,
+    cgroupLimitBytes: cgroup?.limitBytes ?? null,
+    cgroupUsageBytes: cgroup?.usageBytes ?? null,
+    effectiveAvailableBytes: effective,
+  };
 }
 
 /** MemTotal and MemAvailable from /proc/meminfo text; null when either is missing (kernels before 3.14). */
@@ -98,7 +106,9 @@ function statField(file: string, names: string[]): number {
 export function cgroupMemory(root: string, procSelfCgroup: string): { limitBytes: number; usageBytes: number } | null {
   const lines = (readText(procSelfCgroup) ?? '').split('\n');
   const v2Path = lines.find((l) => l.startsWith('0::'))?.slice(3);
-  const v1Path = lines.map((l) => l.split(':')).find((parts) => parts.length >= 3 && parts[1].split(',').includes('memory'))?.[2];
+  const v1Path = lines
+    .map((l) => l.split(':'))
+    .find((parts) => parts.length >= 3 && parts[1].split(',').includes('memory'))?.[2];
 
   const controllers = readText(join(root, 'cgroup.controllers'));
   const v2 = controllers !== null && controllers.split(/\s+/).includes('memory');
@@ -106,7 +116,11 @@ export function cgroupMemory(root: string, procSelfCgroup: string): { limitBytes
   if (!existsSync(base)) return null;
   const files = v2
     ? { limit: 'memory.max', usage: 'memory.current', inactive: ['inactive_file'] }
-    : { limit: 'memory.limit_in_bytes', usage: 'memory.usage_in_bytes', inactive: ['total_inactive_file', 'inactive_file'] };
+    : {
+        limit: 'memory.limit_in_bytes',
+        usage: 'memory.usage_in_bytes',
+        inactive: ['total_inactive_file', 'inactive_file'],
+      };
 
   // Inside a container with its own cgroup namespace the path is "/" and the mount is our cgroup;
   // without one the path names our cgroup below the mount. Walk up from there to the mount.

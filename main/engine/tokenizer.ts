@@ -6,7 +6,12 @@ import type { ChatMessage } from '../../common/prompt.js';
 
 export type { ChatMessage };
 
-const tokenText = (t: unknown): string | undefined => (typeof t === 'string' ? t : typeof t === 'object' && t !== null && 'content' in t ? String((t as { content: unknown }).content) : undefined);
+const tokenText = (t: unknown): string | undefined =>
+  typeof t === 'string'
+    ? t
+    : typeof t === 'object' && t !== null && 'content' in t
+      ? String((t as { content: unknown }).content)
+      : undefined;
 
 /**
  * The checkpoint's own tokenizer and chat template. Chat prompts come from the template alone
@@ -19,7 +24,10 @@ export class TextCodec {
   readonly eosToken: string | undefined;
   readonly addBos: boolean;
 
-  constructor(tokenizerJson: object, private readonly tokenizerConfig: Record<string, unknown>) {
+  constructor(
+    tokenizerJson: object,
+    private readonly tokenizerConfig: Record<string, unknown>,
+  ) {
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     } catch (e) {
@@ -38,7 +46,12 @@ export class TextCodec {
 
   renderChat(messages: ChatMessage[], addGenerationPrompt = true): string {
     if (!this.template) throw new ModelFolderError('tokenizer_config.json', 'no chat_template: use a raw prompt');
-    return this.template.render({ messages, add_generation_prompt: addGenerationPrompt, bos_token: this.bosToken ?? '', eos_token: this.eosToken ?? '' });
+    return this.template.render({
+      messages,
+      add_generation_prompt: addGenerationPrompt,
+      bos_token: this.bosToken ?? '',
+      eos_token: this.eosToken ?? '',
+    });
   }
 
   encodeChat(messages: ChatMessage[]): number[] {
@@ -57,7 +70,9 @@ export class TextCodec {
   }
 
   decode(ids: number[]): string {
-    return ids.length ? this.tokenizer.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false }) : '';
+    return ids.length
+      ? this.tokenizer.decode(ids, { skip_special_tokens: true, clean_up_tokenization_spaces: false })
+      : '';
   }
 
   /** One token's text, special tokens included (for drawing the canvas). */

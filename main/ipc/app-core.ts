@@ -35,8 +35,12 @@ export interface CoreOptions {
 /** First-start settings: the built-in model's own decoding defaults when its folder is readable. */
 function defaultSettings(builtinDir: string): AppSettings {
   try {
-    const { steps, genLength, blockLength, temperature, remasking, threshold, shift, stopAtEos } = openModelFolder(builtinDir).manifest.decoding;
-    return { ...DEFAULT_SETTINGS, decoding: { steps, genLength, blockLength, temperature, seed: 0, remasking, threshold, shift, stopAtEos } };
+    const { steps, genLength, blockLength, temperature, remasking, threshold, shift, stopAtEos } =
+      openModelFolder(builtinDir).manifest.decoding;
+    return {
+      ...DEFAULT_SETTINGS,
+      decoding: { steps, genLength, blockLength, temperature, seed: 0, remasking, threshold, shift, stopAtEos },
+    };
   } catch {
     return DEFAULT_SETTINGS;
   }

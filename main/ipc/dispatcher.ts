@@ -1,4 +1,12 @@
-import { requests, type EventChannel, type Events, type InvokeChannel, type InvokeResult, type Request, type Response } from '../../common/contract.js';
+import {
+  requests,
+  type EventChannel,
+  type Events,
+  type InvokeChannel,
+  type InvokeResult,
+  type Request,
+  type Response,
+} from '../../common/contract.js';
 import { checkDecodeSettings } from '../../common/decoding-settings.js';
 import type { AppSettings } from '../../common/models.js';
 import type { EngineHost } from '../engine-host/engine-host.js';
@@ -45,14 +53,18 @@ export function decodeParams(s: AppSettings['decoding']): Partial<DecodeParams> 
   return { ...rest, ...(stopAtEos ? {} : { eosId: null }) };
 }
 
-const invalidRequest = (channel: InvokeChannel, path: string, message: string) => `invalid request for ${channel}: ${path || '(root)'}: ${message}`;
+const invalidRequest = (channel: InvokeChannel, path: string, message: string) =>
+  `invalid request for ${channel}: ${path || '(root)'}: ${message}`;
 
 /**
  * Main's handlers, written once. Transports call the returned function with whatever arrived;
  * it checks the channel and validates the request against the contract before any handler
  * runs, and turns every failure into an `{ ok: false, error }` answer.
  */
-export function createDispatcher(s: Services, sink: EventSink): (channel: unknown, request: unknown) => Promise<InvokeResult<InvokeChannel>> {
+export function createDispatcher(
+  s: Services,
+  sink: EventSink,
+): (channel: unknown, request: unknown) => Promise<InvokeResult<InvokeChannel>> {
   s.host.onStatus((status) => sink.broadcast('engine:status', status));
   // The running run, kept by main so a reloaded page re-attaches to it (run-keeper.ts).
   const runs = new RunKeeper({
@@ -75,14 +87,21 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
     },
     'conversations:list': () => s.conversations.list(),
     // While a run streams into a conversation, main's copy of its answer wins over the page's (run-keeper.ts).
-    'conversations:save': ({ conversation }) => (s.conversations.save(runs.mergeSave(conversation as never)), { ok: true }),
+    'conversations:save': ({ conversation }) => (
+      s.conversations.save(runs.mergeSave(conversation as never)),
+      { ok: true }
+    ),
     'conversations:delete': ({ id }) => (runs.deleted(id), s.conversations.delete(id), { ok: true }),
     'settings:get': () => s.settings.load(),
     'settings:set': ({ settings }) => {
       // Settings that can never run are refused when saved, not after Send: the rules between fields, and the selected model's positions when it is known.
       const maxPositions = s.models.maxPositions(settings.modelId);
-      const problem = checkDecodeSettings(settings.decoding, maxPositions === undefined ? undefined : { maxPositions })[0];
-      if (problem) throw new Error(invalidRequest('settings:set', `settings.decoding.${problem.field}`, problem.message));
+      const problem = checkDecodeSettings(
+        settings.decoding,
+        maxPositions === undefined ? undefined : { maxPositions },
+      )[0];
+      if (problem)
+        throw new Error(invalidRequest('settings:set', `settings.decoding.${problem.field}`, problem.message));
       s.settings.save(settings);
       return { settings };
     },
@@ -102,7 +121,9 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
       // The schema checked each field; these are the rules between fields the engine would refuse the run for.
       const problem = checkDecodeSettings(settings)[0];
       if (problem) throw new Error(invalidRequest('generate:start', `settings.${problem.field}`, problem.message));
-      void Promise.resolve(runs.start({ requestId, prompt, params: decodeParams(settings), conversationId, messageId })).catch((e: Error) =>
+      void Promise.resolve(
+        runs.start({ requestId, prompt, params: decodeParams(settings), conversationId, messageId }),
+      ).catch((e: Error) =>
         sink.broadcast('generate:event', { requestId, event: { type: 'error', message: e.message } }),
       );
       return { requestId };
@@ -120,7 +141,8 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
     'files:stat': ({ paths }) => ({ files: s.workspace.stat(paths) }),
     'files:watch': ({ paths }) => s.workspace.watch(paths),
     'links:open': async ({ url }) => {
-      if (!isAllowedLink(url)) throw new Error(`links to ${safeHost(url)} are not opened from model output (not on the allowlist)`);
+      if (!isAllowedLink(url))
+        throw new Error(`links to ${safeHost(url)} are not opened from model output (not on the allowlist)`);
       if (!s.openExternal) return { opened: false };
       await s.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: isAllowedLink above, https allowlist)
       return { opened: true };
@@ -129,7 +151,11 @@ export function createDispatcher(s: Services, sink: EventSink): (channel: unknow
 
   // Never rejects: whatever arrived (even a channel like {"toString": 1}, which String() throws on) is answered.
   return async (channel, request) => {
-    if (typeof channel !== 'string' || !Object.hasOwn(requests, channel)) return { ok: false, error: `unknown channel ${typeof channel === 'string' ? JSON.stringify(channel).slice(0, 80) : `(${channel === null ? 'null' : typeof channel})`}` };
+    if (typeof channel !== 'string' || !Object.hasOwn(requests, channel))
+      return {
+        ok: false,
+        error: `unknown channel ${typeof channel === 'string' ? JSON.stringify(channel).slice(0, 80) : `(${channel === null ? 'null' : typeof channel})`}`,
+      };
     const c = channel as InvokeChannel;
     try {
       const parsed = requests[c].safeParse(request);

@@ -67,12 +67,21 @@ export class RunKeeper {
   }
 
   /** Starts a run through the host (which throws when it cannot) and keeps its progress. */
-  start(req: { requestId: string; prompt: PromptSpec; params: Partial<DecodeParams>; conversationId?: string; messageId?: string }): Promise<void> {
+  start(req: {
+    requestId: string;
+    prompt: PromptSpec;
+    params: Partial<DecodeParams>;
+    conversationId?: string;
+    messageId?: string;
+  }): Promise<void> {
     const info: ActiveRun = {
       requestId: req.requestId,
       conversationId: req.conversationId ?? null,
       messageId: req.messageId ?? null,
-      prompt: req.prompt.kind === 'infill' ? { kind: 'infill', file: req.prompt.file ?? null, range: req.prompt.range ?? null } : { kind: 'chat' },
+      prompt:
+        req.prompt.kind === 'infill'
+          ? { kind: 'infill', file: req.prompt.file ?? null, range: req.prompt.range ?? null }
+          : { kind: 'chat' },
       startedAt: Date.now(),
       stopping: false,
       start: null,
@@ -80,11 +89,21 @@ export class RunKeeper {
       text: '',
       step: null,
     };
-    const kept: Kept = { info, tokens: new Map(), conversation: null, deleted: false, savedText: null, noClientSince: null, timers: [] };
+    const kept: Kept = {
+      info,
+      tokens: new Map(),
+      conversation: null,
+      deleted: false,
+      savedText: null,
+      noClientSince: null,
+      timers: [],
+    };
     const done = this.o.host.generate(req.requestId, req.prompt, req.params, (ev) => this.onEvent(kept, ev));
     this.run = kept;
-    if (info.conversationId && info.messageId && this.o.conversations) kept.timers.push(setInterval(() => this.savePartial(kept), this.saveEveryMs));
-    if (this.o.clients) kept.timers.push(setInterval(() => this.checkClients(kept), Math.max(10, Math.min(1000, this.graceMs / 4))));
+    if (info.conversationId && info.messageId && this.o.conversations)
+      kept.timers.push(setInterval(() => this.savePartial(kept), this.saveEveryMs));
+    if (this.o.clients)
+      kept.timers.push(setInterval(() => this.checkClients(kept), Math.max(10, Math.min(1000, this.graceMs / 4))));
     for (const t of kept.timers) t.unref?.();
     return done;
   }
@@ -99,7 +118,11 @@ export class RunKeeper {
   active(): ActiveRun | null {
     const k = this.run;
     if (!k) return null;
-    return { ...k.info, committed: [...k.tokens.values()].sort((a, b) => a.position - b.position), step: k.info.step && { ...k.info.step } };
+    return {
+      ...k.info,
+      committed: [...k.tokens.values()].sort((a, b) => a.position - b.position),
+      step: k.info.step && { ...k.info.step },
+    };
   }
 
   /**
@@ -111,7 +134,8 @@ export class RunKeeper {
     let out = c;
     if (k && !k.deleted && c.id === k.info.conversationId && k.info.messageId) {
       const id = k.info.messageId;
-      if (c.messages.some((m) => m.id === id)) out = { ...c, messages: c.messages.map((m) => (m.id === id ? this.streaming(k, m) : m)) };
+      if (c.messages.some((m) => m.id === id))
+        out = { ...c, messages: c.messages.map((m) => (m.id === id ? this.streaming(k, m) : m)) };
       k.conversation = out;
       k.savedText = k.info.text;
     }
@@ -167,14 +191,22 @@ export class RunKeeper {
     const now = Date.now();
     k.noClientSince ??= now;
     if (now - k.noClientSince < this.graceMs || k.info.stopping) return;
-    this.log(`run ${k.info.requestId}: no client connected for ${this.graceMs / 1000} s; stopping it (its partial answer is kept)`);
+    this.log(
+      `run ${k.info.requestId}: no client connected for ${this.graceMs / 1000} s; stopping it (its partial answer is kept)`,
+    );
     this.stop(k.info.requestId);
   }
 
   /** The streaming message with main's progress. */
   private streaming(k: Kept, m: Message): Message {
     const text = k.info.text;
-    if (k.info.prompt.kind === 'infill') return { ...m, status: 'streaming', content: text ? fence(text) : '', ...(m.infill ? { infill: { ...m.infill, middle: text } } : {}) };
+    if (k.info.prompt.kind === 'infill')
+      return {
+        ...m,
+        status: 'streaming',
+        content: text ? fence(text) : '',
+        ...(m.infill ? { infill: { ...m.infill, middle: text } } : {}),
+      };
     return { ...m, status: 'streaming', content: text };
   }
 
@@ -195,7 +227,11 @@ export class RunKeeper {
       k.conversation = null;
       return;
     }
-    const next: Conversation = { ...c, updatedAt: Math.max(c.updatedAt, Date.now()), messages: c.messages.map((m) => (m.id === id ? patch(m) : m)) };
+    const next: Conversation = {
+      ...c,
+      updatedAt: Math.max(c.updatedAt, Date.now()),
+      messages: c.messages.map((m) => (m.id === id ? patch(m) : m)),
+    };
     try {
       this.o.conversations!.save(next);
       k.conversation = next;
@@ -232,7 +268,9 @@ export class RunKeeper {
       return {
         ...base,
         content: ev.text ? fence(ev.text) : '',
-        ...(m.infill ? { infill: { ...m.infill, middle: ev.text, ...(stopped ? { outcome: 'stopped' as const } : {}) } } : {}),
+        ...(m.infill
+          ? { infill: { ...m.infill, middle: ev.text, ...(stopped ? { outcome: 'stopped' as const } : {}) } }
+          : {}),
       };
     });
   }

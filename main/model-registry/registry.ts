@@ -16,7 +16,12 @@ export class ModelRegistry {
   ) {}
 
   private describe(dir: string, builtin: boolean): ModelInfo {
-    const info: ModelInfo = { id: builtin ? BUILTIN_ID : dir, name: builtin ? 'Built-in (diffcoder-mini)' : (dir.split(/[\\/]/).filter(Boolean).pop() ?? dir), dir, builtin };
+    const info: ModelInfo = {
+      id: builtin ? BUILTIN_ID : dir,
+      name: builtin ? 'Built-in (diffcoder-mini)' : (dir.split(/[\\/]/).filter(Boolean).pop() ?? dir),
+      dir,
+      builtin,
+    };
     try {
       openModelFolder(dir);
     } catch (e) {

@@ -3,7 +3,17 @@ import type { LlamaConfig } from './config.js';
 import { ModelFolderError } from './errors.js';
 import type { Manifest } from './manifest.js';
 import type { TensorInfo } from './safetensors.js';
-import { activationType, makeAttention, makeBlockCausalBias, makeEmbedding, makeLmHead, makeMlp, makeRmsNorm, makeRope, type BuildContext } from './builder/blocks.js';
+import {
+  activationType,
+  makeAttention,
+  makeBlockCausalBias,
+  makeEmbedding,
+  makeLmHead,
+  makeMlp,
+  makeRmsNorm,
+  makeRope,
+  type BuildContext,
+} from './builder/blocks.js';
 
 export const GRAPH_FILE = 'model.onnx';
 export const DATA_FILE = 'model.onnx.data';
@@ -17,8 +27,20 @@ export function ioNames(presentKv: 'new' | 'all'): Manifest['io'] {
 }
 
 export const IO_NAMES: Manifest['io'] = {
-  inputs: { inputIds: 'input_ids', blockLength: 'block_length', logitsKeep: 'logits_keep', pastKey: 'past_key.{layer}', pastValue: 'past_value.{layer}' },
-  outputs: { logits: 'logits', topToken: 'top_token', topProb: 'top_prob', presentKey: 'present_key.{layer}', presentValue: 'present_value.{layer}' },
+  inputs: {
+    inputIds: 'input_ids',
+    blockLength: 'block_length',
+    logitsKeep: 'logits_keep',
+    pastKey: 'past_key.{layer}',
+    pastValue: 'past_value.{layer}',
+  },
+  outputs: {
+    logits: 'logits',
+    topToken: 'top_token',
+    topProb: 'top_prob',
+    presentKey: 'present_key.{layer}',
+    presentValue: 'present_value.{layer}',
+  },
   layerPlaceholder: '{layer}',
   presentKv: 'new',
 };
@@ -47,7 +69,10 @@ export function planWeights(c: LlamaConfig, index: Map<string, TensorInfo>): Wei
     const t = index.get(name);
     if (!t) throw new ModelFolderError('*.safetensors', `tensor ${name} is missing`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new ModelFolderError(basename(t.file), `shape mismatch: ${name} is [${t.shape}] but config.json implies [${shape}]`);
+      throw new ModelFolderError(
+        basename(t.file),
+        `shape mismatch: ${name} is [${t.shape}] but config.json implies [${shape}]`,
+      );
     }
     return t;
   };
@@ -71,7 +96,6 @@ export function planWeights(c: LlamaConfig, index: Map<string, TensorInfo>): Wei
   }
   return { embed, norm: get('model.norm.weight', [h]), lmHead, layers };
 }
-
 
 /**
  * The forward pass of a Llama decoder for block-diffusion decoding, block by block.

@@ -63,32 +63,49 @@ const LLAMA_DEFAULT_ROPE_THETA = 10000;
  * any RoPE variant the graph does not implement: the graph computes plain rotate-half RoPE, so a scaled checkpoint
  * (llama3, yarn, linear, ...) would convert fine and then produce wrong logits beyond short contexts.
  */
-function resolveRopeTheta(topLevel: number | undefined, ropeScaling: unknown, ropeParameters: unknown, file: string): number {
+function resolveRopeTheta(
+  topLevel: number | undefined,
+  ropeScaling: unknown,
+  ropeParameters: unknown,
+  file: string,
+): number {
   checkRopeType(ropeScaling, 'rope_scaling', file);
   checkRopeType(ropeParameters, 'rope_parameters', file);
   if (ropeParameters == null) return topLevel ?? LLAMA_DEFAULT_ROPE_THETA;
   const nested = (ropeParameters as Record<string, unknown>).rope_theta;
   if (nested !== undefined && (typeof nested !== 'number' || !(nested > 0))) {
-    throw new ModelFolderError(file, `field rope_parameters.rope_theta: expected a positive number, got ${JSON.stringify(nested)}`);
+    throw new ModelFolderError(
+      file,
+      `field rope_parameters.rope_theta: expected a positive number, got ${JSON.stringify(nested)}`,
+    );
   }
   if (topLevel !== undefined && nested !== undefined && topLevel !== nested) {
-    throw new ModelFolderError(file, `rope_theta is ${topLevel} but rope_parameters.rope_theta is ${nested}: which one applies is ambiguous`);
+    throw new ModelFolderError(
+      file,
+      `rope_theta is ${topLevel} but rope_parameters.rope_theta is ${nested}: which one applies is ambiguous`,
+    );
   }
   const theta = topLevel ?? nested;
   // transformers 5 always writes the theta into rope_parameters; one without it is damaged, and guessing 10000 for a
   // model trained with 500000 would give plausible-looking but wrong output.
-  if (theta === undefined) throw new ModelFolderError(file, 'rope_parameters has no rope_theta (and there is no top-level rope_theta)');
+  if (theta === undefined)
+    throw new ModelFolderError(file, 'rope_parameters has no rope_theta (and there is no top-level rope_theta)');
   return theta;
 }
 
 /** Accepts an absent/null RoPE description or one of type "default"; refuses anything else, naming field and type. */
 function checkRopeType(value: unknown, field: string, file: string): void {
   if (value == null) return;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ModelFolderError(file, `field ${field}: expected an object or null, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new ModelFolderError(file, `field ${field}: expected an object or null, got ${JSON.stringify(value)}`);
   const v = value as Record<string, unknown>;
   // transformers 5 keys rope_parameters by layer type for models that mix attention kinds (Gemma 3); a Llama has one.
   const nestedKey = Object.keys(v).find((k) => v[k] !== null && typeof v[k] === 'object');
-  if (nestedKey !== undefined) throw new ModelFolderError(file, `unsupported rope scaling: ${field}.${nestedKey} is an object (RoPE per layer type)`);
+  if (nestedKey !== undefined)
+    throw new ModelFolderError(
+      file,
+      `unsupported rope scaling: ${field}.${nestedKey} is an object (RoPE per layer type)`,
+    );
   // `type` is the key older transformers releases wrote; `rope_type` replaced it.
   const key = v.rope_type !== undefined ? 'rope_type' : v.type !== undefined ? 'type' : null;
   if (key === null) {
@@ -96,10 +113,15 @@ function checkRopeType(value: unknown, field: string, file: string): void {
     if (field === 'rope_parameters') return;
     throw new ModelFolderError(file, `unsupported rope scaling: ${field} has no rope_type`);
   }
-  if (v[key] !== 'default') throw new ModelFolderError(file, `unsupported rope scaling: ${field}.${key} ${JSON.stringify(v[key])} (only "default" is supported)`);
+  if (v[key] !== 'default')
+    throw new ModelFolderError(
+      file,
+      `unsupported rope scaling: ${field}.${key} ${JSON.stringify(v[key])} (only "default" is supported)`,
+    );
 }
 
-const firstId = (v: number | number[] | null | undefined): number | null => (v == null ? null : Array.isArray(v) ? (v[0] ?? null) : v);
+const firstId = (v: number | number[] | null | undefined): number | null =>
+  v == null ? null : Array.isArray(v) ? (v[0] ?? null) : v;
 
 export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConfig {
   const parsed = rawConfig.safeParse(json);
@@ -110,16 +132,29 @@ export function parseLlamaConfig(json: unknown, file = 'config.json'): LlamaConf
   const c = parsed.data;
   const arch = c.architectures?.[0];
   if (c.model_type !== undefined && c.model_type !== 'llama')
-    throw new ModelFolderError(file, `unsupported architecture: model_type "${c.model_type}" (only "llama" is supported)`);
-  if (arch !== undefined && !LLAMA_ARCHITECTURES.has(arch)) throw new ModelFolderError(file, `unsupported architecture: ${arch} (only Llama-architecture models are supported)`);
+    throw new ModelFolderError(
+      file,
+      `unsupported architecture: model_type "${c.model_type}" (only "llama" is supported)`,
+    );
+  if (arch !== undefined && !LLAMA_ARCHITECTURES.has(arch))
+    throw new ModelFolderError(
+      file,
+      `unsupported architecture: ${arch} (only Llama-architecture models are supported)`,
+    );
   const ropeTheta = resolveRopeTheta(c.rope_theta, c.rope_scaling, c.rope_parameters, file);
-  if (c.hidden_act !== 'silu') throw new ModelFolderError(file, `unsupported architecture: hidden_act "${c.hidden_act}" (only silu)`);
-  if (c.attention_bias || c.mlp_bias) throw new ModelFolderError(file, 'unsupported architecture: bias terms are not supported');
+  if (c.hidden_act !== 'silu')
+    throw new ModelFolderError(file, `unsupported architecture: hidden_act "${c.hidden_act}" (only silu)`);
+  if (c.attention_bias || c.mlp_bias)
+    throw new ModelFolderError(file, 'unsupported architecture: bias terms are not supported');
   const numKvHeads = c.num_key_value_heads ?? c.num_attention_heads;
   const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new ModelFolderError(file, `shape mismatch: head_dim ${headDim} must be an even integer`);
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw new ModelFolderError(file, `shape mismatch: head_dim ${headDim} must be an even integer`);
   if (c.num_attention_heads % numKvHeads !== 0)
-    throw new ModelFolderError(file, `shape mismatch: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+    throw new ModelFolderError(
+      file,
+      `shape mismatch: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${numKvHeads}`,
+    );
   return {
     architecture: arch ?? null,
     hiddenSize: c.hidden_size,

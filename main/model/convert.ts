@@ -1,7 +1,24 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeSettingsProblems } from '../../common/decoding-settings.js';
-import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../common/model-formats.js';
+import type {
+  EmbeddingFormat,
+  GraphTarget,
+  QuantBlockSize,
+  QuantScheme,
+  WeightDtype,
+} from '../../common/model-formats.js';
 import { buildBlockDiffusionGraph, DATA_FILE, GRAPH_FILE, IO_NAMES, ioNames, planWeights } from './build-graph.js';
 import { graphVariant } from './builder/variants.js';
 import { WeightWriter } from './builder/weights.js';
@@ -10,7 +27,14 @@ import { checkFreeDisk } from './disk-space.js';
 import { ModelFolderError } from './errors.js';
 import { decodingDefaultsFromGenerationConfig, tokenIdsFromGenerationConfig } from './generation-config.js';
 import { estimateFolderBytes } from './size-estimate.js';
-import { DEFAULT_DECODING, folderFileName, MANIFEST_FILE, MANIFEST_FORMAT, type DecodingDefaults, type Manifest } from './manifest.js';
+import {
+  DEFAULT_DECODING,
+  folderFileName,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  type DecodingDefaults,
+  type Manifest,
+} from './manifest.js';
 import { ExternalDataFile, GraphBuilder } from './onnx-writer.js';
 import { indexCheckpoint } from './safetensors.js';
 import { fimSpecFor } from './fim.js';
@@ -47,7 +71,14 @@ export interface ConvertOptions {
 }
 
 /** Files copied as they are from the checkpoint (the first three are required). */
-const COPIED = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'chat_template.jinja'];
+const COPIED = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'generation_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+];
 
 /**
  * Converts a Llama-architecture checkpoint into a model folder: the block-diffusion ONNX graph,
@@ -57,7 +88,8 @@ const COPIED = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'gener
 export function convertCheckpoint(checkpointDir: string, modelDir: string, options: ConvertOptions = {}): Manifest {
   const variant = graphVariant(options);
   const config = loadLlamaConfig(checkpointDir);
-  for (const f of COPIED.slice(0, 3)) if (!existsSync(join(checkpointDir, f))) throw new ModelFolderError(f, 'missing from the checkpoint folder');
+  for (const f of COPIED.slice(0, 3))
+    if (!existsSync(join(checkpointDir, f))) throw new ModelFolderError(f, 'missing from the checkpoint folder');
   const tokenizerJson = readJsonFile(checkpointDir, 'tokenizer.json');
   const tokenizerConfig = readJsonFile(checkpointDir, 'tokenizer_config.json');
   const mask = findMaskTokenId(config, tokenizerJson, tokenizerConfig);
@@ -66,9 +98,18 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
   const generation = tokenIdsFromGenerationConfig(checkpointDir);
   const decoding = { ...DEFAULT_DECODING, ...decodingDefaultsFromGenerationConfig(checkpointDir), ...options.decoding };
   const badDefault = decodeSettingsProblems({ ...decoding, seed: 0 })[0];
-  if (badDefault) throw new ModelFolderError(MANIFEST_FILE, `the decoding defaults to write are not settings the app can run: ${badDefault.message}`);
+  if (badDefault)
+    throw new ModelFolderError(
+      MANIFEST_FILE,
+      `the decoding defaults to write are not settings the app can run: ${badDefault.message}`,
+    );
   checkOutput(modelDir, options.force ?? false);
-  const expected = estimateFolderBytes(config, { dtype: variant.dtype, blockSize: variant.quant?.blockSize, quant: variant.quant?.symmetric ? 'sym' : 'asym', embedding: variant.embedding });
+  const expected = estimateFolderBytes(config, {
+    dtype: variant.dtype,
+    blockSize: variant.quant?.blockSize,
+    quant: variant.quant?.symmetric ? 'sym' : 'asym',
+    embedding: variant.embedding,
+  });
   // Weights plus page alignment (one page per tensor) and the small graph file.
   checkFreeDisk(dirname(modelDir), expected.total + (9 * config.numLayers + 8) * 4096 + (1 << 20));
 
@@ -87,7 +128,12 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
     buildBlockDiffusionGraph({ g, c: config, v: variant, w }, plan);
     ext.close();
     // Opset 23 (ONNX Attention) came with IR version 11.
-    g.save(join(tmp, GRAPH_FILE), { '': variant.opset, 'com.microsoft': 1 }, 'diffcoder-studio', variant.opset >= 23 ? 11 : 8);
+    g.save(
+      join(tmp, GRAPH_FILE),
+      { '': variant.opset, 'com.microsoft': 1 },
+      'diffcoder-studio',
+      variant.opset >= 23 ? 11 : 8,
+    );
     for (const f of COPIED) if (existsSync(join(checkpointDir, f))) copyFileSync(join(checkpointDir, f), join(tmp, f));
 
     const manifest: Manifest = {
@@ -112,12 +158,21 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
         maxPositions: config.maxPositions,
       },
       io: ioNames(variant.presentKv),
-      tokens: { bos: config.bosTokenId ?? generation.bos, eos: generation.eos[0] ?? config.eosTokenId, pad: config.padTokenId ?? generation.pad, mask },
+      tokens: {
+        bos: config.bosTokenId ?? generation.bos,
+        eos: generation.eos[0] ?? config.eosTokenId,
+        pad: config.padTokenId ?? generation.pad,
+        mask,
+      },
       fim: fimSpecFor(config, tokenizerJson, options.fimOrder),
       decoding,
       ops: [...g.opsUsed].sort(),
       tensors: w.tensors,
-      source: { checkpoint: basename(checkpointDir), dtypes: [...new Set([...index.values()].map((t) => t.dtype))], convertedAt: new Date().toISOString() },
+      source: {
+        checkpoint: basename(checkpointDir),
+        dtypes: [...new Set([...index.values()].map((t) => t.dtype))],
+        convertedAt: new Date().toISOString(),
+      },
       files: [...readdirSync(tmp), MANIFEST_FILE].sort(),
     };
     writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
@@ -146,18 +201,33 @@ const LEGACY_FILES = [MANIFEST_FILE, GRAPH_FILE, DATA_FILE, ...COPIED];
  */
 function checkOutput(modelDir: string, force: boolean): string[] | null {
   if (!existsSync(modelDir)) return null;
-  if (!lstatSync(modelDir).isDirectory()) throw new ModelFolderError(modelDir, 'the output path exists and is not a folder; choose a new folder (nothing was changed)');
+  if (!lstatSync(modelDir).isDirectory())
+    throw new ModelFolderError(
+      modelDir,
+      'the output path exists and is not a folder; choose a new folder (nothing was changed)',
+    );
   const entries = readdirSync(modelDir);
   if (entries.length === 0) return [];
   const written = filesWrittenByConvert(modelDir);
-  if (!written) throw new ModelFolderError(modelDir, `the output folder is not empty and is not a model folder (no readable ${MANIFEST_FILE}); choose a new folder (nothing was changed)`);
+  if (!written)
+    throw new ModelFolderError(
+      modelDir,
+      `the output folder is not empty and is not a model folder (no readable ${MANIFEST_FILE}); choose a new folder (nothing was changed)`,
+    );
   const ours = (e: string) => written.includes(e) && lstatSync(join(modelDir, e)).isFile();
   const others = entries.filter((e) => !ours(e));
   if (others.length) {
     const named = others.slice(0, 5).join(', ') + (others.length > 5 ? `, and ${others.length - 5} more` : '');
-    throw new ModelFolderError(modelDir, `the output folder holds a model and files convert did not write (${named}); move them or choose a new folder (nothing was changed)`);
+    throw new ModelFolderError(
+      modelDir,
+      `the output folder holds a model and files convert did not write (${named}); move them or choose a new folder (nothing was changed)`,
+    );
   }
-  if (!force) throw new ModelFolderError(modelDir, 'the output folder holds a model already; pass --force to replace it, or choose a new folder');
+  if (!force)
+    throw new ModelFolderError(
+      modelDir,
+      'the output folder holds a model already; pass --force to replace it, or choose a new folder',
+    );
   return entries;
 }
 

@@ -19,7 +19,8 @@ export function freeDiskBytes(dir: string): number {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const parent = dirname(path);
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === path) throw new ModelFolderError(dir, `cannot read free disk space (${code ?? (e as Error).message})`);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === path)
+        throw new ModelFolderError(dir, `cannot read free disk space (${code ?? (e as Error).message})`);
       path = parent;
     }
   }
@@ -28,5 +29,9 @@ export function freeDiskBytes(dir: string): number {
 /** Refuses before a long conversion starts rather than failing many minutes in with a half-written 16 GB file. */
 export function checkFreeDisk(dir: string, neededBytes: number): void {
   const free = freeDiskBytes(dir);
-  if (free < neededBytes) throw new ModelFolderError(dir, `not enough disk space: needs ${formatBytes(neededBytes)}, ${formatBytes(free)} free`);
+  if (free < neededBytes)
+    throw new ModelFolderError(
+      dir,
+      `not enough disk space: needs ${formatBytes(neededBytes)}, ${formatBytes(free)} free`,
+    );
 }

@@ -24,7 +24,12 @@ function locateInitializers(graphPath: string): Map<string, Located> {
   for (const t of model.graph?.initializer ?? []) {
     const ext = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
     if (ext.offset === undefined) continue;
-    out.set(t.name!, { dims: (t.dims ?? []).map(Number), dataType: t.dataType!, offset: Number(ext.offset), length: Number(ext.length) });
+    out.set(t.name!, {
+      dims: (t.dims ?? []).map(Number),
+      dataType: t.dataType!,
+      offset: Number(ext.offset),
+      length: Number(ext.length),
+    });
   }
   return out;
 }
@@ -44,7 +49,11 @@ export function exportWeights(modelDir: string, outDir: string): { tensors: numb
   try {
     const readRaw = (name: string): { bytes: Buffer; loc: Located } => {
       const loc = located.get(name);
-      if (!loc) throw new ModelFolderError(folder.manifest.graph, `initializer ${name} named in diffcoder.json is not in the graph`);
+      if (!loc)
+        throw new ModelFolderError(
+          folder.manifest.graph,
+          `initializer ${name} named in diffcoder.json is not in the graph`,
+        );
       const bytes = Buffer.alloc(loc.length);
       readSync(fd, bytes, 0, loc.length, loc.offset);
       return { bytes, loc };
@@ -52,12 +61,18 @@ export function exportWeights(modelDir: string, outDir: string): { tensors: numb
     const readInit = (name: string): { data: Float32Array; dims: number[] } => {
       const { bytes: buf, loc } = readRaw(name);
       const fp16 = loc.dataType === onnx.TensorProto.DataType.FLOAT16;
-      const data = fp16 ? f16ToF32(new Uint16Array(buf.buffer, buf.byteOffset, loc.length / 2)) : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + loc.length));
+      const data = fp16
+        ? f16ToF32(new Uint16Array(buf.buffer, buf.byteOffset, loc.length / 2))
+        : new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + loc.length));
       return { data, dims: loc.dims };
     };
     for (const m of folder.manifest.tensors) {
       if (m.quant) {
-        tensors[m.checkpoint] = { dtype: 'F32' as SafetensorsDtype, shape: m.shape!, data: dequantizeMapping(m, readRaw, readInit) };
+        tensors[m.checkpoint] = {
+          dtype: 'F32' as SafetensorsDtype,
+          shape: m.shape!,
+          data: dequantizeMapping(m, readRaw, readInit),
+        };
         continue;
       }
       const { data, dims } = readInit(m.initializer);
@@ -68,7 +83,8 @@ export function exportWeights(modelDir: string, outDir: string): { tensors: numb
         // Packed side by side along axis 1: take this tensor's columns.
         const { offset, length } = m.packed;
         const cut = new Float32Array(rows * length);
-        for (let r = 0; r < rows; r++) cut.set(data.subarray(r * cols + offset, r * cols + offset + length), r * length);
+        for (let r = 0; r < rows; r++)
+          cut.set(data.subarray(r * cols + offset, r * cols + offset + length), r * length);
         values = cut;
         cols = length;
       }
@@ -108,7 +124,11 @@ function dequantizeMapping(
   readInit: (name: string) => { data: Float32Array; dims: number[] },
 ): Float32Array {
   const q = m.quant!;
-  if (!m.shape || m.shape.length !== 2) throw new ModelFolderError(MANIFEST_FILE, `tensor ${m.checkpoint}: a quantized tensor needs its 2-D checkpoint shape`);
+  if (!m.shape || m.shape.length !== 2)
+    throw new ModelFolderError(
+      MANIFEST_FILE,
+      `tensor ${m.checkpoint}: a quantized tensor needs its 2-D checkpoint shape`,
+    );
   const [rows, k] = m.shape;
   const spec: QuantSpec = { bits: q.bits, blockSize: q.blockSize, symmetric: q.symmetric };
   const { bytes, loc } = readRaw(m.initializer);
@@ -121,9 +141,14 @@ function dequantizeMapping(
   const first = m.packed?.offset ?? 0;
   // Re-pad table rows to whole blocks so one dequantizer serves both layouts.
   const data = new Uint8Array(rows * padded);
-  for (let r = 0; r < rows; r++) data.set(bytes.subarray((first + r) * rowBytes, (first + r) * rowBytes + Math.min(rowBytes, padded)), r * padded);
+  for (let r = 0; r < rows; r++)
+    data.set(bytes.subarray((first + r) * rowBytes, (first + r) * rowBytes + Math.min(rowBytes, padded)), r * padded);
   return dequantizeRows(
-    { data, scales: scales.subarray(first * nb, (first + rows) * nb), zeroPoints: zp ? new Uint8Array(zp.buffer, zp.byteOffset + first * zpRow, rows * zpRow) : null },
+    {
+      data,
+      scales: scales.subarray(first * nb, (first + rows) * nb),
+      zeroPoints: zp ? new Uint8Array(zp.buffer, zp.byteOffset + first * zpRow, rows * zpRow) : null,
+    },
     rows,
     k,
     spec,

@@ -31,11 +31,15 @@ const DEFAULT_ORDER: Pick<FimSpec, 'order' | 'bos'> = { order: 'psm', bos: false
 
 /** The FIM tokens in a tokenizer.json, or null when it has none (such a model offers no infill). */
 export function findFimTokens(tokenizerJson: unknown): Pick<FimSpec, 'prefix' | 'suffix' | 'middle'> | null {
-  const t = tokenizerJson as { added_tokens?: { id: number; content: string }[]; model?: { vocab?: Record<string, number> } };
+  const t = tokenizerJson as {
+    added_tokens?: { id: number; content: string }[];
+    model?: { vocab?: Record<string, number> };
+  };
   const ids = new Map<string, number>();
   for (const a of t?.added_tokens ?? []) ids.set(a.content, a.id);
   const vocab = t?.model?.vocab;
-  const idOf = (name: string) => ids.get(name) ?? (vocab && typeof vocab === 'object' && !Array.isArray(vocab) ? vocab[name] : undefined);
+  const idOf = (name: string) =>
+    ids.get(name) ?? (vocab && typeof vocab === 'object' && !Array.isArray(vocab) ? vocab[name] : undefined);
   for (const [p, s, m] of FIM_NAMES) {
     const [prefix, suffix, middle] = [idOf(p), idOf(s), idOf(m)];
     if (prefix !== undefined && suffix !== undefined && middle !== undefined) return { prefix, suffix, middle };
@@ -43,7 +47,11 @@ export function findFimTokens(tokenizerJson: unknown): Pick<FimSpec, 'prefix' | 
   return null;
 }
 
-export function fimSpecFor(config: Pick<LlamaConfig, 'architecture'>, tokenizerJson: unknown, order?: 'psm' | 'spm'): FimSpec | null {
+export function fimSpecFor(
+  config: Pick<LlamaConfig, 'architecture'>,
+  tokenizerJson: unknown,
+  order?: 'psm' | 'spm',
+): FimSpec | null {
   const tokens = findFimTokens(tokenizerJson);
   if (!tokens) return null;
   const defaults = ORDER_BY_ARCHITECTURE[config.architecture ?? ''] ?? DEFAULT_ORDER;

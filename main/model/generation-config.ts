@@ -18,7 +18,10 @@ export interface GenerationTokenIds {
 type Json = Record<string, unknown>;
 
 const fail = (field: string, expected: string, value: unknown): never => {
-  throw new ModelFolderError(GENERATION_CONFIG_FILE, `field ${field}: expected ${expected}, got ${JSON.stringify(value)}`);
+  throw new ModelFolderError(
+    GENERATION_CONFIG_FILE,
+    `field ${field}: expected ${expected}, got ${JSON.stringify(value)}`,
+  );
 };
 
 // transformers writes null for an unset field, so null reads as absent except where null has a meaning (threshold).
@@ -38,7 +41,8 @@ const tokenId = (j: Json, field: string): number | null => {
 function readGenerationConfig(dir: string): Json | null {
   if (!existsSync(join(dir, GENERATION_CONFIG_FILE))) return null;
   const json = readJsonFile(dir, GENERATION_CONFIG_FILE);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFolderError(GENERATION_CONFIG_FILE, 'not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ModelFolderError(GENERATION_CONFIG_FILE, 'not a JSON object');
   return json as Json;
 }
 
@@ -61,18 +65,26 @@ export function parseGenerationConfigDecoding(json: Json): Partial<DecodingDefau
   if (blockLength !== undefined) out.blockLength = blockLength;
 
   const t = json.temperature;
-  if (t != null) out.temperature = typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : fail('temperature', 'a number >= 0', t);
+  if (t != null)
+    out.temperature =
+      typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : fail('temperature', 'a number >= 0', t);
   const doSample = json.do_sample;
   if (doSample != null && typeof doSample !== 'boolean') fail('do_sample', 'true or false', doSample);
   // transformers decodes greedily when do_sample is false, whatever temperature says.
   if (doSample === false) out.temperature = 0;
 
   const r = json.remasking;
-  if (r != null) out.remasking = r === 'low_confidence' || r === 'random' ? r : fail('remasking', '"low_confidence" or "random"', r);
+  if (r != null)
+    out.remasking = r === 'low_confidence' || r === 'random' ? r : fail('remasking', '"low_confidence" or "random"', r);
   if ('threshold' in json) {
     const th = json.threshold;
     // Explicit null is meaningful: no threshold (commit the scheduled count per step).
-    out.threshold = th === null ? null : typeof th === 'number' && th > 0 && th <= 1 ? th : fail('threshold', 'a number in (0, 1] or null', th);
+    out.threshold =
+      th === null
+        ? null
+        : typeof th === 'number' && th > 0 && th <= 1
+          ? th
+          : fail('threshold', 'a number in (0, 1] or null', th);
   }
   const shift = json.shift;
   if (shift != null) out.shift = typeof shift === 'boolean' ? shift : fail('shift', 'true or false', shift);
@@ -88,8 +100,12 @@ function checkFitsTogether(partial: Partial<DecodingDefaults>): void {
   const problem = decodeSettingsProblems({ ...DEFAULT_DECODE_SETTINGS, ...partial })[0];
   if (!problem) return;
   const fromFile = Object.keys(partial).join(', ') || 'none';
-  const what = problem.rule === 'value' ? 'a decoding setting is out of range' : 'decoding settings do not fit together';
-  throw new ModelFolderError(GENERATION_CONFIG_FILE, `${what}: ${problem.message} (set by the file: ${fromFile}; the rest are defaults)`);
+  const what =
+    problem.rule === 'value' ? 'a decoding setting is out of range' : 'decoding settings do not fit together';
+  throw new ModelFolderError(
+    GENERATION_CONFIG_FILE,
+    `${what}: ${problem.message} (set by the file: ${fromFile}; the rest are defaults)`,
+  );
 }
 
 /** Decoding defaults from the checkpoint's generation_config.json; {} when it has none. */
@@ -102,11 +118,18 @@ export function parseGenerationConfigTokens(json: Json): GenerationTokenIds {
   const e = json.eos_token_id;
   let eos: number[] = [];
   if (Array.isArray(e)) {
-    eos = e.map((v, i) => (Number.isSafeInteger(v) && v >= 0 ? (v as number) : fail(`eos_token_id[${i}]`, 'a token id (an integer >= 0)', v)));
+    eos = e.map((v, i) =>
+      Number.isSafeInteger(v) && v >= 0 ? (v as number) : fail(`eos_token_id[${i}]`, 'a token id (an integer >= 0)', v),
+    );
   } else if (e != null) {
     eos = [tokenId(json, 'eos_token_id')!];
   }
-  return { bos: tokenId(json, 'bos_token_id'), eos, pad: tokenId(json, 'pad_token_id'), mask: tokenId(json, 'mask_token_id') };
+  return {
+    bos: tokenId(json, 'bos_token_id'),
+    eos,
+    pad: tokenId(json, 'pad_token_id'),
+    mask: tokenId(json, 'mask_token_id'),
+  };
 }
 
 /**

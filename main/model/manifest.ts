@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_DECODE_SETTINGS, decodingDefaultsSchema, type DecodingDefaults } from '../../common/decoding-settings.js';
+import {
+  DEFAULT_DECODE_SETTINGS,
+  decodingDefaultsSchema,
+  type DecodingDefaults,
+} from '../../common/decoding-settings.js';
 import { GRAPH_TARGETS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 
 /** Which transform turned a checkpoint tensor into (part of) a graph initializer. */
@@ -40,7 +44,10 @@ export const folderFileName = z
   .string()
   .min(1)
   .max(255)
-  .refine((n) => !/[\\/:\0]/.test(n) && n !== '.' && n !== '..', 'must be a file name inside the model folder (no folders, no "..", not absolute)');
+  .refine(
+    (n) => !/[\\/:\0]/.test(n) && n !== '.' && n !== '..',
+    'must be a file name inside the model folder (no folders, no "..", not absolute)',
+  );
 
 export const manifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
@@ -86,14 +93,31 @@ export const manifestSchema = z.object({
      * whole cache (past + kept rows), so a device-resident cache (WebGPU gpu-buffer) is fed back as is.
      */
     presentKv: z.enum(['new', 'all']).default('new'),
-    outputs: z.object({ logits: z.string(), topToken: z.string(), topProb: z.string(), presentKey: z.string(), presentValue: z.string() }),
+    outputs: z.object({
+      logits: z.string(),
+      topToken: z.string(),
+      topProb: z.string(),
+      presentKey: z.string(),
+      presentValue: z.string(),
+    }),
     /** Layer placeholder in the per-layer names above. */
     layerPlaceholder: z.literal('{layer}'),
   }),
-  tokens: z.object({ bos: z.number().int().nullable(), eos: z.number().int().nullable(), pad: z.number().int().nullable(), mask: z.number().int() }),
+  tokens: z.object({
+    bos: z.number().int().nullable(),
+    eos: z.number().int().nullable(),
+    pad: z.number().int().nullable(),
+    mask: z.number().int(),
+  }),
   /** Fill-in-the-middle tokens (from tokenizer.json) and order; null: the model offers no infill. */
   fim: z
-    .object({ prefix: z.number().int().nonnegative(), suffix: z.number().int().nonnegative(), middle: z.number().int().nonnegative(), order: z.enum(['psm', 'spm']), bos: z.boolean() })
+    .object({
+      prefix: z.number().int().nonnegative(),
+      suffix: z.number().int().nonnegative(),
+      middle: z.number().int().nonnegative(),
+      order: z.enum(['psm', 'spm']),
+      bos: z.boolean(),
+    })
     .nullable()
     .default(null),
   decoding: decodingDefaults,

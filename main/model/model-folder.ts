@@ -50,26 +50,45 @@ export function openModelFolder(dir: string): ModelFolder {
   ).filter(([, fromConfig, fromManifest]) => fromConfig !== fromManifest);
   if (mismatches.length) {
     const [field, fromConfig, fromManifest] = mismatches[0];
-    throw new ModelFolderError('config.json', `shape mismatch: ${field} is ${fromConfig} but the graph was built for ${fromManifest}`);
+    throw new ModelFolderError(
+      'config.json',
+      `shape mismatch: ${field} is ${fromConfig} but the graph was built for ${fromManifest}`,
+    );
   }
-  if (manifest.tokens.mask < 0 || manifest.tokens.mask >= config.vocabSize) throw new ModelFolderError(MANIFEST_FILE, `no mask token: id ${manifest.tokens.mask} is outside the vocabulary`);
+  if (manifest.tokens.mask < 0 || manifest.tokens.mask >= config.vocabSize)
+    throw new ModelFolderError(MANIFEST_FILE, `no mask token: id ${manifest.tokens.mask} is outside the vocabulary`);
 
   const tokenizerJson = readJsonFile(dir, 'tokenizer.json');
-  if (typeof tokenizerJson !== 'object' || tokenizerJson === null || !('model' in tokenizerJson)) throw new ModelFolderError('tokenizer.json', 'not a Hugging Face tokenizer (no "model" field)');
+  if (typeof tokenizerJson !== 'object' || tokenizerJson === null || !('model' in tokenizerJson))
+    throw new ModelFolderError('tokenizer.json', 'not a Hugging Face tokenizer (no "model" field)');
   const tokenizerConfig = readJsonFile(dir, 'tokenizer_config.json');
-  if (typeof tokenizerConfig !== 'object' || tokenizerConfig === null) throw new ModelFolderError('tokenizer_config.json', 'not a JSON object');
+  if (typeof tokenizerConfig !== 'object' || tokenizerConfig === null)
+    throw new ModelFolderError('tokenizer_config.json', 'not a JSON object');
   const chatTemplateFile = join(dir, 'chat_template.jinja');
   const tc = tokenizerConfig as Record<string, unknown>;
-  if (typeof tc.chat_template !== 'string' && existsSync(chatTemplateFile)) tc.chat_template = readFileSync(chatTemplateFile, 'utf8');
+  if (typeof tc.chat_template !== 'string' && existsSync(chatTemplateFile))
+    tc.chat_template = readFileSync(chatTemplateFile, 'utf8');
 
   // The names are plain file names (manifestSchema); a link leading out of the folder is refused before its size is read.
   const graphPath = folderFile(dir, manifest.graph);
   const dataPath = folderFile(dir, manifest.externalData);
   const dataSize = statSync(dataPath).size;
-  if (dataSize !== manifest.externalDataBytes) throw new ModelFolderError(manifest.externalData, `is ${dataSize} bytes but ${MANIFEST_FILE} says ${manifest.externalDataBytes} (truncated or replaced?)`);
+  if (dataSize !== manifest.externalDataBytes)
+    throw new ModelFolderError(
+      manifest.externalData,
+      `is ${dataSize} bytes but ${MANIFEST_FILE} says ${manifest.externalDataBytes} (truncated or replaced?)`,
+    );
   checkGraphShapes(graphPath, manifest, dataSize);
 
-  return { dir, name: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir, manifest, config, tokenizerJson, tokenizerConfig: tc, graphPath };
+  return {
+    dir,
+    name: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir,
+    manifest,
+    config,
+    tokenizerJson,
+    tokenizerConfig: tc,
+    graphPath,
+  };
 }
 
 /** A regular file inside the model folder (after links are resolved), or a ModelFolderError naming it. */
@@ -77,7 +96,8 @@ function folderFile(dir: string, name: string): string {
   const path = join(dir, name);
   if (!existsSync(path)) throw new ModelFolderError(name, 'missing');
   const inside = relative(realpathSync(dir), realpathSync(path));
-  if (!inside || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new ModelFolderError(name, 'is a link to a file outside the model folder; refused');
+  if (!inside || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside))
+    throw new ModelFolderError(name, 'is a link to a file outside the model folder; refused');
   if (!statSync(path).isFile()) throw new ModelFolderError(name, 'is not a regular file');
   return path;
 }
@@ -104,7 +124,11 @@ interface Initializer {
 function checkGraphShapes(graphPath: string, manifest: Manifest, dataSize: number): void {
   const graphFile = manifest.graph;
   const size = statSync(graphPath).size;
-  if (size > GRAPH_SIZE_LIMIT) throw new ModelFolderError(graphFile, `is ${size} bytes: not a diffcoder graph (its weights belong in ${manifest.externalData})`);
+  if (size > GRAPH_SIZE_LIMIT)
+    throw new ModelFolderError(
+      graphFile,
+      `is ${size} bytes: not a diffcoder graph (its weights belong in ${manifest.externalData})`,
+    );
   let graph: ReturnType<typeof onnx.ModelProto.decode>['graph'];
   try {
     graph = onnx.ModelProto.decode(readFileSync(graphPath)).graph;
@@ -114,17 +138,30 @@ function checkGraphShapes(graphPath: string, manifest: Manifest, dataSize: numbe
   const inits = new Map<string, Initializer>();
   for (const t of graph?.initializer ?? []) {
     const ext = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
-    const init: Initializer = { dims: (t.dims ?? []).map(Number), location: ext.location ?? undefined, offset: Number(ext.offset ?? 0), length: Number(ext.length ?? 0) };
+    const init: Initializer = {
+      dims: (t.dims ?? []).map(Number),
+      location: ext.location ?? undefined,
+      offset: Number(ext.offset ?? 0),
+      length: Number(ext.length ?? 0),
+    };
     if (t.externalData?.length) {
-      if (init.location !== manifest.externalData) throw new ModelFolderError(graphFile, `initializer ${t.name} has its data in "${init.location}", not in ${manifest.externalData}; refused`);
-      if (!(init.offset >= 0 && init.length >= 0 && init.offset + init.length <= dataSize)) throw new ModelFolderError(graphFile, `initializer ${t.name} lies past the end of ${manifest.externalData}`);
+      if (init.location !== manifest.externalData)
+        throw new ModelFolderError(
+          graphFile,
+          `initializer ${t.name} has its data in "${init.location}", not in ${manifest.externalData}; refused`,
+        );
+      if (!(init.offset >= 0 && init.length >= 0 && init.offset + init.length <= dataSize))
+        throw new ModelFolderError(graphFile, `initializer ${t.name} lies past the end of ${manifest.externalData}`);
     }
     inits.set(t.name ?? '', init);
   }
 
   const a = manifest.architecture;
   const field = (name: keyof Manifest['architecture'], value: number, what: string): never => {
-    throw new ModelFolderError(MANIFEST_FILE, `field architecture.${name}: ${a[name]} does not match the graph (${graphFile}), whose ${what} (${value}); the folder was edited or mixed`);
+    throw new ModelFolderError(
+      MANIFEST_FILE,
+      `field architecture.${name}: ${a[name]} does not match the graph (${graphFile}), whose ${what} (${value}); the folder was edited or mixed`,
+    );
   };
   const dims = (name: string): number[] => {
     const init = inits.get(name);
@@ -155,7 +192,8 @@ function checkGraphShapes(graphPath: string, manifest: Manifest, dataSize: numbe
     );
   }
   const oProj = dims('layers.0.attn.o_proj');
-  if (oProj.length === 2 && oProj[0] !== a.numHeads * a.headDim) field('numHeads', oProj[0] / a.headDim, 'output projection layers.0.attn.o_proj gives that many heads');
+  if (oProj.length === 2 && oProj[0] !== a.numHeads * a.headDim)
+    field('numHeads', oProj[0] / a.headDim, 'output projection layers.0.attn.o_proj gives that many heads');
   if (!inits.has(`layers.${a.numLayers - 1}.attn.qkv_proj`) || inits.has(`layers.${a.numLayers}.attn.qkv_proj`)) {
     let layers = 0;
     while (inits.has(`layers.${layers}.attn.qkv_proj`)) layers++;

@@ -9,7 +9,14 @@ type AttrValue = number | number[] | string | { float: number };
 
 const { DataType } = onnx.TensorProto;
 export type ElemType = 'float32' | 'float16' | 'int64' | 'bool' | 'uint8' | 'int32';
-const ELEM: Record<ElemType, number> = { float32: DataType.FLOAT, float16: DataType.FLOAT16, int64: DataType.INT64, bool: DataType.BOOL, uint8: DataType.UINT8, int32: DataType.INT32 };
+const ELEM: Record<ElemType, number> = {
+  float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
+  int64: DataType.INT64,
+  bool: DataType.BOOL,
+  uint8: DataType.UINT8,
+  int32: DataType.INT32,
+};
 const ELEM_BYTES: Record<ElemType, number> = { float32: 4, float16: 2, int64: 8, bool: 1, uint8: 1, int32: 4 };
 
 /** Large tensors start on a page boundary so ORT can memory-map them. */
@@ -96,8 +103,15 @@ export class GraphBuilder {
   }
 
   /** Adds a node; returns its output names. */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { outputs?: string[] | number; domain?: string; name?: string } = {}): string[] {
-    const outs = Array.isArray(opts.outputs) ? opts.outputs : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(opType.toLowerCase()));
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { outputs?: string[] | number; domain?: string; name?: string } = {},
+  ): string[] {
+    const outs = Array.isArray(opts.outputs)
+      ? opts.outputs
+      : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(opType.toLowerCase()));
     this.opsUsed.add(opts.domain ? `${opts.domain}.${opType}` : opType);
     this.nodes.push({
       opType,
@@ -111,14 +125,22 @@ export class GraphBuilder {
   }
 
   /** Single-output convenience for `op`. */
-  op1(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { output?: string; domain?: string } = {}): string {
+  op1(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { output?: string; domain?: string } = {},
+  ): string {
     return this.op(opType, inputs, attrs, { outputs: opts.output ? [opts.output] : 1, domain: opts.domain })[0];
   }
 
   /** A small constant stored inside the graph. */
   constant(type: 'int64' | 'float32', values: number[], dims: number[] = [values.length], name?: string): string {
     const n = name ?? this.fresh('const');
-    const raw = type === 'int64' ? new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) : new Uint8Array(Float32Array.from(values).buffer);
+    const raw =
+      type === 'int64'
+        ? new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer)
+        : new Uint8Array(Float32Array.from(values).buffer);
     this.initializers.push({ name: n, dataType: ELEM[type], dims, rawData: raw });
     return n;
   }
@@ -128,7 +150,12 @@ export class GraphBuilder {
    * exactly the tensor's bytes, in as many chunks as it likes, so large weights never sit in
    * memory twice.
    */
-  externalWeight(name: string, type: ElemType, dims: number[], produce: (emit: (bytes: Uint8Array) => void) => void): string {
+  externalWeight(
+    name: string,
+    type: ElemType,
+    dims: number[],
+    produce: (emit: (bytes: Uint8Array) => void) => void,
+  ): string {
     const byteLength = dims.reduce((a, b) => a * b, 1) * ELEM_BYTES[type];
     const offset = this.external.begin(byteLength);
     let written = 0;
@@ -156,7 +183,13 @@ export class GraphBuilder {
       irVersion,
       producerName: producer,
       opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
-      graph: { name: 'diffcoder', node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: 'diffcoder',
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     };
     writeFileSync(path, onnx.ModelProto.encode(model).finish());
   }
@@ -165,7 +198,12 @@ export class GraphBuilder {
 function valueInfo(name: string, type: ElemType, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: ELEM[type], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: ELEM[type],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 

@@ -54,15 +54,34 @@ const WEBGPU_INT64 = "WebGPU has it only with enableInt64 ('ep.webgpuexecutionpr
 // DML registers every kernel with a start version only (OperatorRegistration.cpp REG_INFO(version, ...) ->
 // AbiCustomRegistry.cpp KernelDefBuilder::SinceVersion(minimumOperatorSetVersion), no end version), so a DML kernel
 // matches a node only when its version equals the node's since version exactly.
-const DML_EXACT = 'DML kernels are open-ended (AbiCustomRegistry.cpp SinceVersion only), so they match only an equal since version';
+const DML_EXACT =
+  'DML kernels are open-ended (AbiCustomRegistry.cpp SinceVersion only), so they match only an equal since version';
 
 /** Last released default-domain opset in ONNX 1.22.0 (onnx/defs/schema.h last_release_version_map_). */
 const LAST = 26;
 
 /** Read from microsoft/onnxruntime at commit 89b01b406ca7e94078913eea3189e11bef5654c5 (main, 2026-08-22, VERSION_NUMBER 1.30.0): kernel registrations per EP. */
 export const OP_SUPPORT: readonly OpSupport[] = [
-  { op: 'Add', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32, float16 (fp16 graphs: residual, RoPE) everywhere (cpu: fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED, else cast to float32); the int64 use (past_len + seq_len): ${WEBGPU_INT64}` },
-  { op: 'ArgMax', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 in, int64 out; opset 13+ kernels on all EPs (CUDA declines select_last_index=1, which we never set). DML needs device INT64 support for the output' },
+  {
+    op: 'Add',
+    opsets: [14, LAST],
+    since: 14,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: false,
+    note: `float32, float16 (fp16 graphs: residual, RoPE) everywhere (cpu: fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED, else cast to float32); the int64 use (past_len + seq_len): ${WEBGPU_INT64}`,
+  },
+  {
+    op: 'ArgMax',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 in, int64 out; opset 13+ kernels on all EPs (CUDA declines select_last_index=1, which we never set). DML needs device INT64 support for the output',
+  },
   {
     op: 'Attention',
     opsets: [23, 23],
@@ -78,7 +97,16 @@ export const OP_SUPPORT: readonly OpSupport[] = [
       'dml: no ai.onnx Attention registration (only com.microsoft Attention and MultiHeadAttention, OperatorRegistration.cpp L1137-1138). ' +
       'webgpu: only com.microsoft Attention (webgpu_contrib_kernels.cc L26), no ai.onnx Attention under core/providers/webgpu; ort-notes §3 found none in the Node binary either',
   },
-  { op: 'Cast', opsets: [13, 18], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float16 -> float32 (fp16 weights and embedding rows in fp32 graphs; RMSNorm input and logits in fp16 graphs) and float32 -> float16 (fp16 graphs: bias, cos/sin, RMSNorm output); opset 13-18 kernels (DML REG_INFO 13)' },
+  {
+    op: 'Cast',
+    opsets: [13, 18],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float16 -> float32 (fp16 weights and embedding rows in fp32 graphs; RMSNorm input and logits in fp16 graphs) and float32 -> float16 (fp16 graphs: bias, cos/sin, RMSNorm output); opset 13-18 kernels (DML REG_INFO 13)',
+  },
   {
     op: 'Cast',
     opsets: [23, 23],
@@ -99,9 +127,27 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `float32 or float16 (KV concat, RoPE halves) everywhere; the int64 use (Expand target in repeatKv and the per-head bias shape, opset-17 MultiHeadAttention graphs only): ${WEBGPU_INT64}. Opset-23 graphs feed it no int64`,
   },
-  { op: 'Div', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (RMSNorm) everywhere; int64 (position / block_length): ${WEBGPU_INT64}` },
+  {
+    op: 'Div',
+    opsets: [14, LAST],
+    since: 14,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: false,
+    note: `float32 (RMSNorm) everywhere; int64 (position / block_length): ${WEBGPU_INT64}`,
+  },
   { op: 'Exp', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32' },
-  { op: 'Expand', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 data (repeated KV heads, per-head bias; opset-17 graphs only; cpu has an MLFloat16 kernel, L712); the shape input is read from CPU memory on cuda, dml and webgpu' },
+  {
+    op: 'Expand',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 or float16 data (repeated KV heads, per-head bias; opset-17 graphs only; cpu has an MLFloat16 kernel, L712); the shape input is read from CPU memory on cuda, dml and webgpu',
+  },
   {
     op: 'Gather',
     opsets: [13, LAST],
@@ -112,7 +158,16 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: true,
     note: 'float32 (RoPE tables, fp32 embedding) or float16 (fp16 embedding) data with int64 indices; cpu is type-agnostic. cuda T = AllFixedSizeTensorTypes; dml AllScalars; WebGPU T includes float16 and Tind is int32|int64 regardless of enableInt64',
   },
-  { op: 'Identity', opsets: [16, 18], since: 16, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 (logits) and float16 (present KV in fp16 graphs); opset 16-18 (cpu, webgpu) / 14-18 (cuda) kernels, DML REG_INFO_COPY 16' },
+  {
+    op: 'Identity',
+    opsets: [16, 18],
+    since: 16,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 (logits) and float16 (present KV in fp16 graphs); opset 16-18 (cpu, webgpu) / 14-18 (cuda) kernels, DML REG_INFO_COPY 16',
+  },
   {
     op: 'Identity',
     opsets: [23, 23],
@@ -133,8 +188,26 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `int64 inputs, bool output; opset 16+ kernels. ${WEBGPU_INT64}; otherwise it runs on CPU and the bool mask is copied to the GPU`,
   },
-  { op: 'MatMul', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; float16 x float16 in fp16 graphs for GPU targets (fp32 graphs Cast fp16 weights first). cpu: an MLFloat16 kernel is registered at this commit (L721, MLAS KleidiAI fp16 path, #29709) but ort-notes §4 found none in the 1.30.0 wheel; without it InsertCastTransformer runs it in float32' },
-  { op: 'Mul', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32, float16 (fp16 graphs: RoPE, SwiGLU). cpu fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED (L992), else cast to float32' },
+  {
+    op: 'MatMul',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32; float16 x float16 in fp16 graphs for GPU targets (fp32 graphs Cast fp16 weights first). cpu: an MLFloat16 kernel is registered at this commit (L721, MLAS KleidiAI fp16 path, #29709) but ort-notes §4 found none in the 1.30.0 wheel; without it InsertCastTransformer runs it in float32',
+  },
+  {
+    op: 'Mul',
+    opsets: [14, LAST],
+    since: 14,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32, float16 (fp16 graphs: RoPE, SwiGLU). cpu fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED (L992), else cast to float32',
+  },
   {
     op: 'Range',
     opsets: [11, LAST],
@@ -145,8 +218,26 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `int64. cpu and cuda register it as 11-26 (ONNX 1.22 adds Range-27). cuda and dml read start/limit/delta from CPU memory. ${WEBGPU_INT64} (float and int32 always)`,
   },
-  { op: 'Reciprocal', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 (top_prob = 1 / sum). cpu L830, cuda L1165, dml OperatorRegistration.cpp L881, webgpu L120' },
-  { op: 'ReduceMax', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; DML REG_INFO 13)' },
+  {
+    op: 'Reciprocal',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 (top_prob = 1 / sum). cpu L830, cuda L1165, dml OperatorRegistration.cpp L881, webgpu L120',
+  },
+  {
+    op: 'ReduceMax',
+    opsets: [13, 17],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; DML REG_INFO 13)',
+  },
   {
     op: 'ReduceMax',
     opsets: [18, 19],
@@ -167,7 +258,16 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: true,
     note: 'float32, axes as an input. cpu L1240 (20, float), cuda L1586 (20, float), dml REG_INFO 20 (L994, axes must be a constant CPU input: ours is an initializer), webgpu L206 (20)',
   },
-  { op: 'ReduceMean', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; DML REG_INFO 13)' },
+  {
+    op: 'ReduceMean',
+    opsets: [13, 17],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32; axes attribute form (every EP has a kernel range ending at opset 17; DML REG_INFO 13)',
+  },
   {
     op: 'ReduceMean',
     opsets: [18, LAST],
@@ -188,7 +288,16 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: true,
     note: 'float32; axes moved to an input at 13, so 17 and 23 graphs are the same form. cpu L926 (13, float), cuda L1286 (13, float), dml REG_INFO 13 (L959, axes a constant CPU input), webgpu CreateReduceSumKernelInfo(13) (L514)',
   },
-  { op: 'Reshape', opsets: [14, 18], since: 14, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 data; opset 14-18 kernels (DML REG_INFO_COPY 14); shape input read from CPU memory' },
+  {
+    op: 'Reshape',
+    opsets: [14, 18],
+    since: 14,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 or float16 data; opset 14-18 kernels (DML REG_INFO_COPY 14); shape input read from CPU memory',
+  },
   {
     op: 'Reshape',
     opsets: [23, 23],
@@ -219,9 +328,36 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `int64 (input_ids) and float32 or float16 (past_key) inputs. cpu L1411 (23-23), cuda L1808 (23-24). WebGPU registers 23-23 (L182) but its T excludes int64, as in the 15-18 row. DML registers Shape at 7, 13, 15, 19 and 21 only (L1105-1109); ${DML_EXACT}`,
   },
-  { op: 'Sigmoid', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32, float16 (fp16 graphs). cpu has float and double kernels only (activations.cc), so fp16 runs there through InsertCastTransformer' },
-  { op: 'Slice', opsets: [13, LAST], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 data, int64 starts/ends/axes read from CPU memory. WebGPU Slice T is float16|float32 only' },
-  { op: 'Split', opsets: [13, 17], since: 13, cpu: true, cuda: true, dml: true, webgpu: true, note: 'float32 or float16 with split sizes as an int64 input (opset 13-17 kernels; DML REG_INFO_VER 13), read from CPU memory' },
+  {
+    op: 'Sigmoid',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32, float16 (fp16 graphs). cpu has float and double kernels only (activations.cc), so fp16 runs there through InsertCastTransformer',
+  },
+  {
+    op: 'Slice',
+    opsets: [13, LAST],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 or float16 data, int64 starts/ends/axes read from CPU memory. WebGPU Slice T is float16|float32 only',
+  },
+  {
+    op: 'Split',
+    opsets: [13, 17],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'float32 or float16 with split sizes as an int64 input (opset 13-17 kernels; DML REG_INFO_VER 13), read from CPU memory',
+  },
   {
     op: 'Split',
     opsets: [18, LAST],
@@ -253,8 +389,26 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `Only used on int64. cpu L1413 (23-23), cuda L1810 (23-23, AllFixedSizeTensorTypes). WebGPU registers 23-23 (L199) with T = float16|float32|int32|uint32: no int64. DML registers Squeeze at 7, 11, 13 and 21 only (L863-866); ${DML_EXACT}`,
   },
-  { op: 'Sub', opsets: [14, LAST], since: 14, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32, float16 (fp16 graphs: RoPE) everywhere (cpu fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED, else cast to float32); the int64 use (seq_len - logits_keep): ${WEBGPU_INT64}` },
-  { op: 'Unsqueeze', opsets: [13, 20], since: 13, cpu: true, cuda: true, dml: true, webgpu: false, note: `float32 (cos/sin), float32 or float16 (attention bias) everywhere; the int64 use (block ids): ${WEBGPU_INT64}` },
+  {
+    op: 'Sub',
+    opsets: [14, LAST],
+    since: 14,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: false,
+    note: `float32, float16 (fp16 graphs: RoPE) everywhere (cpu fp16 kernel only #ifdef MLAS_F16VEC_INTRINSICS_SUPPORTED, else cast to float32); the int64 use (seq_len - logits_keep): ${WEBGPU_INT64}`,
+  },
+  {
+    op: 'Unsqueeze',
+    opsets: [13, 20],
+    since: 13,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: false,
+    note: `float32 (cos/sin), float32 or float16 (attention bias) everywhere; the int64 use (block ids): ${WEBGPU_INT64}`,
+  },
   {
     op: 'Unsqueeze',
     opsets: [23, 23],
@@ -265,7 +419,16 @@ export const OP_SUPPORT: readonly OpSupport[] = [
     webgpu: false,
     note: `float32 (cos/sin) and int64 (block ids). cpu L1415 (23-23), cuda L1812 (23-23). WebGPU registers 23-23 (L469): ${WEBGPU_INT64}. DML registers Unsqueeze at 7, 11, 13 and 21 only (L867-870); ${DML_EXACT}`,
   },
-  { op: 'Where', opsets: [16, LAST], since: 16, cpu: true, cuda: true, dml: true, webgpu: true, note: 'bool condition, float32 values; opset 16+ kernels' },
+  {
+    op: 'Where',
+    opsets: [16, LAST],
+    since: 16,
+    cpu: true,
+    cuda: true,
+    dml: true,
+    webgpu: true,
+    note: 'bool condition, float32 values; opset 16+ kernels',
+  },
   {
     op: 'com.microsoft.GatherBlockQuantized',
     cpu: true,
@@ -276,7 +439,7 @@ export const OP_SUPPORT: readonly OpSupport[] = [
       'uint8 data (bits 4 or 8), int64 indices, float32 scales, optional uint8 zero points, gather_axis 0, quantize_axis 1 (last). ' +
       'cpu: cpu_contrib_kernels.cc L62/L373 (uint8_t, int64_t; T2 float|float16); uint8 data allows bits 2, 4, 8; zero points indexed per row (row * ceil(blocks*bits/8)). ' +
       'cuda: cuda_contrib_kernels.cc L245/L533 (uint8_t, float, int64_t); the kernel (gather_block_quantized.cu) indexes zero points by the flat block number, which matches our per-row-padded layout only when blocks_per_row * bits is a multiple of 8 (4-bit: an even block count; true for 4096/32). ' +
-      'webgpu: webgpu_contrib_kernels.cc L32 (T1 uint8|int4|uint4, T2 float|float16, Tind int32|int64); 4-bit zero points are reread as uint4 and must have the scales\' shape, so again an even block count per row. ' +
+      "webgpu: webgpu_contrib_kernels.cc L32 (T1 uint8|int4|uint4, T2 float|float16, Tind int32|int64); 4-bit zero points are reread as uint4 and must have the scales' shape, so again an even block count per row. " +
       'dml: no GatherBlockQuantized anywhere under core/providers/dml: the node runs on CPU and the dequantized rows are copied to the GPU',
   },
   {

@@ -26,7 +26,8 @@ export interface QuantizedRows {
 
 export const kBlocks = (k: number, blockSize: number): number => Math.ceil(k / blockSize);
 export const blobBytes = (spec: QuantSpec): number => (spec.blockSize * spec.bits) / 8;
-export const zeroPointRowBytes = (k: number, spec: QuantSpec): number => Math.ceil((kBlocks(k, spec.blockSize) * spec.bits) / 8);
+export const zeroPointRowBytes = (k: number, spec: QuantSpec): number =>
+  Math.ceil((kBlocks(k, spec.blockSize) * spec.bits) / 8);
 
 const f = Math.fround;
 
@@ -116,7 +117,8 @@ export function dequantizeRows(qr: QuantizedRows, rows: number, k: number, spec:
       const base = (r * nb + b) * blob;
       const end = Math.min(blockSize, k - b * blockSize);
       for (let i = 0; i < end; i++) {
-        const v = bits === 8 ? qr.data[base + i] : i & 1 ? qr.data[base + (i >> 1)] >> 4 : qr.data[base + (i >> 1)] & 15;
+        const v =
+          bits === 8 ? qr.data[base + i] : i & 1 ? qr.data[base + (i >> 1)] >> 4 : qr.data[base + (i >> 1)] & 15;
         out[r * k + b * blockSize + i] = f((v - zp) * scale);
       }
     }

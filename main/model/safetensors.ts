@@ -36,7 +36,15 @@ const SUPPORTED = new Set<string>(['F32', 'F16', 'BF16']);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Reads `length` bytes at `position` into `buf` at `bufOffset`, in pieces `readSync` accepts, or throws naming `what`. */
-function readFully(fd: number, buf: Uint8Array, bufOffset: number, length: number, position: number, file: string, what: string): void {
+function readFully(
+  fd: number,
+  buf: Uint8Array,
+  bufOffset: number,
+  length: number,
+  position: number,
+  file: string,
+  what: string,
+): void {
   let done = 0;
   while (done < length) {
     const n = readSync(fd, buf, bufOffset + done, Math.min(length - done, MAX_TENSOR_READ_BYTES), position + done);
@@ -50,7 +58,10 @@ function openForReading(file: string): number {
     return openSync(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelFolderError(basename(file), code === 'ENOENT' ? 'missing' : `cannot be opened (${code ?? (e as Error).message})`);
+    throw new ModelFolderError(
+      basename(file),
+      code === 'ENOENT' ? 'missing' : `cannot be opened (${code ?? (e as Error).message})`,
+    );
   }
 }
 
@@ -61,15 +72,20 @@ export function readSafetensorsHeader(file: string): TensorInfo[] {
   try {
     const size = fstatSync(fd).size;
     const lenBuf = Buffer.alloc(8);
-    if (size < 8 || readSync(fd, lenBuf, 0, 8, 0) !== 8) throw new ModelFolderError(name, 'file too short for a safetensors header');
+    if (size < 8 || readSync(fd, lenBuf, 0, 8, 0) !== 8)
+      throw new ModelFolderError(name, 'file too short for a safetensors header');
     // Read as a bigint and bound it before converting: 8 random bytes are usually far beyond any buffer's size.
     const rawLen = lenBuf.readBigUInt64LE(0);
     if (rawLen === 0n) throw new ModelFolderError(name, 'header length is 0: not a safetensors file');
     if (rawLen > BigInt(MAX_HEADER_BYTES)) {
-      throw new ModelFolderError(name, `header length ${rawLen} bytes is beyond the safetensors limit of ${MAX_HEADER_BYTES}: not a safetensors file, or damaged`);
+      throw new ModelFolderError(
+        name,
+        `header length ${rawLen} bytes is beyond the safetensors limit of ${MAX_HEADER_BYTES}: not a safetensors file, or damaged`,
+      );
     }
     const headerLen = Number(rawLen);
-    if (8 + headerLen > size) throw new ModelFolderError(name, `header length ${headerLen} does not fit in a file of ${size} bytes`);
+    if (8 + headerLen > size)
+      throw new ModelFolderError(name, `header length ${headerLen} does not fit in a file of ${size} bytes`);
     const headerBuf = Buffer.alloc(headerLen);
     readFully(fd, headerBuf, 0, headerLen, 8, file, 'the header');
     let header: unknown;
@@ -78,7 +94,8 @@ export function readSafetensorsHeader(file: string): TensorInfo[] {
     } catch (e) {
       throw new ModelFolderError(name, `unparsable safetensors header (${(e as Error).message})`);
     }
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new ModelFolderError(name, 'safetensors header is not a JSON object');
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      throw new ModelFolderError(name, 'safetensors header is not a JSON object');
     const dataStart = 8 + headerLen;
     const dataBytes = size - dataStart;
     const out: TensorInfo[] = [];
@@ -93,26 +110,57 @@ export function readSafetensorsHeader(file: string): TensorInfo[] {
   }
 }
 
-function parseEntry(name: string, file: string, tensor: string, entry: unknown, dataStart: number, dataBytes: number): TensorInfo {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ModelFolderError(name, `tensor ${tensor}: header entry is not an object`);
+function parseEntry(
+  name: string,
+  file: string,
+  tensor: string,
+  entry: unknown,
+  dataStart: number,
+  dataBytes: number,
+): TensorInfo {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new ModelFolderError(name, `tensor ${tensor}: header entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   if (typeof dtype !== 'string') throw new ModelFolderError(name, `tensor ${tensor} has no dtype`);
-  if (!SUPPORTED.has(dtype)) throw new ModelFolderError(name, `tensor ${tensor} has unsupported dtype ${dtype} (fp32, fp16 and bf16 are supported)`);
+  if (!SUPPORTED.has(dtype))
+    throw new ModelFolderError(
+      name,
+      `tensor ${tensor} has unsupported dtype ${dtype} (fp32, fp16 and bf16 are supported)`,
+    );
   if (!Array.isArray(shape) || !shape.every(isCount)) {
-    throw new ModelFolderError(name, `tensor ${tensor} has an invalid shape ${JSON.stringify(shape)} (expected an array of non-negative integers)`);
+    throw new ModelFolderError(
+      name,
+      `tensor ${tensor} has an invalid shape ${JSON.stringify(shape)} (expected an array of non-negative integers)`,
+    );
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
-    throw new ModelFolderError(name, `tensor ${tensor} has invalid data_offsets ${JSON.stringify(offsets)} (expected [begin, end] with 0 <= begin <= end)`);
+    throw new ModelFolderError(
+      name,
+      `tensor ${tensor} has invalid data_offsets ${JSON.stringify(offsets)} (expected [begin, end] with 0 <= begin <= end)`,
+    );
   }
   const [begin, end] = offsets as [number, number];
   const expected = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[dtype as SafetensorsDtype];
   if (end - begin !== expected) {
-    throw new ModelFolderError(name, `tensor ${tensor} has data_offsets that do not match its shape ${JSON.stringify(shape)}: ${end - begin} bytes, ${dtype} needs ${expected}`);
+    throw new ModelFolderError(
+      name,
+      `tensor ${tensor} has data_offsets that do not match its shape ${JSON.stringify(shape)}: ${end - begin} bytes, ${dtype} needs ${expected}`,
+    );
   }
   if (end > dataBytes) {
-    throw new ModelFolderError(name, `tensor ${tensor} does not fit in the file: its data ends at byte ${end} but the file holds ${dataBytes} data bytes (truncated download?)`);
+    throw new ModelFolderError(
+      name,
+      `tensor ${tensor} does not fit in the file: its data ends at byte ${end} but the file holds ${dataBytes} data bytes (truncated download?)`,
+    );
   }
-  return { name: tensor, dtype: dtype as SafetensorsDtype, shape: shape as number[], file, offset: dataStart + begin, byteLength: end - begin };
+  return {
+    name: tensor,
+    dtype: dtype as SafetensorsDtype,
+    shape: shape as number[],
+    file,
+    offset: dataStart + begin,
+    byteLength: end - begin,
+  };
 }
 
 /** Two tensors sharing bytes would silently alias each other's weights; the format forbids it. */
@@ -122,7 +170,10 @@ function checkNoOverlap(name: string, tensors: TensorInfo[], dataStart: number):
     const [a, b] = [sorted[i - 1], sorted[i]];
     if (b.offset < a.offset + a.byteLength) {
       const range = (t: TensorInfo) => `[${t.offset - dataStart}, ${t.offset - dataStart + t.byteLength}]`;
-      throw new ModelFolderError(name, `tensors ${a.name} ${range(a)} and ${b.name} ${range(b)} have overlapping data_offsets`);
+      throw new ModelFolderError(
+        name,
+        `tensors ${a.name} ${range(a)} and ${b.name} ${range(b)} have overlapping data_offsets`,
+      );
     }
   }
 }
@@ -152,7 +203,11 @@ function collect(dir: string, files: string[]): Map<string, TensorInfo> {
   for (const f of files) {
     for (const t of readSafetensorsHeader(join(dir, f))) {
       const seen = index.get(t.name);
-      if (seen) throw new ModelFolderError(f, `tensor ${t.name} is also in ${basename(seen.file)}: each tensor must be stored once`);
+      if (seen)
+        throw new ModelFolderError(
+          f,
+          `tensor ${t.name} is also in ${basename(seen.file)}: each tensor must be stored once`,
+        );
       index.set(t.name, t);
     }
   }
@@ -163,28 +218,52 @@ function indexShardedCheckpoint(dir: string): Map<string, TensorInfo> {
   const raw = readJsonFile(dir, SHARD_INDEX_FILE);
   const weightMap = (raw as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
-    throw new ModelFolderError(SHARD_INDEX_FILE, 'field weight_map: expected an object mapping tensor names to shard files');
+    throw new ModelFolderError(
+      SHARD_INDEX_FILE,
+      'field weight_map: expected an object mapping tensor names to shard files',
+    );
   }
   const map = Object.entries(weightMap as Record<string, unknown>);
   if (map.length === 0) throw new ModelFolderError(SHARD_INDEX_FILE, 'weight_map is empty');
   for (const [tensor, shard] of map) {
     // A shard is a file beside the index; a path would let a downloaded index point anywhere on disk.
-    if (typeof shard !== 'string' || shard === '' || shard !== basename(shard) || shard === '.' || shard === '..' || shard.includes('\\')) {
-      throw new ModelFolderError(SHARD_INDEX_FILE, `weight_map.${tensor}: ${JSON.stringify(shard)} is not a file name in the checkpoint folder`);
+    if (
+      typeof shard !== 'string' ||
+      shard === '' ||
+      shard !== basename(shard) ||
+      shard === '.' ||
+      shard === '..' ||
+      shard.includes('\\')
+    ) {
+      throw new ModelFolderError(
+        SHARD_INDEX_FILE,
+        `weight_map.${tensor}: ${JSON.stringify(shard)} is not a file name in the checkpoint folder`,
+      );
     }
   }
   const shards = [...new Set(map.map(([, shard]) => shard as string))].sort();
   const missing = shards.filter((s) => !existsSync(join(dir, s)));
   if (missing.length > 0) {
     const list = missing.join(', ');
-    throw new ModelFolderError(SHARD_INDEX_FILE, `${missing.length} of ${shards.length} shards missing from the checkpoint folder: ${list} (incomplete download?)`);
+    throw new ModelFolderError(
+      SHARD_INDEX_FILE,
+      `${missing.length} of ${shards.length} shards missing from the checkpoint folder: ${list} (incomplete download?)`,
+    );
   }
   // Tensors in a shard but absent from weight_map stay in: transformers loads whole shards too.
   const index = collect(dir, shards);
   for (const [tensor, shard] of map as [string, string][]) {
     const t = index.get(tensor);
-    if (!t) throw new ModelFolderError(shard, `tensor ${tensor} is missing, but ${SHARD_INDEX_FILE} says this shard holds it`);
-    if (basename(t.file) !== shard) throw new ModelFolderError(SHARD_INDEX_FILE, `tensor ${tensor} is in ${basename(t.file)}, not in ${shard} as weight_map says`);
+    if (!t)
+      throw new ModelFolderError(
+        shard,
+        `tensor ${tensor} is missing, but ${SHARD_INDEX_FILE} says this shard holds it`,
+      );
+    if (basename(t.file) !== shard)
+      throw new ModelFolderError(
+        SHARD_INDEX_FILE,
+        `tensor ${tensor} is in ${basename(t.file)}, not in ${shard} as weight_map says`,
+      );
   }
   return index;
 }
@@ -197,10 +276,14 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  */
 export function readTensorRange(info: TensorInfo, byteStart: number, byteLength: number): Uint8Array {
   if (!isCount(byteStart) || !isCount(byteLength) || byteStart + byteLength > info.byteLength) {
-    throw new RangeError(`readTensorRange(${info.name}): range [${byteStart}, ${byteStart + byteLength}) is outside the tensor's ${info.byteLength} bytes`);
+    throw new RangeError(
+      `readTensorRange(${info.name}): range [${byteStart}, ${byteStart + byteLength}) is outside the tensor's ${info.byteLength} bytes`,
+    );
   }
   if (byteLength > MAX_TENSOR_READ_BYTES) {
-    throw new RangeError(`readTensorRange(${info.name}): ${mib(byteLength)} is more than one read may hold (${mib(MAX_TENSOR_READ_BYTES)}); use readTensorChunks`);
+    throw new RangeError(
+      `readTensorRange(${info.name}): ${mib(byteLength)} is more than one read may hold (${mib(MAX_TENSOR_READ_BYTES)}); use readTensorChunks`,
+    );
   }
   const fd = openForReading(info.file);
   try {
@@ -255,7 +338,10 @@ export function readTensorBytes(info: TensorInfo): Uint8Array {
 }
 
 /** Writes a safetensors file (used by tests and tools to make checkpoints). */
-export function writeSafetensors(file: string, tensors: Record<string, { dtype: SafetensorsDtype; shape: number[]; data: ArrayBufferView }>): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Record<string, { dtype: SafetensorsDtype; shape: number[]; data: ArrayBufferView }>,
+): void {
   const header: Record<string, unknown> = {};
   let offset = 0;
   const parts: Uint8Array[] = [];

@@ -67,7 +67,14 @@ function linearShapes(a: ArchitectureShape): [number, number][] {
  * zero point per block, packed and padded to whole bytes per row. MatMulNBits' B (rows = N) pads
  * its data to whole blocks; GatherBlockQuantized's table (`padData` false) does not.
  */
-export function quantizedMatrixBytes(rows: number, k: number, bits: number, blockSize: number, scheme: QuantScheme, padData = true): number {
+export function quantizedMatrixBytes(
+  rows: number,
+  k: number,
+  bits: number,
+  blockSize: number,
+  scheme: QuantScheme,
+  padData = true,
+): number {
   const blocks = Math.ceil(k / blockSize);
   const data = rows * (padData ? (blocks * blockSize * bits) / 8 : Math.ceil((k * bits) / 8));
   const scales = rows * blocks * SCALE_BYTES;

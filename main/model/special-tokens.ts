@@ -19,5 +19,8 @@ export function findMaskTokenId(config: LlamaConfig, tokenizerJson: unknown, tok
     const hit = added.find((t) => t.content === name);
     if (hit) return hit.id;
   }
-  throw new ModelFolderError('config.json', `no mask token: set mask_token_id, or add one of ${MASK_NAMES.join(', ')} to tokenizer.json`);
+  throw new ModelFolderError(
+    'config.json',
+    `no mask token: set mask_token_id, or add one of ${MASK_NAMES.join(', ')} to tokenizer.json`,
+  );
 }

@@ -38,7 +38,10 @@ export class ConversationStore {
       if (!f.endsWith('.json')) continue;
       const id = f.slice(0, -'.json'.length);
       if (!ID.test(id)) {
-        notices.push({ file: f, message: 'is not named like a conversation (letters, digits, - and _, then .json); skipped' });
+        notices.push({
+          file: f,
+          message: 'is not named like a conversation (letters, digits, - and _, then .json); skipped',
+        });
         continue;
       }
       const c = readValidated(join(this.dir, f), conversationSchema, notices) as Conversation | null;

@@ -41,7 +41,8 @@ export class SettingsStore {
     for (const n of found) {
       notices.push(n);
       // Left in place (read-only folder), it is met at every read: report it once.
-      if (!this.modelListNotices.some((m) => m.file === n.file && m.message === n.message)) this.modelListNotices.push(n);
+      if (!this.modelListNotices.some((m) => m.file === n.file && m.message === n.message))
+        this.modelListNotices.push(n);
     }
     return folders;
   }

@@ -38,7 +38,10 @@ export class WorkspaceStateStore {
   save(root: string, state: WorkspaceState): void {
     const json = JSON.stringify({ root, savedAt: Date.now(), state });
     const bytes = Buffer.byteLength(json);
-    if (bytes > STATE_SIZE_LIMIT) throw new Error(`workspace state too large: ${(bytes / 1048576).toFixed(1)} MB, the limit is ${STATE_SIZE_LIMIT / 1048576} MB`);
+    if (bytes > STATE_SIZE_LIMIT)
+      throw new Error(
+        `workspace state too large: ${(bytes / 1048576).toFixed(1)} MB, the limit is ${STATE_SIZE_LIMIT / 1048576} MB`,
+      );
     saveJson(this.file(root), json, 'workspace state');
   }
 

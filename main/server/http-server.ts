@@ -112,7 +112,10 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
   // Compare fixed-length digests: the candidate's UTF-8 length never matters (timingSafeEqual throws on unequal lengths).
   const tokenDigest = sha256(token);
   const tokenOk = (candidate: string | null | undefined) =>
-    typeof candidate === 'string' && candidate.length > 0 && candidate.length <= 1024 && timingSafeEqual(sha256(candidate), tokenDigest);
+    typeof candidate === 'string' &&
+    candidate.length > 0 &&
+    candidate.length <= 1024 &&
+    timingSafeEqual(sha256(candidate), tokenDigest);
   const cookieToken = (req: IncomingMessage) => {
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const eq = part.indexOf('=');
@@ -128,28 +131,44 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
     }
   };
 
-  const server: Server = createServer({ maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs }, (req, res) => {
-    try {
-      serveFile(req, res);
-    } catch (e) {
-      log(`HTTP ${req.method} ${String(req.url).slice(0, 200)}: ${errorText(e)}`);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain', Connection: 'close' }).end('internal error');
-      else res.destroy();
-    }
-  });
+  const server: Server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+    },
+    (req, res) => {
+      try {
+        serveFile(req, res);
+      } catch (e) {
+        log(`HTTP ${req.method} ${String(req.url).slice(0, 200)}: ${errorText(e)}`);
+        if (!res.headersSent)
+          res.writeHead(500, { 'Content-Type': 'text/plain', Connection: 'close' }).end('internal error');
+        else res.destroy();
+      }
+    },
+  );
   server.maxConnections = limits.maxConnections;
 
   function serveFile(req: IncomingMessage, res: ServerResponse): void {
-    const headers = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' };
+    const headers = {
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    };
     // Refusals close the connection, so a body the client sent anyway is never read.
-    const refuse = (status: number, text: string) => res.writeHead(status, { ...headers, 'Content-Type': 'text/plain', Connection: 'close' }).end(text);
+    const refuse = (status: number, text: string) =>
+      res.writeHead(status, { ...headers, 'Content-Type': 'text/plain', Connection: 'close' }).end(text);
     const url = parseUrl(req);
     if (!url) return void refuse(400, 'bad request: malformed URL');
-    if (Buffer.byteLength(req.url ?? '') > limits.maxUrlBytes) return void refuse(414, `URL too long (limit ${limits.maxUrlBytes} bytes)`);
+    if (Buffer.byteLength(req.url ?? '') > limits.maxUrlBytes)
+      return void refuse(414, `URL too long (limit ${limits.maxUrlBytes} bytes)`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return void refuse(405, 'method not allowed');
-    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) !== 0) return void refuse(413, 'requests carry no body');
+    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) !== 0)
+      return void refuse(413, 'requests carry no body');
     const queryToken = url.searchParams.get('token');
-    if (!tokenOk(queryToken) && !tokenOk(cookieToken(req))) return void refuse(403, 'forbidden: open the URL printed by `npm run serve` (it carries the session token)');
+    if (!tokenOk(queryToken) && !tokenOk(cookieToken(req)))
+      return void refuse(403, 'forbidden: open the URL printed by `npm run serve` (it carries the session token)');
     let rel: string;
     try {
       rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
@@ -195,10 +214,13 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
       const origin = req.headers.origin ?? '';
       const hostName = host.replace(/:\d+$/, '');
       const sameOrigin = origin === `http://${host}` && LOOPBACK.has(hostName);
-      if (!url || url.pathname !== WS_PATH || !tokenOk(url.searchParams.get('token')) || !sameOrigin) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      if (!url || url.pathname !== WS_PATH || !tokenOk(url.searchParams.get('token')) || !sameOrigin)
+        return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       if ([...sockets].filter((s) => s.readyState === s.OPEN).length >= limits.maxSockets) {
         log(`WebSocket refused: ${limits.maxSockets} connections already open`);
-        return void socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo many connections (limit ${limits.maxSockets})`);
+        return void socket.end(
+          `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo many connections (limit ${limits.maxSockets})`,
+        );
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('error', onHandshakeError); // the WebSocket has its own from here on
@@ -225,7 +247,11 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
     });
   }
 
-  async function onFrame(ws: WebSocket, data: RawData, bucket: { tokens: number; at: number; warned: boolean }): Promise<void> {
+  async function onFrame(
+    ws: WebSocket,
+    data: RawData,
+    bucket: { tokens: number; at: number; warned: boolean },
+  ): Promise<void> {
     let frame: unknown;
     try {
       frame = JSON.parse(rawText(data));
@@ -234,7 +260,13 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
       return ws.close(1003, 'frames are JSON');
     }
     const f = frame as { kind?: unknown; id?: unknown; channel?: unknown; request?: unknown } | null;
-    if (typeof f !== 'object' || f === null || f.kind !== 'invoke' || typeof f.id !== 'number' || !Number.isSafeInteger(f.id)) {
+    if (
+      typeof f !== 'object' ||
+      f === null ||
+      f.kind !== 'invoke' ||
+      typeof f.id !== 'number' ||
+      !Number.isSafeInteger(f.id)
+    ) {
       log('WebSocket closed: a frame that is not an invoke');
       return ws.close(1003, 'unknown frame');
     }
@@ -250,7 +282,18 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
       }
       if (!bucket.warned) log(`WebSocket: rate limited (more than ${limits.ratePerSecond} requests a second)`);
       bucket.warned = true;
-      return send(ws, { kind: 'result', id, result: { ok: false, error: `rate limited: more than ${limits.ratePerSecond} requests a second on this connection` } }, log);
+      return send(
+        ws,
+        {
+          kind: 'result',
+          id,
+          result: {
+            ok: false,
+            error: `rate limited: more than ${limits.ratePerSecond} requests a second on this connection`,
+          },
+        },
+        log,
+      );
     }
     bucket.warned = false;
     let result: InvokeResult<InvokeChannel>;
@@ -321,7 +364,11 @@ function send(ws: WebSocket, frame: ServerFrame, log: (m: string) => void): void
   } catch (e) {
     log(`answer not serialisable: ${errorText(e)}`);
     if (frame.kind !== 'result') return;
-    text = JSON.stringify({ kind: 'result', id: frame.id, result: { ok: false, error: 'internal error: the answer could not be encoded' } });
+    text = JSON.stringify({
+      kind: 'result',
+      id: frame.id,
+      result: { ok: false, error: 'internal error: the answer could not be encoded' },
+    });
   }
   ws.send(text, (e) => {
     if (e) log(`WebSocket send: ${e.message}`);

@@ -18,13 +18,25 @@ import { resolveWorkspaceDir } from '../workspace/workspace-service.js';
 import { startBrowserServer } from './http-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { port: { type: 'string' }, 'user-data': { type: 'string' }, renderer: { type: 'string' }, workspace: { type: 'string' } } });
-const userData = resolve(values['user-data'] ?? process.env.DIFFCODER_USER_DATA ?? join(homedir(), '.config', 'diffcoder-studio'));
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'user-data': { type: 'string' },
+    renderer: { type: 'string' },
+    workspace: { type: 'string' },
+  },
+});
+const userData = resolve(
+  values['user-data'] ?? process.env.DIFFCODER_USER_DATA ?? join(homedir(), '.config', 'diffcoder-studio'),
+);
 const rendererDir = resolve(values.renderer ?? join(here, '..', 'renderer'));
 // --workspace DIR: the folder to open at start, relative to where `npm run serve` was typed (npm's INIT_CWD).
 let workspace: string | undefined;
 try {
-  workspace = values.workspace === undefined ? undefined : resolveWorkspaceDir(resolve(process.env.INIT_CWD ?? process.cwd(), values.workspace));
+  workspace =
+    values.workspace === undefined
+      ? undefined
+      : resolveWorkspaceDir(resolve(process.env.INIT_CWD ?? process.cwd(), values.workspace));
 } catch (e) {
   console.error(`--workspace: ${(e as Error).message}`);
   process.exit(2);
@@ -32,7 +44,10 @@ try {
 
 // Events may start before the server exists (engine status during start-up): forward lazily.
 let forward: EventSink | null = null;
-const sink: EventSink = { broadcast: <E extends EventChannel>(c: E, p: Events[E]) => forward?.broadcast(c, p), clients: () => forward?.clients?.() ?? 0 };
+const sink: EventSink = {
+  broadcast: <E extends EventChannel>(c: E, p: Events[E]) => forward?.broadcast(c, p),
+  clients: () => forward?.clients?.() ?? 0,
+};
 const core = createAppCore(
   {
     userData,

@@ -4,9 +4,28 @@
  * path goes through paths.ts first. No Electron import: the app, browser mode and the CLI share it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { join } from 'node:path';
-import { FILE_SIZE_LIMIT, LIST_LIMIT, type DirEntry, type FileStat, type FileVersion, type SaveRequest, type SaveResult, type TextFile } from '../../common/workspace.js';
+import {
+  FILE_SIZE_LIMIT,
+  LIST_LIMIT,
+  type DirEntry,
+  type FileStat,
+  type FileVersion,
+  type SaveRequest,
+  type SaveResult,
+  type TextFile,
+} from '../../common/workspace.js';
 import { saveFileAtomic } from '../persistence/atomic-file.js';
 import { fsRefusal, isInside, realpath, resolveExisting, resolveForWrite, WorkspaceError } from './paths.js';
 import { decodeText, encodeText, sha256 } from './text-codec.js';
@@ -41,7 +60,8 @@ function openRegular(real: string, rel: string): { fd: number; stats: Stats } {
 function readRegular(real: string, rel: string, limit: number): { bytes: Buffer; stats: Stats } {
   const { fd, stats } = openRegular(real, rel);
   try {
-    if (stats.size > limit) throw new WorkspaceError(`file too large: ${megabytes(stats.size)}, the limit is ${megabytes(limit)}`);
+    if (stats.size > limit)
+      throw new WorkspaceError(`file too large: ${megabytes(stats.size)}, the limit is ${megabytes(limit)}`);
     const buf = Buffer.alloc(stats.size + 1);
     let got = 0;
     for (;;) {
@@ -49,7 +69,8 @@ function readRegular(real: string, rel: string, limit: number): { bytes: Buffer;
       if (n === 0) break;
       got += n;
       // Grew past the limit while being read.
-      if (got > limit) throw new WorkspaceError(`file too large: over ${megabytes(limit)}, the limit is ${megabytes(limit)}`);
+      if (got > limit)
+        throw new WorkspaceError(`file too large: over ${megabytes(limit)}, the limit is ${megabytes(limit)}`);
       if (got === buf.length) break;
     }
     return { bytes: buf.subarray(0, got), stats };
@@ -114,7 +135,8 @@ export function saveTextFile(root: string, req: SaveRequest): SaveResult {
     saveFileAtomic(target.real, bytes, { mode });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS') throw new WorkspaceError(`permission denied: cannot write in the folder of ${target.rel}`);
+    if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS')
+      throw new WorkspaceError(`permission denied: cannot write in the folder of ${target.rel}`);
     throw new WorkspaceError(`could not save ${target.rel}: ${err.message} (the file on disk is unchanged)`);
   }
   const after = statSync(target.real);
@@ -128,7 +150,8 @@ export function statFiles(root: string, paths: string[], limit = FILE_SIZE_LIMIT
     try {
       const { rel, real } = resolveExisting(root, path);
       const st = statSync(real);
-      if (st.isDirectory()) return { path, state: 'error', error: `${rel || '(workspace root)'} is a directory, not a file` };
+      if (st.isDirectory())
+        return { path, state: 'error', error: `${rel || '(workspace root)'} is a directory, not a file` };
       if (!st.isFile()) return { path, state: 'error', error: `${rel} is not a regular file` };
       if (st.size > limit) return { path, state: 'file', size: st.size, mtimeMs: st.mtimeMs, hash: null };
       return { path, state: 'file', ...currentVersion(real, rel) };
@@ -144,7 +167,11 @@ export function statFiles(root: string, paths: string[], limit = FILE_SIZE_LIMIT
  * files are listed; the contents of `.git` folders are not unless `includeGit` (gitHidden: true
  * says they were left out). At most LIST_LIMIT entries (truncated: true beyond).
  */
-export function listDir(root: string, path: string, includeGit = false): { path: string; entries: DirEntry[]; gitHidden: boolean; truncated: boolean } {
+export function listDir(
+  root: string,
+  path: string,
+  includeGit = false,
+): { path: string; entries: DirEntry[]; gitHidden: boolean; truncated: boolean } {
   const { rel, real } = resolveExisting(root, path);
   let st: Stats;
   try {
@@ -153,7 +180,8 @@ export function listDir(root: string, path: string, includeGit = false): { path:
     throw fsRefusal(e, rel);
   }
   if (!st.isDirectory()) throw new WorkspaceError(`not a folder: ${rel}`);
-  if (!includeGit && rel.split('/').includes('.git')) return { path: rel, entries: [], gitHidden: true, truncated: false };
+  if (!includeGit && rel.split('/').includes('.git'))
+    return { path: rel, entries: [], gitHidden: true, truncated: false };
   let names: string[];
   try {
     names = readdirSync(real);
@@ -165,7 +193,14 @@ export function listDir(root: string, path: string, includeGit = false): { path:
     const path = rel ? `${rel}/${name}` : name;
     try {
       const l = lstatSync(abs);
-      if (!l.isSymbolicLink()) return { name, path, kind: l.isDirectory() ? 'dir' : l.isFile() ? 'file' : 'other', size: l.isFile() ? l.size : 0, symlink: false };
+      if (!l.isSymbolicLink())
+        return {
+          name,
+          path,
+          kind: l.isDirectory() ? 'dir' : l.isFile() ? 'file' : 'other',
+          size: l.isFile() ? l.size : 0,
+          symlink: false,
+        };
       let target: string;
       try {
         target = realpath(abs);
@@ -174,13 +209,24 @@ export function listDir(root: string, path: string, includeGit = false): { path:
       }
       if (!isInside(root, target)) return { name, path, kind: 'symlink-outside', size: 0, symlink: true };
       const t = statSync(target);
-      return { name, path, kind: t.isDirectory() ? 'dir' : t.isFile() ? 'file' : 'other', size: t.isFile() ? t.size : 0, symlink: true };
+      return {
+        name,
+        path,
+        kind: t.isDirectory() ? 'dir' : t.isFile() ? 'file' : 'other',
+        size: t.isFile() ? t.size : 0,
+        symlink: true,
+      };
     } catch {
       // Vanished between readdir and lstat, or unreadable: listed, not openable.
       return { name, path, kind: 'other', size: 0, symlink: false };
     }
   });
   const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-  entries.sort((a, b) => Number(b.kind === 'dir') - Number(a.kind === 'dir') || collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort(
+    (a, b) =>
+      Number(b.kind === 'dir') - Number(a.kind === 'dir') ||
+      collator.compare(a.name, b.name) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   return { path: rel, entries: entries.slice(0, LIST_LIMIT), gitHidden: false, truncated: entries.length > LIST_LIMIT };
 }

@@ -104,7 +104,8 @@ export function resolveForWrite(root: string, rel: string): { rel: string; real:
   } catch (e) {
     if (parentRel && leadsOutside(root, parentRel)) throw outside(norm);
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new WorkspaceError(`the parent folder does not exist: ${parentRel || '(workspace root)'}`);
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR')
+      throw new WorkspaceError(`the parent folder does not exist: ${parentRel || '(workspace root)'}`);
     throw fsRefusal(e, parentRel);
   }
   if (!isInside(root, parent)) throw outside(norm);
@@ -122,7 +123,8 @@ export function resolveForWrite(root: string, rel: string): { rel: string; real:
   try {
     real = realpath(target);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new WorkspaceError(`${norm} is a symlink to a missing file`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new WorkspaceError(`${norm} is a symlink to a missing file`);
     throw fsRefusal(e, norm);
   }
   if (!isInside(root, real)) throw outside(norm);

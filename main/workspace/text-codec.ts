@@ -14,7 +14,9 @@ import type { Eol, TextEncoding } from '../../common/workspace.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export type Decoded = { binary: false; text: string; encoding: TextEncoding; eol: Eol; mixedEol: boolean } | { binary: true; reason: string };
+export type Decoded =
+  | { binary: false; text: string; encoding: TextEncoding; eol: Eol; mixedEol: boolean }
+  | { binary: true; reason: string };
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -36,7 +38,13 @@ export function decodeText(bytes: Buffer): Decoded {
     if (i > 0 && text.charCodeAt(i - 1) === 13) crlf += 1;
     else lf += 1;
   }
-  return { binary: false, text, encoding: bom ? 'utf8-bom' : 'utf8', eol: crlf > lf ? 'crlf' : 'lf', mixedEol: crlf > 0 && lf > 0 };
+  return {
+    binary: false,
+    text,
+    encoding: bom ? 'utf8-bom' : 'utf8',
+    eol: crlf > lf ? 'crlf' : 'lf',
+    mixedEol: crlf > 0 && lf > 0,
+  };
 }
 
 export function encodeText(text: string, encoding: TextEncoding, eol: Eol): Buffer {

@@ -12,7 +12,8 @@ import { resolveExisting } from './paths.js';
 
 const DEBOUNCE_MS = 100;
 
-export const WATCH_SUPPORTED = process.platform === 'linux' || process.platform === 'darwin' || process.platform === 'win32';
+export const WATCH_SUPPORTED =
+  process.platform === 'linux' || process.platform === 'darwin' || process.platform === 'win32';
 
 export class FileWatcher {
   /** Real folder -> its watcher and the watched names in it (real basename -> relative paths). */
@@ -42,7 +43,9 @@ export class FileWatcher {
       if (!entry) {
         try {
           const names = new Map<string, Set<string>>();
-          const watcher = watch(dir, { persistent: false }, (_type, filename) => this.fire(names, filename ? String(filename) : null));
+          const watcher = watch(dir, { persistent: false }, (_type, filename) =>
+            this.fire(names, filename ? String(filename) : null),
+          );
           watcher.on('error', () => this.drop(dir));
           entry = { watcher, names };
           this.dirs.set(dir, entry);

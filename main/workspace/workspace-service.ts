@@ -5,7 +5,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import type { LoadNotice } from '../../common/models.js';
-import type { DirEntry, FileStat, SaveRequest, SaveResult, TextFile, Workspace, WorkspaceState } from '../../common/workspace.js';
+import type {
+  DirEntry,
+  FileStat,
+  SaveRequest,
+  SaveResult,
+  TextFile,
+  Workspace,
+  WorkspaceState,
+} from '../../common/workspace.js';
 import { WorkspaceStateStore } from '../persistence/workspace-state-store.js';
 import { listDir, readTextFile, saveTextFile, statFiles } from './files.js';
 import { realpath, WorkspaceError } from './paths.js';
@@ -35,14 +43,20 @@ export function resolveWorkspaceDir(dir: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new WorkspaceError(
-      code === 'ENOENT' || code === 'ENOTDIR' ? `folder not found: ${dir}` : code === 'EACCES' ? `permission denied: ${dir}` : `cannot open ${dir}: ${(e as Error).message}`,
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `folder not found: ${dir}`
+        : code === 'EACCES'
+          ? `permission denied: ${dir}`
+          : `cannot open ${dir}: ${(e as Error).message}`,
     );
   }
   if (!statSync(real).isDirectory()) throw new WorkspaceError(`not a folder: ${dir}`);
   try {
     readdirSync(real);
   } catch (e) {
-    throw new WorkspaceError(`cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new WorkspaceError(
+      `cannot read the folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return real;
 }
@@ -112,7 +126,10 @@ export class WorkspaceService {
     return dir;
   }
 
-  list(path: string, includeGit = false): { path: string; entries: DirEntry[]; gitHidden: boolean; truncated: boolean } {
+  list(
+    path: string,
+    includeGit = false,
+  ): { path: string; entries: DirEntry[]; gitHidden: boolean; truncated: boolean } {
     return listDir(this.root(), path, includeGit);
   }
 

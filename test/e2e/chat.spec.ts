@@ -17,7 +17,18 @@ function userDataWith(decoding: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
   mkdirSync(dir, { recursive: true });
   const settings = {
-    decoding: { steps: 128, genLength: 128, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true, ...decoding },
+    decoding: {
+      steps: 128,
+      genLength: 128,
+      blockLength: 4,
+      temperature: 0,
+      seed: 0,
+      remasking: 'low_confidence',
+      threshold: null,
+      shift: false,
+      stopAtEos: true,
+      ...decoding,
+    },
     modelId: 'builtin',
     provider: 'cpu',
   };
@@ -25,7 +36,8 @@ function userDataWith(decoding: Record<string, unknown>): string {
   return dir;
 }
 
-const maxPositions = () => JSON.parse(readFileSync(join(e2eModelDir(), 'config.json'), 'utf8')).max_position_embeddings as number;
+const maxPositions = () =>
+  JSON.parse(readFileSync(join(e2eModelDir(), 'config.json'), 'utf8')).max_position_embeddings as number;
 
 /** A server whose runs last long enough to act mid-run: as many tokens as fit, no EOS stop. */
 function startLongRunServe(): Promise<Served> {
@@ -33,7 +45,9 @@ function startLongRunServe(): Promise<Served> {
   return startServe(userDataWith({ steps: gen, genLength: gen, stopAtEos: false }));
 }
 
-test('chat: masks appear, fill in over several steps, end as Markdown; reload keeps the conversation', async ({ page }) => {
+test('chat: masks appear, fill in over several steps, end as Markdown; reload keeps the conversation', async ({
+  page,
+}) => {
   const served = await startServe(userDataWith({ steps: 128, genLength: 128 }));
   try {
     await ready(page, served.url);
@@ -47,14 +61,18 @@ test('chat: masks appear, fill in over several steps, end as Markdown; reload ke
         if (m) seen.push({ committed: Number(m[1]), masks: document.querySelectorAll('.mask-chip').length });
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
-    await page.getByTestId('composer').fill('Write a Python function `is_even(n)` that does this: Return True if n is even.');
+    await page
+      .getByTestId('composer')
+      .fill('Write a Python function `is_even(n)` that does this: Return True if n is even.');
     await page.getByTestId('composer').press('Enter');
     const msg = assistant(page);
     await expect(msg).toHaveAttribute('data-status', /done/, { timeout: 60_000 });
     await expect(msg.locator('.mask-chip')).toHaveCount(0);
     await expect(msg.locator('.markdown')).toBeVisible();
     // Mask placeholders were drawn, and the committed count grew over several rendered steps.
-    const frames = await page.evaluate(() => (window as unknown as { __frames: { committed: number; masks: number }[] }).__frames);
+    const frames = await page.evaluate(
+      () => (window as unknown as { __frames: { committed: number; masks: number }[] }).__frames,
+    );
     const withMasks = frames.filter((f) => f.masks > 0);
     expect(withMasks.length).toBeGreaterThan(0);
     expect(new Set(withMasks.map((f) => f.committed)).size).toBeGreaterThanOrEqual(3);
@@ -96,7 +114,13 @@ test('Stop ends the run quickly and keeps the partial text marked as stopped', a
   }
 });
 
-test('a code block in the chat opens in the editor with one click', async ({ page, served }: { page: Page; served: Served }) => {
+test('a code block in the chat opens in the editor with one click', async ({
+  page,
+  served,
+}: {
+  page: Page;
+  served: Served;
+}) => {
   await ready(page, served.url);
   await page.getByTestId('composer').fill('Explain this code:\n```python\ndef square(x):\n    return x * x\n```');
   await page.getByTestId('send').click();
@@ -125,7 +149,9 @@ test('a crashed engine process: the run ends with a clear error, the next one su
     const msg = assistant(page);
     await expect(msg.locator('.mask-chip').first()).toBeVisible({ timeout: 30_000 });
     // The engine process is serve's only child: kill -9 it mid-run.
-    const child = execFileSync('pgrep', ['-P', String(served.process.pid)], { encoding: 'utf8' }).trim().split('\n')[0];
+    const child = execFileSync('pgrep', ['-P', String(served.process.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0];
     process.kill(Number(child), 'SIGKILL');
     await expect(msg).toHaveAttribute('data-status', 'error', { timeout: 20_000 });
     await expect(msg.locator('.run-error')).toContainText('engine process stopped unexpectedly');

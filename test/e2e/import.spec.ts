@@ -54,7 +54,8 @@ test('import a checkpoint by path: inspection, progress, it becomes the selected
     await expect(page.getByTestId('import-fact-weights')).toHaveText('F32');
     await expect(page.getByTestId('import-fact-tokenizer')).toHaveText('present');
     await expect(page.getByTestId('import-fact-chat-template')).toHaveText('present');
-    for (const d of ['fp32', 'int8', 'int4']) await expect(page.getByTestId(`import-target-${d}`)).toContainText(/MB.*MB.*fits/);
+    for (const d of ['fp32', 'int8', 'int4'])
+      await expect(page.getByTestId(`import-target-${d}`)).toContainText(/MB.*MB.*fits/);
     // No GPU here: fp16 is marked GPU-only (the engine refuses it on CPU).
     await expect(page.getByTestId('import-target-fp16')).toContainText(/GPU only/);
 

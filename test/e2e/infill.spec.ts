@@ -8,7 +8,18 @@ import { expect, startServe, test, type Served } from './serve-fixture';
 function userDataWith(decoding: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
   const settings = {
-    decoding: { steps: 64, genLength: 64, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: true, ...decoding },
+    decoding: {
+      steps: 64,
+      genLength: 64,
+      blockLength: 4,
+      temperature: 0,
+      seed: 0,
+      remasking: 'low_confidence',
+      threshold: null,
+      shift: false,
+      stopAtEos: true,
+      ...decoding,
+    },
     modelId: 'builtin',
     provider: 'cpu',
   };
@@ -44,10 +55,12 @@ async function recordFrames(page: Page) {
     const check = () => {
       scheduled = false;
       let cells = 0;
-      for (const el of document.querySelectorAll('[data-testid="editor"] .infill-mask')) cells += (el.textContent ?? '').split('·').length - 1;
+      for (const el of document.querySelectorAll('[data-testid="editor"] .infill-mask'))
+        cells += (el.textContent ?? '').split('·').length - 1;
       const status = document.querySelector('[data-testid="infill-status"]')?.textContent ?? '';
       const last = w.__frames[w.__frames.length - 1];
-      if (!last || last.cells !== cells || last.status !== status) w.__frames.push({ t: performance.now(), cells, status });
+      if (!last || last.cells !== cells || last.status !== status)
+        w.__frames.push({ t: performance.now(), cells, status });
     };
     new MutationObserver(() => {
       if (scheduled) return;
@@ -56,22 +69,29 @@ async function recordFrames(page: Page) {
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
 }
-const frames = (page: Page) => page.evaluate(() => (window as unknown as { __frames: { t: number; cells: number; status: string }[] }).__frames);
+const frames = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __frames: { t: number; cells: number; status: string }[] }).__frames);
 
 /** The infill records saved in the conversation files (what main stored). */
 function savedInfills(userData: string): { middle: string; outcome?: string; file: string }[] {
   const dir = join(userData, 'conversations');
   const out: { middle: string; outcome?: string; file: string }[] = [];
   for (const f of readdirSync(dir)) {
-    const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { messages: { infill?: { middle: string; outcome?: string; file: string } }[] };
+    const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      messages: { infill?: { middle: string; outcome?: string; file: string } }[];
+    };
     for (const m of c.messages) if (m.infill) out.push(m.infill);
   }
   return out;
 }
 
-const SOURCE = ['def is_even(n):', '    """Return True if n is even."""', '    ', '', '', 'print(is_even(4))', ''].join('\n');
+const SOURCE = ['def is_even(n):', '    """Return True if n is even."""', '    ', '', '', 'print(is_even(4))', ''].join(
+  '\n',
+);
 
-test('infill: masks fill in at the cursor, Tab accepts as one edit, Ctrl+S writes prefix + middle + suffix, Ctrl+Z restores; Esc rejects', async ({ page }) => {
+test('infill: masks fill in at the cursor, Tab accepts as one edit, Ctrl+S writes prefix + middle + suffix, Ctrl+Z restores; Esc rejects', async ({
+  page,
+}) => {
   const ws = mkdtempSync(join(tmpdir(), 'e2e-ws-'));
   const file = join(ws, 'even.py');
   writeFileSync(file, SOURCE);
@@ -96,7 +116,10 @@ test('infill: masks fill in at the cursor, Tab accepts as one edit, Ctrl+S write
     expect(new Set(seen.map((f) => f.status).filter((s) => s.startsWith('Infilling'))).size).toBeGreaterThanOrEqual(3);
     await expect(page.locator('[data-testid="editor"] .infill-mask')).toHaveCount(0);
     // The document was not edited during the run nor while the suggestion waits.
-    await expect(page.locator('[data-testid="editor-tab"][data-path="even.py"]')).toHaveAttribute('data-dirty', 'false');
+    await expect(page.locator('[data-testid="editor-tab"][data-path="even.py"]')).toHaveAttribute(
+      'data-dirty',
+      'false',
+    );
     await page.screenshot({ path: '/tmp/infill-pending.png' });
 
     await page.keyboard.press('Tab');
@@ -122,19 +145,26 @@ test('infill: masks fill in at the cursor, Tab accepts as one edit, Ctrl+S write
     await page.keyboard.press('Escape');
     await expect(page.getByTestId('infill-run')).toBeVisible();
     await expect(page.locator('[data-testid="editor"] [class*="infill-"]')).toHaveCount(0);
-    await expect(page.locator('[data-testid="editor-tab"][data-path="even.py"]')).toHaveAttribute('data-dirty', 'false');
+    await expect(page.locator('[data-testid="editor-tab"][data-path="even.py"]')).toHaveAttribute(
+      'data-dirty',
+      'false',
+    );
     await page.keyboard.press('Control+s');
     await expect.poll(() => savedInfills(userData).at(-1)?.outcome).toBe('rejected');
     expect(readFileSync(file)).toEqual(Buffer.from(SOURCE, 'utf8'));
     // Both runs are in the conversation.
     await expect(page.locator('[data-testid="infill-note"]')).toHaveCount(2);
-    await expect(page.locator('[data-testid="message"][data-role="user"]').first()).toContainText('Infill in even.py at 3:5');
+    await expect(page.locator('[data-testid="message"][data-role="user"]').first()).toContainText(
+      'Infill in even.py at 3:5',
+    );
   } finally {
     served.process.kill('SIGTERM');
   }
 });
 
-test('a selection: struck through with the middle as ghost text until accepted; an edit inside it cancels the run; Stop', async ({ page }) => {
+test('a selection: struck through with the middle as ghost text until accepted; an edit inside it cancels the run; Stop', async ({
+  page,
+}) => {
   const ws = mkdtempSync(join(tmpdir(), 'e2e-ws-'));
   const file = join(ws, 'even.py');
   writeFileSync(file, SOURCE);
@@ -150,7 +180,9 @@ test('a selection: struck through with the middle as ghost text until accepted; 
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     await page.keyboard.type('Infill');
-    await expect(page.locator('.quick-input-widget').getByText('Infill: fill in the middle at the cursor')).toBeVisible();
+    await expect(
+      page.locator('.quick-input-widget').getByText('Infill: fill in the middle at the cursor'),
+    ).toBeVisible();
     await page.keyboard.press('Escape');
     // A short middle first: the replacement is shown as a diff before it is accepted.
     await page.getByTestId('infill-length').fill('16');
@@ -181,7 +213,9 @@ test('a selection: struck through with the middle as ghost text until accepted; 
     await expect(page.locator('[data-testid="editor"] [class*="infill-"]')).toHaveCount(0);
     await expect(page.locator('[data-testid="infill-note"]').last()).toContainText('stopped');
     await page.keyboard.press('Control+s');
-    await expect.poll(() => readFileSync(file, 'utf8')).toBe(SOURCE.replace('    """Return True if n is even."""', '    X'));
+    await expect
+      .poll(() => readFileSync(file, 'utf8'))
+      .toBe(SOURCE.replace('    """Return True if n is even."""', '    X'));
     await page.keyboard.press('Control+z');
     await page.keyboard.press('Control+s');
     await expect.poll(() => readFileSync(file, 'utf8')).toBe(SOURCE);
@@ -209,13 +243,17 @@ test('a selection: struck through with the middle as ghost text until accepted; 
     const { middle } = savedInfills(userData).at(-1)!;
     const at = SOURCE.indexOf('    \n\n') + 4;
     await page.keyboard.press('Control+s');
-    await expect.poll(() => readFileSync(file, 'utf8')).toBe('# edited during the run\n' + SOURCE.slice(0, at) + middle + SOURCE.slice(at));
+    await expect
+      .poll(() => readFileSync(file, 'utf8'))
+      .toBe('# edited during the run\n' + SOURCE.slice(0, at) + middle + SOURCE.slice(at));
   } finally {
     served.process.kill('SIGTERM');
   }
 });
 
-test('chat → editor never pastes blind: "Insert at cursor as suggestion" waits for Tab, then saves exactly', async ({ page }) => {
+test('chat → editor never pastes blind: "Insert at cursor as suggestion" waits for Tab, then saves exactly', async ({
+  page,
+}) => {
   const ws = mkdtempSync(join(tmpdir(), 'e2e-ws-'));
   const file = join(ws, 'even.py');
   writeFileSync(file, SOURCE);
@@ -226,7 +264,11 @@ test('chat → editor never pastes blind: "Insert at cursor as suggestion" waits
     await cursorAtEndOfLine(page, 3);
     await page.getByTestId('composer').fill('Use this:\n```python\nreturn n % 2 == 0\n```');
     await page.getByTestId('send').click();
-    await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toHaveAttribute('data-status', /done|stopped/, { timeout: 60_000 });
+    await expect(page.locator('[data-testid="message"][data-role="assistant"]').last()).toHaveAttribute(
+      'data-status',
+      /done|stopped/,
+      { timeout: 60_000 },
+    );
     await page.locator('[data-testid="message"][data-role="user"]').last().getByTestId('insert-suggestion').click();
     await expect(page.getByTestId('infill-accept')).toBeVisible();
     await expect(page.locator('[data-testid="editor"] .infill-ghost').first()).toContainText('return n % 2 == 0');
@@ -235,13 +277,17 @@ test('chat → editor never pastes blind: "Insert at cursor as suggestion" waits
     await expect(page.getByTestId('infill-run')).toBeVisible();
     await page.keyboard.press('Control+s');
     const at = SOURCE.indexOf('    \n\n') + 4;
-    await expect.poll(() => readFileSync(file, 'utf8')).toBe(SOURCE.slice(0, at) + 'return n % 2 == 0' + SOURCE.slice(at));
+    await expect
+      .poll(() => readFileSync(file, 'utf8'))
+      .toBe(SOURCE.slice(0, at) + 'return n % 2 == 0' + SOURCE.slice(at));
   } finally {
     served.process.kill('SIGTERM');
   }
 });
 
-test('measurement: command → first painted mask on a 2,000-line file; long tasks while typing elsewhere during a run', async ({ page }) => {
+test('measurement: command → first painted mask on a 2,000-line file; long tasks while typing elsewhere during a run', async ({
+  page,
+}) => {
   test.info().annotations.push({ type: 'measurement', description: 'prints numbers, asserts no timing' });
   const ws = mkdtempSync(join(tmpdir(), 'e2e-ws-'));
   const lines: string[] = [];
@@ -287,7 +333,8 @@ test('measurement: command → first painted mask on a 2,000-line file; long tas
         return r;
       });
       const sorted = [...inputs].sort((a, b) => a - b);
-      const pct = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0);
+      const pct = (q: number) =>
+        sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
       const lt = `${longtasks.length} long tasks > 50 ms${longtasks.length ? ` (${longtasks.map((d) => d.toFixed(0)).join(', ')} ms)` : ''}`;
       return `${lt}; ${typed.length} keys typed, keydown events whose next paint came after 16 ms: ${inputs.length}, median ${pct(0.5)} ms, max ${pct(1)} ms`;
     };
@@ -299,7 +346,9 @@ test('measurement: command → first painted mask on a 2,000-line file; long tas
     await cursorAtEndOfLine(page, 12);
     await page.keyboard.press('Control+i');
     await expect(page.getByTestId('infill-stop')).toBeVisible();
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __m: { paint: number } }).__m.paint)).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __m: { paint: number } }).__m.paint))
+      .toBeGreaterThan(0);
     const { firstPaint, steps } = await page.evaluate(() => {
       const m = (window as unknown as { __m: { key: number; paint: number; longtasks: number[] } }).__m;
       const mark = (name: string) => performance.getEntriesByName(name).at(-1)?.startTime ?? Number.NaN;
@@ -319,9 +368,13 @@ test('measurement: command → first painted mask on a 2,000-line file; long tas
     const typingMs = Date.now() - t0;
     const stillRunning = await page.getByTestId('infill-stop').isVisible();
     const during = await keyStats();
-    console.log(`[measurement] Ctrl+I → first painted mask (2,000-line file, 1024 masks): ${firstPaint.toFixed(1)} ms (${steps})`);
+    console.log(
+      `[measurement] Ctrl+I → first painted mask (2,000-line file, 1024 masks): ${firstPaint.toFixed(1)} ms (${steps})`,
+    );
     console.log(`[measurement] typing ${typed.length} keys elsewhere, no run: ${baseline}`);
-    console.log(`[measurement] typing ${typed.length} keys elsewhere during the run (${typingMs} ms, still running: ${stillRunning}): ${during}`);
+    console.log(
+      `[measurement] typing ${typed.length} keys elsewhere during the run (${typingMs} ms, still running: ${stillRunning}): ${during}`,
+    );
     if (await page.getByTestId('infill-stop').isVisible()) await page.getByTestId('infill-stop').click();
     else await page.getByTestId('infill-reject').click();
     await expect(page.getByTestId('infill-run')).toBeVisible({ timeout: 10_000 });

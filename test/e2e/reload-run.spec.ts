@@ -12,7 +12,8 @@ import { FORWARD_DELAY_ENV } from '../../main/engine-host/protocol';
 import { expect, startServe, test } from './serve-fixture';
 
 const assistant = (page: Page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
-const committedOf = async (page: Page) => Number(/(\d+)\/\d+ tokens/.exec((await assistant(page).locator('.canvas-meta').textContent()) ?? '')?.[1] ?? -1);
+const committedOf = async (page: Page) =>
+  Number(/(\d+)\/\d+ tokens/.exec((await assistant(page).locator('.canvas-meta').textContent()) ?? '')?.[1] ?? -1);
 
 function saved(userData: string): Conversation[] {
   const dir = join(userData, 'conversations');
@@ -21,9 +22,21 @@ function saved(userData: string): Conversation[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Conversation);
 }
 
-test('reload during a run: the run is still shown and progressing, Stop works, the partial answer is saved', async ({ page }) => {
+test('reload during a run: the run is still shown and progressing, Stop works, the partial answer is saved', async ({
+  page,
+}) => {
   const userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
-  const decoding = { steps: 512, genLength: 512, blockLength: 4, temperature: 0, seed: 0, remasking: 'low_confidence', threshold: null, shift: false, stopAtEos: false };
+  const decoding = {
+    steps: 512,
+    genLength: 512,
+    blockLength: 4,
+    temperature: 0,
+    seed: 0,
+    remasking: 'low_confidence',
+    threshold: null,
+    shift: false,
+    stopAtEos: false,
+  };
   writeFileSync(join(userData, 'settings.json'), JSON.stringify({ decoding, modelId: 'builtin', provider: 'cpu' }));
   // Every forward takes 30 ms more in the engine process: the 512-token run lasts over 15 s.
   process.env[FORWARD_DELAY_ENV] = '30';
@@ -47,7 +60,11 @@ test('reload during a run: the run is still shown and progressing, Stop works, t
     await expect(page.getByTestId('stop')).toBeVisible();
 
     // Main saves the streaming answer itself (at least every 2 s).
-    await expect.poll(() => saved(served.userData)[0]?.messages.find((m) => m.role === 'assistant')?.content.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => saved(served.userData)[0]?.messages.find((m) => m.role === 'assistant')?.content.length ?? 0, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
     expect(saved(served.userData)[0].messages.find((m) => m.role === 'assistant')!.status).toBe('streaming');
 
     const t0 = Date.now();
@@ -59,7 +76,9 @@ test('reload during a run: the run is still shown and progressing, Stop works, t
     expect(shown.length).toBeGreaterThan(0);
 
     // The partial answer is in the conversation on disk, and after another reload.
-    await expect.poll(() => saved(served.userData)[0]?.messages.find((m) => m.role === 'assistant')?.status, { timeout: 5000 }).toBe('stopped');
+    await expect
+      .poll(() => saved(served.userData)[0]?.messages.find((m) => m.role === 'assistant')?.status, { timeout: 5000 })
+      .toBe('stopped');
     const onDisk = saved(served.userData)[0].messages.find((m) => m.role === 'assistant')!;
     expect(onDisk.content.length).toBeGreaterThan(0);
     await page.reload();

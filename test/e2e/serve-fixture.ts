@@ -16,7 +16,16 @@ export function e2eModelDir(): string {
   if (existsSync(join(builtin, 'diffcoder.json'))) return builtin;
   const dir = join(tmpdir(), 'diffcoder-e2e-tiny-model');
   if (!existsSync(join(dir, 'diffcoder.json'))) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('./test/helpers/tiny-model.ts').then(async (m) => { const { convertCheckpoint } = await import('./main/model/convert.ts'); const { writeTinyCheckpoint } = await import('./test/helpers/tiny-checkpoint.ts'); convertCheckpoint(writeTinyCheckpoint({ config: { max_position_embeddings: 4096 } }), ${JSON.stringify(dir)}); })`], { stdio: 'inherit' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./test/helpers/tiny-model.ts').then(async (m) => { const { convertCheckpoint } = await import('./main/model/convert.ts'); const { writeTinyCheckpoint } = await import('./test/helpers/tiny-checkpoint.ts'); convertCheckpoint(writeTinyCheckpoint({ config: { max_position_embeddings: 4096 } }), ${JSON.stringify(dir)}); })`,
+      ],
+      { stdio: 'inherit' },
+    );
     if (r.status !== 0) throw new Error('could not build the tiny model');
   }
   return dir;
@@ -28,10 +37,21 @@ export interface ServeOptions {
 }
 
 /** Starts `node out/main/serve.js` (built by the test command) and reads the URL it prints. */
-export async function startServe(userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-')), options: ServeOptions = {}): Promise<Served> {
+export async function startServe(
+  userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-')),
+  options: ServeOptions = {},
+): Promise<Served> {
   if (!existsSync('out/main/serve.js')) throw new Error('out/main/serve.js is missing: run `npm run build` first');
-  const args = ['out/main/serve.js', '--user-data', userData, ...(options.workspace ? ['--workspace', options.workspace] : [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, DIFFCODER_MODEL_DIR: e2eModelDir() }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [
+    'out/main/serve.js',
+    '--user-data',
+    userData,
+    ...(options.workspace ? ['--workspace', options.workspace] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, DIFFCODER_MODEL_DIR: e2eModelDir() },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 30_000);

@@ -45,7 +45,9 @@ test.describe('workspace in the editor', () => {
     served.process.kill('SIGTERM');
   });
 
-  test('open from the tree with the keyboard, edit, save: the bytes on disk are exact (LF; CRLF + BOM kept)', async ({ page }) => {
+  test('open from the tree with the keyboard, edit, save: the bytes on disk are exact (LF; CRLF + BOM kept)', async ({
+    page,
+  }) => {
     await ready(page, served.url, workspace);
     const tree = page.getByRole('tree');
     await expect(tree.getByRole('treeitem')).toHaveCount(3);
@@ -84,7 +86,9 @@ test.describe('workspace in the editor', () => {
     expect(bytes(join(workspace, 'notes.txt'))).toBe(`${BOM}line one edited\r\nline two\r\n`);
   });
 
-  test('external edits: a clean tab reloads; a modified one shows the bar (compare, keep mine); a refused save offers overwrite', async ({ page }) => {
+  test('external edits: a clean tab reloads; a modified one shows the bar (compare, keep mine); a refused save offers overwrite', async ({
+    page,
+  }) => {
     await ready(page, served.url, workspace);
     await row(page, 'zeta.md').click();
     await expect(page.getByTestId('editor')).toContainText('# zeta');
@@ -138,7 +142,9 @@ test.describe('workspace in the editor', () => {
     expect(bytes(join(workspace, 'zeta.md'))).toBe('# zetaX\nchanged outside\nmine!');
   });
 
-  test('unsaved buffers come back after a reload, and with the bar when the file changed meanwhile', async ({ page }) => {
+  test('unsaved buffers come back after a reload, and with the bar when the file changed meanwhile', async ({
+    page,
+  }) => {
     await ready(page, served.url, workspace);
     const dialogs: string[] = [];
     page.on('dialog', (d) => {
@@ -180,7 +186,9 @@ test.describe('workspace in the editor', () => {
     await expect(again.getByTestId('editor')).toContainText('typed before the crash');
   });
 
-  test('Save As into the workspace; an untitled buffer saves through Save As; closing an unsaved tab asks', async ({ page }) => {
+  test('Save As into the workspace; an untitled buffer saves through Save As; closing an unsaved tab asks', async ({
+    page,
+  }) => {
     await ready(page, served.url, workspace);
     await row(page, 'src').click();
     await row(page, 'src/hello.py').click();

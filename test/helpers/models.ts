@@ -45,7 +45,17 @@ export class ScriptedModel implements ForwardModel {
     private vocab: number,
     private predict: (position: number) => { token: number; prob: number },
   ) {
-    this.manifest = { architecture: { vocabSize: vocab, maxPositions: 4096, numLayers: 1, numHeads: 1, numKvHeads: 1, headDim: 2, hiddenSize: 2 } } as unknown as ForwardModel['manifest'];
+    this.manifest = {
+      architecture: {
+        vocabSize: vocab,
+        maxPositions: 4096,
+        numLayers: 1,
+        numHeads: 1,
+        numKvHeads: 1,
+        headDim: 2,
+        hiddenSize: 2,
+      },
+    } as unknown as ForwardModel['manifest'];
   }
   get cacheLength() {
     return this.cached;

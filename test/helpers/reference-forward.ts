@@ -8,7 +8,14 @@ import { TINY } from './tiny-checkpoint.js';
  * [seq][kvHeads*headDim] (after RoPE for keys).
  */
 export function referenceForward(w: TinyWeights, ids: number[], blockLength: number, c = TINY) {
-  const { hidden_size: h, head_dim: d, num_attention_heads: nh, num_key_value_heads: nkv, intermediate_size: f, vocab_size: v } = c;
+  const {
+    hidden_size: h,
+    head_dim: d,
+    num_attention_heads: nh,
+    num_key_value_heads: nkv,
+    intermediate_size: f,
+    vocab_size: v,
+  } = c;
   const S = ids.length;
   const W = (n: string) => w[n].data;
   const matvec = (m: Float32Array, rows: number, cols: number, x: Float64Array) => {

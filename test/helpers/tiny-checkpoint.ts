@@ -20,7 +20,15 @@ export const TINY = {
   rope_theta: 10000,
 };
 
-export const SPECIAL_TOKENS = ['<[begin▁of▁sentence]>', '<[PAD▁TOKEN]>', '<[end▁of▁sentence]>', '<[fim-prefix]>', '<[fim-suffix]>', '<[MASK_TOKEN]>', '<[fim-middle]>'];
+export const SPECIAL_TOKENS = [
+  '<[begin▁of▁sentence]>',
+  '<[PAD▁TOKEN]>',
+  '<[end▁of▁sentence]>',
+  '<[fim-prefix]>',
+  '<[fim-suffix]>',
+  '<[MASK_TOKEN]>',
+  '<[fim-middle]>',
+];
 export const BOS = 0;
 export const EOS = 2;
 export const MASK = 5;
@@ -41,7 +49,14 @@ export function tinyWeights(seed = 1234, config = TINY): TinyWeights {
     for (let i = 0; i < n; i++) data[i] = 1 + 0.1 * rng.normal();
     w[name] = { shape: [n], data };
   };
-  const { hidden_size: h, intermediate_size: f, head_dim: d, num_attention_heads: nh, num_key_value_heads: nkv, vocab_size: v } = config;
+  const {
+    hidden_size: h,
+    intermediate_size: f,
+    head_dim: d,
+    num_attention_heads: nh,
+    num_key_value_heads: nkv,
+    vocab_size: v,
+  } = config;
   mat('model.embed_tokens.weight', v, h, 1);
   for (let i = 0; i < config.num_hidden_layers; i++) {
     const p = `model.layers.${i}.`;
@@ -70,12 +85,30 @@ export function byteTokenizerJson(): object {
   byteToUnicode().forEach((ch, b) => (vocab[ch] = SPECIAL_TOKENS.length + b));
   return {
     version: '1.0',
-    added_tokens: SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: SPECIAL_TOKENS.map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges: [] },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges: [],
+    },
   };
 }
 
@@ -94,10 +127,12 @@ function byteToUnicode(): string[] {
 export const CHAT_TEMPLATE =
   "{% if messages[0]['role'] != 'system' %}{{ bos_token }}system\nYou are a test assistant.{{ eos_token }}{% endif %}" +
   "{% for message in messages %}{{ bos_token }}{{ message['role'] }}\n{{ message['content'] | trim }}{{ eos_token }}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ bos_token }}assistant\n{% endif %}";
+  '{% if add_generation_prompt %}{{ bos_token }}assistant\n{% endif %}';
 
 /** Writes a complete checkpoint folder (HF layout) and returns its path. */
-export function writeTinyCheckpoint(opts: { dir?: string; seed?: number; dtype?: SafetensorsDtype; config?: Record<string, unknown> } = {}): string {
+export function writeTinyCheckpoint(
+  opts: { dir?: string; seed?: number; dtype?: SafetensorsDtype; config?: Record<string, unknown> } = {},
+): string {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tiny-ckpt-'));
   mkdirSync(dir, { recursive: true });
   const dtype = opts.dtype ?? 'F32';
@@ -105,7 +140,11 @@ export function writeTinyCheckpoint(opts: { dir?: string; seed?: number; dtype?:
   const weights = tinyWeights(opts.seed, { ...TINY, ...opts.config } as typeof TINY);
   const tensors: Parameters<typeof writeSafetensors>[1] = {};
   for (const [name, t] of Object.entries(weights)) {
-    tensors[name] = { dtype, shape: t.shape, data: dtype === 'F32' ? t.data : dtype === 'F16' ? f32ToF16(t.data) : toBf16(t.data) };
+    tensors[name] = {
+      dtype,
+      shape: t.shape,
+      data: dtype === 'F32' ? t.data : dtype === 'F16' ? f32ToF16(t.data) : toBf16(t.data),
+    };
   }
   writeSafetensors(join(dir, 'model.safetensors'), tensors);
   const config = {
@@ -125,7 +164,15 @@ export function writeTinyCheckpoint(opts: { dir?: string; seed?: number; dtype?:
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(byteTokenizerJson()));
   writeFileSync(
     join(dir, 'tokenizer_config.json'),
-    JSON.stringify({ bos_token: SPECIAL_TOKENS[0], eos_token: SPECIAL_TOKENS[2], pad_token: SPECIAL_TOKENS[1], mask_token: SPECIAL_TOKENS[5], add_bos_token: false, add_eos_token: false, chat_template: CHAT_TEMPLATE }),
+    JSON.stringify({
+      bos_token: SPECIAL_TOKENS[0],
+      eos_token: SPECIAL_TOKENS[2],
+      pad_token: SPECIAL_TOKENS[1],
+      mask_token: SPECIAL_TOKENS[5],
+      add_bos_token: false,
+      add_eos_token: false,
+      chat_template: CHAT_TEMPLATE,
+    }),
   );
   return dir;
 }

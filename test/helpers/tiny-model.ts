@@ -5,7 +5,9 @@ import { convertCheckpoint, type ConvertOptions } from '../../main/model/convert
 import { writeTinyCheckpoint } from './tiny-checkpoint.js';
 
 /** Converts a fresh tiny checkpoint with the real graph builder; returns both folders. */
-export function buildTinyModel(opts: { seed?: number; convert?: ConvertOptions; config?: Record<string, unknown> } = {}): { checkpoint: string; model: string } {
+export function buildTinyModel(
+  opts: { seed?: number; convert?: ConvertOptions; config?: Record<string, unknown> } = {},
+): { checkpoint: string; model: string } {
   const checkpoint = writeTinyCheckpoint({ seed: opts.seed, config: opts.config });
   const model = join(mkdtempSync(join(tmpdir(), 'tiny-model-')), 'model');
   convertCheckpoint(checkpoint, model, opts.convert);

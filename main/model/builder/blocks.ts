@@ -17,15 +17,19 @@ export const i64 = (g: GraphBuilder, values: number[]): string => g.constant('in
 const FLOAT = 1;
 const FLOAT16 = 10;
 /** The activation element type of this graph, as graph I/O and Cast name it. */
-export const activationType = (ctx: BuildContext): 'float32' | 'float16' => (ctx.v.computeDtype === 'fp16' ? 'float16' : 'float32');
+export const activationType = (ctx: BuildContext): 'float32' | 'float16' =>
+  ctx.v.computeDtype === 'fp16' ? 'float16' : 'float32';
 /** Casts an fp32 value to the activation type (a no-op for fp32 graphs). */
-const toActivation = (ctx: BuildContext, x: string): string => (ctx.v.computeDtype === 'fp16' ? ctx.g.op1('Cast', [x], { to: FLOAT16 }) : x);
+const toActivation = (ctx: BuildContext, x: string): string =>
+  ctx.v.computeDtype === 'fp16' ? ctx.g.op1('Cast', [x], { to: FLOAT16 }) : x;
 
 /** Reductions take `axes` as an attribute before opset 18 and as an input from 18 on. */
 export function reduce(ctx: BuildContext, op: string, x: string, axes: number[], keepdims: 0 | 1): string {
   const { g, v } = ctx;
   // ReduceSum moved its axes to an input at opset 13, the others at 18.
-  return v.opset >= (op === 'ReduceSum' ? 13 : 18) ? g.op1(op, [x, i64(g, axes)], { keepdims }) : g.op1(op, [x], { axes, keepdims });
+  return v.opset >= (op === 'ReduceSum' ? 13 : 18)
+    ? g.op1(op, [x, i64(g, axes)], { keepdims })
+    : g.op1(op, [x], { axes, keepdims });
 }
 
 /**
@@ -63,7 +67,9 @@ export function makeRope(ctx: BuildContext, qPos: string) {
   const d = c.headDim;
   const half = d / 2;
   return g.scope('rope', () => {
-    const invFreq = Array.from({ length: half }, (_, j) => Math.fround(1 / Math.fround(c.ropeTheta ** Math.fround((2 * j) / d))));
+    const invFreq = Array.from({ length: half }, (_, j) =>
+      Math.fround(1 / Math.fround(c.ropeTheta ** Math.fround((2 * j) / d))),
+    );
     const cosTable = new Float32Array(c.maxPositions * half);
     const sinTable = new Float32Array(c.maxPositions * half);
     for (let p = 0; p < c.maxPositions; p++) {
@@ -73,8 +79,12 @@ export function makeRope(ctx: BuildContext, qPos: string) {
         sinTable[p * half + j] = Math.sin(angle);
       }
     }
-    const cosCache = g.externalWeight('rope.cos', 'float32', [c.maxPositions, half], (emit) => emit(new Uint8Array(cosTable.buffer)));
-    const sinCache = g.externalWeight('rope.sin', 'float32', [c.maxPositions, half], (emit) => emit(new Uint8Array(sinTable.buffer)));
+    const cosCache = g.externalWeight('rope.cos', 'float32', [c.maxPositions, half], (emit) =>
+      emit(new Uint8Array(cosTable.buffer)),
+    );
+    const sinCache = g.externalWeight('rope.sin', 'float32', [c.maxPositions, half], (emit) =>
+      emit(new Uint8Array(sinTable.buffer)),
+    );
     const one = i64(g, [1]);
     const cos = toActivation(ctx, g.op1('Unsqueeze', [g.op1('Gather', [cosCache, qPos]), one])); // [seq, 1, half]
     const sin = toActivation(ctx, g.op1('Unsqueeze', [g.op1('Gather', [sinCache, qPos]), one]));
@@ -100,7 +110,10 @@ export function makeRmsNorm(ctx: BuildContext, name: string, x: string, weight: 
     // Always in fp32: squares of fp16 activations overflow past 256.
     const x32 = ctx.v.computeDtype === 'fp16' ? g.op1('Cast', [x], { to: FLOAT }) : x;
     const meanSq = reduce(ctx, 'ReduceMean', g.op1('Mul', [x32, x32]), [-1], 1);
-    const normed = g.op1('Div', [x32, g.op1('Sqrt', [g.op1('Add', [meanSq, g.constant('float32', [c.rmsNormEps], [])])])]);
+    const normed = g.op1('Div', [
+      x32,
+      g.op1('Sqrt', [g.op1('Add', [meanSq, g.constant('float32', [c.rmsNormEps], [])])]),
+    ]);
     return toActivation(ctx, g.op1('Mul', [normed, gamma]));
   });
 }
@@ -119,12 +132,20 @@ export function makeLinear(ctx: BuildContext, name: string, x: string, sources: 
       const k = sources[0].shape[1];
       const n = sources.reduce((a, s) => a + s.shape[0], 0);
       const inputs = q.zeroPoints ? [x, q.data, q.scales, q.zeroPoints] : [x, q.data, q.scales];
-      return g.op1('MatMulNBits', inputs, { K: k, N: n, bits: v.quant.bits, block_size: v.quant.blockSize, accuracy_level: v.accuracyLevel }, { domain: 'com.microsoft' });
+      return g.op1(
+        'MatMulNBits',
+        inputs,
+        { K: k, N: n, bits: v.quant.bits, block_size: v.quant.blockSize, accuracy_level: v.accuracyLevel },
+        { domain: 'com.microsoft' },
+      );
     }
     const storage = v.dtype === 'fp16' ? 'fp16' : 'fp32';
     const weight = w.linear(sources, init, storage);
     // fp16 weights in an fp32 graph stay fp16 in memory: the session disables the passes that would fold this Cast.
-    return g.op1('MatMul', [x, storage === 'fp16' && v.computeDtype === 'fp32' ? g.op1('Cast', [weight], { to: FLOAT }) : weight]);
+    return g.op1('MatMul', [
+      x,
+      storage === 'fp16' && v.computeDtype === 'fp32' ? g.op1('Cast', [weight], { to: FLOAT }) : weight,
+    ]);
   });
 }
 
@@ -173,20 +194,36 @@ export function makeAttention(ctx: BuildContext, a: AttentionInputs): string {
       const repeat = (t: string): string => {
         if (group === 1) return t;
         const t5 = g.op1('Reshape', [t, i64(g, [0, 0, nkv, 1, d])]);
-        const target = g.op1('Concat', [g.op1('Shape', [t], { start: 0, end: 2 }), i64(g, [nkv, group, d])], { axis: 0 });
+        const target = g.op1('Concat', [g.op1('Shape', [t], { start: 0, end: 2 }), i64(g, [nkv, group, d])], {
+          axis: 0,
+        });
         return g.op1('Reshape', [g.op1('Expand', [t5, target]), i64(g, [0, 0, nh * d])]);
       };
-      out = g.op1('MultiHeadAttention', [qr, repeat(kAll), repeat(vAll), '', '', a.bias], { num_heads: nh, unidirectional: 0 }, { domain: 'com.microsoft' });
+      out = g.op1(
+        'MultiHeadAttention',
+        [qr, repeat(kAll), repeat(vAll), '', '', a.bias],
+        { num_heads: nh, unidirectional: 0 },
+        { domain: 'com.microsoft' },
+      );
     }
     return makeLinear(ctx, 'o_proj', out, [a.layer.o]);
   });
 }
 
-export function makeMlp(ctx: BuildContext, x: string, layer: { gate: TensorInfo; up: TensorInfo; down: TensorInfo }): string {
+export function makeMlp(
+  ctx: BuildContext,
+  x: string,
+  layer: { gate: TensorInfo; up: TensorInfo; down: TensorInfo },
+): string {
   const { g, c } = ctx;
   return g.scope('mlp', () => {
     const gateUp = makeLinear(ctx, 'gate_up_proj', x, [layer.gate, layer.up]);
-    const [gate, up] = g.op('Split', [gateUp, i64(g, [c.intermediateSize, c.intermediateSize])], { axis: 2 }, { outputs: 2 });
+    const [gate, up] = g.op(
+      'Split',
+      [gateUp, i64(g, [c.intermediateSize, c.intermediateSize])],
+      { axis: 2 },
+      { outputs: 2 },
+    );
     const act = g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up]);
     return makeLinear(ctx, 'down_proj', act, [layer.down]);
   });
@@ -205,7 +242,12 @@ export function makeEmbedding(ctx: BuildContext, ids: string, table: TensorInfo)
       // Scales are fp32, so the rows come out fp32: cast them to the activation type.
       return toActivation(
         ctx,
-        g.op1('GatherBlockQuantized', inputs, { bits: v.embeddingQuant.bits, block_size: v.embeddingQuant.blockSize, gather_axis: 0, quantize_axis: 1 }, { domain: 'com.microsoft' }),
+        g.op1(
+          'GatherBlockQuantized',
+          inputs,
+          { bits: v.embeddingQuant.bits, block_size: v.embeddingQuant.blockSize, gather_axis: 0, quantize_axis: 1 },
+          { domain: 'com.microsoft' },
+        ),
       );
     }
     const storage = v.embedding === 'fp32' ? 'fp32' : 'fp16';
@@ -219,7 +261,13 @@ export function makeEmbedding(ctx: BuildContext, ids: string, table: TensorInfo)
  * 1 / sum(exp(logits - max)): exp(max - logsumexp) on ORT's CPU kernels was off by up to 4e-5
  * from a float64 softmax, enough to flip which of two near-certain positions commits first.
  */
-export function makeLmHead(ctx: BuildContext, x: string, norm: TensorInfo, head: TensorInfo, out: { logits: string; topToken: string; topProb: string }) {
+export function makeLmHead(
+  ctx: BuildContext,
+  x: string,
+  norm: TensorInfo,
+  head: TensorInfo,
+  out: { logits: string; topToken: string; topProb: string },
+) {
   const { g } = ctx;
   const head16 = makeLinear(ctx, 'lm_head', makeRmsNorm(ctx, 'norm', x, norm), [head]);
   // Logits leave the graph as fp32 whatever the compute type: the sampler works in float64 from them.

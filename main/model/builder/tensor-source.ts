@@ -34,7 +34,8 @@ export class TensorSource {
     let done = 0;
     while (done < bytes) {
       const n = readSync(this.fd, this.scratch, done, bytes - done, pos + done);
-      if (n <= 0) throw new ModelFolderError(basename(this.info.file), `unexpected end of file reading ${this.info.name}`);
+      if (n <= 0)
+        throw new ModelFolderError(basename(this.info.file), `unexpected end of file reading ${this.info.name}`);
       done += n;
     }
     // Buffer.alloc is never pooled, so the scratch starts at byte 0 of its ArrayBuffer: aligned views.

@@ -1,4 +1,10 @@
-import type { EmbeddingFormat, GraphTarget, QuantBlockSize, QuantScheme, WeightDtype } from '../../../common/model-formats.js';
+import type {
+  EmbeddingFormat,
+  GraphTarget,
+  QuantBlockSize,
+  QuantScheme,
+  WeightDtype,
+} from '../../../common/model-formats.js';
 import { ConvertOptionError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { QuantSpec } from '../quantize.js';
@@ -66,9 +72,14 @@ export function graphVariant(o: VariantOptions = {}): GraphVariant {
   const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
   const embedding: GraphVariant['embedding'] = dtype === 'fp32' ? 'fp32' : (o.embedding ?? 'fp16');
   // DirectML registers no GatherBlockQuantized (op-support.ts): the node would run on CPU and copy rows across.
-  if (target === 'dml' && (embedding === 'q8' || embedding === 'q4')) throw new ConvertOptionError('embedding', `${embedding} needs GatherBlockQuantized, which DirectML has no kernel for; use fp16 with --target dml`);
+  if (target === 'dml' && (embedding === 'q8' || embedding === 'q4'))
+    throw new ConvertOptionError(
+      'embedding',
+      `${embedding} needs GatherBlockQuantized, which DirectML has no kernel for; use fp16 with --target dml`,
+    );
   // A per-head bias exists only for MultiHeadAttention (ONNX Attention broadcasts a [S, T] mask).
-  const attention: GraphVariant['attention'] = MHA_TARGETS.includes(target) || o.attentionBias === 'per-head' ? 'mha-repeat' : 'gqa';
+  const attention: GraphVariant['attention'] =
+    MHA_TARGETS.includes(target) || o.attentionBias === 'per-head' ? 'mha-repeat' : 'gqa';
   return {
     dtype,
     target,
@@ -78,7 +89,8 @@ export function graphVariant(o: VariantOptions = {}): GraphVariant {
     attentionBias: o.attentionBias ?? (target === 'dml' ? 'per-head' : 'broadcast'),
     embedding,
     quant: bits ? { bits, blockSize, symmetric } : null,
-    embeddingQuant: embedding === 'q8' || embedding === 'q4' ? { bits: embedding === 'q8' ? 8 : 4, blockSize, symmetric } : null,
+    embeddingQuant:
+      embedding === 'q8' || embedding === 'q4' ? { bits: embedding === 'q8' ? 8 : 4, blockSize, symmetric } : null,
     accuracyLevel: o.accuracyLevel ?? 4,
     presentKv: target === 'webgpu' ? 'all' : 'new',
     opset: attention === 'gqa' ? 23 : 17,

@@ -65,7 +65,8 @@ export class WeightWriter {
     withSources([t], ([s]) => {
       this.g.externalWeight(initializer, storage === 'fp16' ? 'float16' : 'float32', t.shape, (emit) => {
         const band = Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
-        for (let r0 = 0; r0 < rows; r0 += band) this.emitFloat(storage, emit, s.readRows(r0, Math.min(band, rows - r0)));
+        for (let r0 = 0; r0 < rows; r0 += band)
+          this.emitFloat(storage, emit, s.readRows(r0, Math.min(band, rows - r0)));
       });
     });
     this.done(t, { initializer, transforms: castTransforms(t, storage) });
@@ -80,19 +81,29 @@ export class WeightWriter {
     const [rows, cols] = t.shape;
     const rowBytes = Math.ceil((cols * spec.bits) / 8);
     const paddedRowBytes = kBlocks(cols, spec.blockSize) * blobBytes(spec);
-    const names = this.quantized(initializer, spec, [rows, rowBytes], [rows, kBlocks(cols, spec.blockSize)], [rows, zeroPointRowBytes(cols, spec)], (emit, keep) =>
-      withSources([t], ([s]) => {
-        const band = Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
-        for (let r0 = 0; r0 < rows; r0 += band) {
-          const n = Math.min(band, rows - r0);
-          const q = quantizeRows(s.readRows(r0, n), n, cols, spec);
-          keep(q.scales, q.zeroPoints);
-          if (rowBytes === paddedRowBytes) emit(q.data);
-          else for (let r = 0; r < n; r++) emit(q.data.subarray(r * paddedRowBytes, r * paddedRowBytes + rowBytes));
-        }
-      }),
+    const names = this.quantized(
+      initializer,
+      spec,
+      [rows, rowBytes],
+      [rows, kBlocks(cols, spec.blockSize)],
+      [rows, zeroPointRowBytes(cols, spec)],
+      (emit, keep) =>
+        withSources([t], ([s]) => {
+          const band = Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
+          for (let r0 = 0; r0 < rows; r0 += band) {
+            const n = Math.min(band, rows - r0);
+            const q = quantizeRows(s.readRows(r0, n), n, cols, spec);
+            keep(q.scales, q.zeroPoints);
+            if (rowBytes === paddedRowBytes) emit(q.data);
+            else for (let r = 0; r < n; r++) emit(q.data.subarray(r * paddedRowBytes, r * paddedRowBytes + rowBytes));
+          }
+        }),
     );
-    this.done(t, { initializer, transforms: [`quant:q${spec.bits}`], quant: { bits: spec.bits, blockSize: spec.blockSize, symmetric: spec.symmetric, accuracyLevel } });
+    this.done(t, {
+      initializer,
+      transforms: [`quant:q${spec.bits}`],
+      quant: { bits: spec.bits, blockSize: spec.blockSize, symmetric: spec.symmetric, accuracyLevel },
+    });
     return names;
   }
 
@@ -116,7 +127,11 @@ export class WeightWriter {
     });
     let offset = 0;
     sources.forEach((s, i) => {
-      this.done(s, { initializer, transforms: ['transpose', ...castTransforms(s, storage)], packed: sources.length > 1 ? { axis: 1, offset, length: outDims[i] } : undefined });
+      this.done(s, {
+        initializer,
+        transforms: ['transpose', ...castTransforms(s, storage)],
+        packed: sources.length > 1 ? { axis: 1, offset, length: outDims[i] } : undefined,
+      });
       offset += outDims[i];
     });
     return initializer;
@@ -143,7 +158,13 @@ export class WeightWriter {
   }
 
   /** Transpose of a tensor too large to hold: each band of input columns is read row segment by row segment. */
-  private transposeTiled(src: TensorSource[], inDim: number, outDims: number[], storage: FloatStorage, emit: (b: Uint8Array) => void): void {
+  private transposeTiled(
+    src: TensorSource[],
+    inDim: number,
+    outDims: number[],
+    storage: FloatStorage,
+    emit: (b: Uint8Array) => void,
+  ): void {
     const outTotal = outDims.reduce((a, b) => a + b, 0);
     const band = Math.max(1, Math.floor(CHUNK_ELEMENTS / outTotal));
     const seg = new Float32Array(band);
@@ -170,18 +191,24 @@ export class WeightWriter {
     const k = sources[0].shape[1];
     const n = sources.reduce((a, s) => a + s.shape[0], 0);
     const nb = kBlocks(k, spec.blockSize);
-    const names = this.quantized(initializer, spec, [n, nb, blobBytes(spec)], [n, nb], [n, zeroPointRowBytes(k, spec)], (emit, keep) =>
-      withSources(sources, (src) => {
-        const band = Math.max(1, Math.floor(CHUNK_ELEMENTS / k));
-        for (const s of src) {
-          for (let r0 = 0; r0 < s.rows; r0 += band) {
-            const rows = Math.min(band, s.rows - r0);
-            const q = quantizeRows(s.readRows(r0, rows), rows, k, spec);
-            keep(q.scales, q.zeroPoints);
-            emit(q.data);
+    const names = this.quantized(
+      initializer,
+      spec,
+      [n, nb, blobBytes(spec)],
+      [n, nb],
+      [n, zeroPointRowBytes(k, spec)],
+      (emit, keep) =>
+        withSources(sources, (src) => {
+          const band = Math.max(1, Math.floor(CHUNK_ELEMENTS / k));
+          for (const s of src) {
+            for (let r0 = 0; r0 < s.rows; r0 += band) {
+              const rows = Math.min(band, s.rows - r0);
+              const q = quantizeRows(s.readRows(r0, rows), rows, k, spec);
+              keep(q.scales, q.zeroPoints);
+              emit(q.data);
+            }
           }
-        }
-      }),
+        }),
     );
     let offset = 0;
     for (const s of sources) {
@@ -216,8 +243,12 @@ export class WeightWriter {
         if (z) zps.push(z);
       }),
     );
-    const scaleName = this.g.externalWeight(`${initializer}.scales`, 'float32', scaleDims, (emit) => scales.forEach((s) => emit(bytesOf(s))));
-    const zpName = spec.symmetric ? null : this.g.externalWeight(`${initializer}.zero_points`, 'uint8', zpDims, (emit) => zps.forEach((z) => emit(z)));
+    const scaleName = this.g.externalWeight(`${initializer}.scales`, 'float32', scaleDims, (emit) =>
+      scales.forEach((s) => emit(bytesOf(s))),
+    );
+    const zpName = spec.symmetric
+      ? null
+      : this.g.externalWeight(`${initializer}.zero_points`, 'uint8', zpDims, (emit) => zps.forEach((z) => emit(z)));
     return { data: initializer, scales: scaleName, zeroPoints: zpName };
   }
 }

@@ -2,7 +2,15 @@
  * createBridge(): the typed contract over whichever carrier is present — Electron's preload
  * (window.diffcoder) or a WebSocket to the serving host (browser mode).
  */
-import type { Bridge, EventChannel, Events, InvokeChannel, InvokeResult, Request, Response } from '../../../common/contract';
+import type {
+  Bridge,
+  EventChannel,
+  Events,
+  InvokeChannel,
+  InvokeResult,
+  Request,
+  Response,
+} from '../../../common/contract';
 import { PRELOAD_GLOBAL, WS_PATH, type PreloadApi } from '../../../common/wire';
 import { WebSocketBridge, type ConnectionListener, type ConnectionState, type SocketLike } from './websocket';
 

@@ -85,7 +85,12 @@ export class WebSocketBridge {
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      const why = ev.code === 1008 || ev.code === 4401 || ev.code === 4403 ? ` (refused: ${ev.reason || 'bad token'})` : ev.reason ? ` (${ev.reason})` : '';
+      const why =
+        ev.code === 1008 || ev.code === 4401 || ev.code === 4403
+          ? ` (refused: ${ev.reason || 'bad token'})`
+          : ev.reason
+            ? ` (${ev.reason})`
+            : '';
       this.onClosed(DISCONNECTED + why);
     };
   }

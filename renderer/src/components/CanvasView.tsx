@@ -6,7 +6,11 @@ function renderSegment(seg: Segment): ReactNode {
   switch (seg.kind) {
     case 'text':
       return seg.fresh ? (
-        <span key={seg.key} className={`fresh-token ${confidenceClass(seg.confidence)}`} title={`confidence ${seg.confidence.toFixed(2)}`}>
+        <span
+          key={seg.key}
+          className={`fresh-token ${confidenceClass(seg.confidence)}`}
+          title={`confidence ${seg.confidence.toFixed(2)}`}
+        >
           {seg.text}
         </span>
       ) : (
@@ -56,12 +60,18 @@ export function CanvasView({ canvas, stopping }: { canvas: CanvasState | null; s
       out.push(renderSegment(seg));
     }
   }
-  if (block) out.push(<span key={`block-${out.length}`} className="active-block">{block}</span>);
+  if (block)
+    out.push(
+      <span key={`block-${out.length}`} className="active-block">
+        {block}
+      </span>,
+    );
   const numBlocks = canvas.blockLength > 0 ? Math.ceil(canvas.genLength / canvas.blockLength) : 0;
   return (
     <div className="canvas-wrap">
       <div className="canvas-meta">
-        {stopping ? 'stopping · ' : ''}block {canvas.blockIndex + 1}/{numBlocks} · step {canvas.step + 1} · {canvas.committed}/{canvas.genLength} tokens · {canvas.forwards} forwards
+        {stopping ? 'stopping · ' : ''}block {canvas.blockIndex + 1}/{numBlocks} · step {canvas.step + 1} ·{' '}
+        {canvas.committed}/{canvas.genLength} tokens · {canvas.forwards} forwards
       </div>
       <div className="canvas">{out}</div>
     </div>

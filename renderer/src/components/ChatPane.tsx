@@ -15,14 +15,16 @@ export function ConnectionBanner() {
   if (connection.state === 'unavailable') {
     return (
       <div className="banner banner-error" data-testid="connection-banner" role="alert">
-        <strong>Cannot reach the engine.</strong> {connection.message}. Start DiffCoder Studio, or run <code>npm run serve</code> and open the address it prints.
+        <strong>Cannot reach the engine.</strong> {connection.message}. Start DiffCoder Studio, or run{' '}
+        <code>npm run serve</code> and open the address it prints.
       </div>
     );
   }
   if (connection.state === 'closed') {
     return (
       <div className="banner banner-error" data-testid="connection-banner" role="alert">
-        <strong>Cannot reach the engine:</strong> {connection.message}. Reconnecting in {Math.round(connection.retryInMs / 1000)} s (attempt {connection.attempt}).
+        <strong>Cannot reach the engine:</strong> {connection.message}. Reconnecting in{' '}
+        {Math.round(connection.retryInMs / 1000)} s (attempt {connection.attempt}).
         <button
           type="button"
           className="link-button"
@@ -91,11 +93,22 @@ export function ChatPane() {
         {messages.length === 0 ? (
           <div className="empty-chat">
             <h2>DiffCoder Studio</h2>
-            <p>Ask for code. The answer is written by denoising: a block of masked positions fills in a few tokens at a time.</p>
+            <p>
+              Ask for code. The answer is written by denoising: a block of masked positions fills in a few tokens at a
+              time.
+            </p>
             <p className="muted">Ctrl/Cmd+N new chat · Ctrl/Cmd+K search · Ctrl/Cmd+, settings · Escape stops</p>
           </div>
         ) : (
-          messages.map((m, i) => <MessageView key={m.id} m={m} conversationId={conversation!.id} isLast={i === messages.length - 1} running={running} />)
+          messages.map((m, i) => (
+            <MessageView
+              key={m.id}
+              m={m}
+              conversationId={conversation!.id}
+              isLast={i === messages.length - 1}
+              running={running}
+            />
+          ))
         )}
       </div>
       <Composer />

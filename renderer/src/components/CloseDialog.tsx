@@ -10,7 +10,14 @@ export function CloseDialog() {
   const answer = (choice: 'save' | 'discard' | 'cancel') => void useEditorStore.getState().answerClose(choice);
   const name = closing.path ?? closing.title;
   return (
-    <ModalDialog title="Unsaved changes" role="alertdialog" describedBy="close-dialog-text" onCancel={() => answer('cancel')} initialFocus={save} testId="close-dialog">
+    <ModalDialog
+      title="Unsaved changes"
+      role="alertdialog"
+      describedBy="close-dialog-text"
+      onCancel={() => answer('cancel')}
+      initialFocus={save}
+      testId="close-dialog"
+    >
       <div className="dialog-body">
         <p id="close-dialog-text">
           <strong>{name}</strong> has unsaved changes. Save them before closing?

@@ -39,5 +39,13 @@ export function CompareView({ doc }: { doc: EditorDocument }) {
     // The diff is rebuilt when the disk version changes; the buffer model is the tab's own.
   }, [doc.id, doc.path, doc.title, doc.language, disk]);
 
-  return <div className="editor-host compare-host" ref={host} data-testid="compare-editor" aria-label={`Comparing ${doc.title}: the version on disk and yours`} role="region" />;
+  return (
+    <div
+      className="editor-host compare-host"
+      ref={host}
+      data-testid="compare-editor"
+      aria-label={`Comparing ${doc.title}: the version on disk and yours`}
+      role="region"
+    />
+  );
 }

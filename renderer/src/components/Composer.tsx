@@ -65,11 +65,23 @@ export function Composer() {
           }}
         />
         {running ? (
-          <button type="button" className="danger" data-testid="stop" disabled={stopping} onClick={() => void useRunStore.getState().stop()}>
+          <button
+            type="button"
+            className="danger"
+            data-testid="stop"
+            disabled={stopping}
+            onClick={() => void useRunStore.getState().stop()}
+          >
             {stopping ? 'Stopping…' : 'Stop'}
           </button>
         ) : (
-          <button type="button" className="primary" data-testid="send" disabled={!online || (!text.trim() && !attachment)} onClick={() => void send()}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="send"
+            disabled={!online || (!text.trim() && !attachment)}
+            onClick={() => void send()}
+          >
             Send
           </button>
         )}

@@ -51,7 +51,12 @@ export function EditorPane() {
           </div>
           <EditorToolbar />
           {doc?.conflict && <ConflictBar doc={doc} />}
-          <div className="editor-host-wrap" id="editor-panel" role="tabpanel" aria-labelledby={doc ? tabDomId(doc.id) : undefined}>
+          <div
+            className="editor-host-wrap"
+            id="editor-panel"
+            role="tabpanel"
+            aria-labelledby={doc ? tabDomId(doc.id) : undefined}
+          >
             <MonacoHost comparing={comparing} />
             {comparing && doc && <CompareView doc={doc} />}
             {empty && <EmptyEditor />}
@@ -83,7 +88,9 @@ function EmptyEditor() {
     <div className="editor-empty">
       <p>No open documents.</p>
       <p className="muted">
-        {workspace ? 'Open a file from the tree, use “Open in editor” on a code block in the chat, or' : 'Use “Open in editor” on a code block in the chat, or'}
+        {workspace
+          ? 'Open a file from the tree, use “Open in editor” on a code block in the chat, or'
+          : 'Use “Open in editor” on a code block in the chat, or'}
       </p>
       <button type="button" onClick={newFile}>
         New file

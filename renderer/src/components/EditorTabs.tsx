@@ -43,7 +43,13 @@ export function EditorTabs() {
           const active = d.id === activeId;
           const dirty = isDirty(d);
           return (
-            <div key={d.id} className={`tab${active ? ' active' : ''}${d.conflict ? ' conflicted' : ''}`} data-testid="editor-tab" data-path={d.path ?? ''} data-dirty={dirty}>
+            <div
+              key={d.id}
+              className={`tab${active ? ' active' : ''}${d.conflict ? ' conflicted' : ''}`}
+              data-testid="editor-tab"
+              data-path={d.path ?? ''}
+              data-dirty={dirty}
+            >
               <div
                 id={tabDomId(d.id)}
                 role="tab"
@@ -69,14 +75,27 @@ export function EditorTabs() {
                   </span>
                 )}
               </div>
-              <button type="button" className="tab-x" tabIndex={-1} aria-label={`Close ${d.title}`} title="Close (Delete)" onClick={() => useEditorStore.getState().close(d.id)}>
+              <button
+                type="button"
+                className="tab-x"
+                tabIndex={-1}
+                aria-label={`Close ${d.title}`}
+                title="Close (Delete)"
+                onClick={() => useEditorStore.getState().close(d.id)}
+              >
                 ×
               </button>
             </div>
           );
         })}
       </div>
-      <button type="button" className="icon-button new-tab" title="New untitled file" aria-label="New untitled file" onClick={newFile}>
+      <button
+        type="button"
+        className="icon-button new-tab"
+        title="New untitled file"
+        aria-label="New untitled file"
+        onClick={newFile}
+      >
         +
       </button>
     </div>

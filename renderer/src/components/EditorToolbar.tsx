@@ -13,7 +13,13 @@ export function EditorToolbar() {
     <div className="editor-toolbar" role="group" aria-label="Editor actions">
       <InfillBar />
       <span className="spacer" />
-      <button type="button" data-testid="attach-selection" disabled={!selection} onClick={attach} title="Attach the selected code to the next chat message">
+      <button
+        type="button"
+        data-testid="attach-selection"
+        disabled={!selection}
+        onClick={attach}
+        title="Attach the selected code to the next chat message"
+      >
         Attach selection
       </button>
     </div>

@@ -59,7 +59,15 @@ export function FileTree() {
   if (root.entries && root.entries.length === 0) return <p className="tree-note muted">{name} is empty.</p>;
 
   return (
-    <div className="file-tree" role="tree" aria-label={`Files in ${name}`} ref={tree} onKeyDown={onKey} data-testid="file-tree" aria-busy={root.loading}>
+    <div
+      className="file-tree"
+      role="tree"
+      aria-label={`Files in ${name}`}
+      ref={tree}
+      onKeyDown={onKey}
+      data-testid="file-tree"
+      aria-busy={root.loading}
+    >
       {rows.map((r) => (
         <div
           key={r.path}

@@ -53,7 +53,9 @@ function LengthField() {
 export function InfillBar() {
   const active = useSyncExternalStore(subscribe, getActiveEditor, getActiveEditor);
   const session = useInfillStore((s) => s.session);
-  const progress = useInfillStore((s) => (s.canvas && s.session?.phase === 'running' ? `${s.canvas.committed}/${s.canvas.tokens.length}` : ''));
+  const progress = useInfillStore((s) =>
+    s.canvas && s.session?.phase === 'running' ? `${s.canvas.committed}/${s.canvas.tokens.length}` : '',
+  );
   const chatRunning = useRunStore((s) => s.active !== null);
   const online = useEngineStore((s) => reachable(s.connection));
   const noFim = useEngineStore((s) => s.engine?.canInfill === false);
@@ -67,7 +69,14 @@ export function InfillBar() {
         <span className="infill-sr" role="status">
           Infill running. Escape in the editor stops it.
         </span>
-        <button type="button" className="danger" data-testid="infill-stop" disabled={session.stopping} onClick={thenFocusEditor(stopInfill)} title="Stop the infill (Esc)">
+        <button
+          type="button"
+          className="danger"
+          data-testid="infill-stop"
+          disabled={session.stopping}
+          onClick={thenFocusEditor(stopInfill)}
+          title="Stop the infill (Esc)"
+        >
           {session.stopping ? 'Stopping…' : 'Stop'}
         </button>
       </div>
@@ -89,7 +98,12 @@ export function InfillBar() {
         >
           Accept
         </button>
-        <button type="button" data-testid="infill-reject" onClick={thenFocusEditor(rejectSuggestion)} title="Discard the suggestion (Esc in the editor)">
+        <button
+          type="button"
+          data-testid="infill-reject"
+          onClick={thenFocusEditor(rejectSuggestion)}
+          title="Discard the suggestion (Esc in the editor)"
+        >
           Reject
         </button>
       </div>

@@ -22,21 +22,36 @@ export function InsertSuggestionButton({ text }: { text: string }) {
       data-testid="insert-suggestion"
       disabled={!active || running}
       onClick={() => suggestAtCursor(text)}
-      title={where ? `Show this code at the cursor in ${where} as a suggestion to accept (Tab) or reject (Esc)` : 'Open a file in the editor first'}
+      title={
+        where
+          ? `Show this code at the cursor in ${where} as a suggestion to accept (Tab) or reject (Esc)`
+          : 'Open a file in the editor first'
+      }
     >
       Insert at cursor as suggestion
     </button>
   );
 }
 
-const OUTCOME: Record<string, string> = { accepted: 'accepted', rejected: 'rejected', stopped: 'stopped', error: 'failed' };
+const OUTCOME: Record<string, string> = {
+  accepted: 'accepted',
+  rejected: 'rejected',
+  stopped: 'stopped',
+  error: 'failed',
+};
 
 /** "→ file L:C · accepted" on an infill's assistant message. */
 export function InfillNote({ m }: { m: Message }) {
   const pendingId = useInfillStore((s) => (s.session?.phase === 'pending' ? s.session.messageId : null));
   if (!m.infill) return null;
   const { file, range, outcome } = m.infill;
-  const state = outcome ? OUTCOME[outcome] : m.status === 'streaming' ? 'running' : pendingId === m.id ? 'waiting for review' : 'not applied';
+  const state = outcome
+    ? OUTCOME[outcome]
+    : m.status === 'streaming'
+      ? 'running'
+      : pendingId === m.id
+        ? 'waiting for review'
+        : 'not applied';
   return (
     <span className="chip small" data-testid="infill-note" data-outcome={outcome ?? ''} title={`Infill in ${file}`}>
       → {file} {range.start.line}:{range.start.column} · {state}

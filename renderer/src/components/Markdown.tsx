@@ -50,7 +50,11 @@ function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }
         >
           Copy
         </button>
-        <button type="button" className="link-button open-in-editor" onClick={() => open({ title: '', language, text })}>
+        <button
+          type="button"
+          className="link-button open-in-editor"
+          onClick={() => open({ title: '', language, text })}
+        >
           Open in editor
         </button>
         <InsertSuggestionButton text={text} />

@@ -20,7 +20,10 @@ function Stats({ m }: { m: Message }) {
   if (!m.stats) return null;
   const s = m.stats;
   return (
-    <span className="message-stats" title={`${s.forwards} forwards, ${s.msPerForward.toFixed(1)} ms/forward, prefill ${s.prefillMs.toFixed(0)} ms`}>
+    <span
+      className="message-stats"
+      title={`${s.forwards} forwards, ${s.msPerForward.toFixed(1)} ms/forward, prefill ${s.prefillMs.toFixed(0)} ms`}
+    >
       {s.tokens} tokens · {s.tokensPerSecond.toFixed(1)} tok/s · {s.forwardsPerToken.toFixed(2)} fwd/tok · {s.provider}
     </span>
   );
@@ -32,7 +35,17 @@ function LiveCanvas() {
   return <CanvasView canvas={canvas} stopping={stopping} />;
 }
 
-export const MessageView = memo(function MessageView({ m, conversationId, isLast, running }: { m: Message; conversationId: string; isLast: boolean; running: boolean }) {
+export const MessageView = memo(function MessageView({
+  m,
+  conversationId,
+  isLast,
+  running,
+}: {
+  m: Message;
+  conversationId: string;
+  isLast: boolean;
+  running: boolean;
+}) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.content);
   const activeMessageId = useRunStore((s) => s.active?.messageId);
@@ -42,7 +55,9 @@ export const MessageView = memo(function MessageView({ m, conversationId, isLast
   return (
     <div className={`message message-${m.role}`} data-testid="message" data-role={m.role} data-status={status}>
       <div className="message-head">
-        <span className="message-role">{m.role === 'user' ? 'You' : m.role === 'assistant' ? 'DiffCoder' : 'System'}</span>
+        <span className="message-role">
+          {m.role === 'user' ? 'You' : m.role === 'assistant' ? 'DiffCoder' : 'System'}
+        </span>
         {m.target && <span className="chip small">→ editor</span>}
         <InfillNote m={m} />
         <span className="spacer" />
@@ -65,7 +80,12 @@ export const MessageView = memo(function MessageView({ m, conversationId, isLast
               </button>
             )}
             {m.role === 'assistant' && isLast && !running && !m.infill && (
-              <button type="button" className="link-button" data-testid="regenerate" onClick={() => void useRunStore.getState().regenerate(conversationId)}>
+              <button
+                type="button"
+                className="link-button"
+                data-testid="regenerate"
+                onClick={() => void useRunStore.getState().regenerate(conversationId)}
+              >
                 Regenerate
               </button>
             )}
@@ -119,7 +139,11 @@ export const MessageView = memo(function MessageView({ m, conversationId, isLast
         <LiveCanvas />
       ) : (
         <>
-          {m.content ? <Markdown text={answerAsMarkdown(m.content)} /> : status === 'done' ? <div className="muted">(empty answer)</div> : null}
+          {m.content ? (
+            <Markdown text={answerAsMarkdown(m.content)} />
+          ) : status === 'done' ? (
+            <div className="muted">(empty answer)</div>
+          ) : null}
           {status === 'stopped' && <div className="stopped-marker">stopped</div>}
           {status === 'error' && <div className="run-error">Generation failed: {m.error ?? 'unknown error'}</div>}
           <Stats m={m} />

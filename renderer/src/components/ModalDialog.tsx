@@ -15,7 +15,8 @@ interface Props {
   children: ReactNode;
 }
 
-const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 export function ModalDialog({ title, role = 'dialog', describedBy, onCancel, initialFocus, testId, children }: Props) {
   const box = useRef<HTMLDivElement>(null);

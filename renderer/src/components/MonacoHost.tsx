@@ -44,7 +44,9 @@ export function MonacoHost({ comparing }: { comparing: boolean }) {
         const docId = documentOf(model);
         if (!model || !s || !docId) return;
         const text = s.isEmpty() ? '' : model.getValueInRange(s);
-        useEditorStore.getState().setSelection(text ? { documentId: docId, language: model.getLanguageId(), text } : null);
+        useEditorStore
+          .getState()
+          .setSelection(text ? { documentId: docId, language: model.getLanguageId(), text } : null);
       }),
       editor.onDidChangeCursorPosition((e) => {
         const docId = documentOf(editor.getModel());
@@ -81,7 +83,9 @@ export function MonacoHost({ comparing }: { comparing: boolean }) {
     for (const id of [...viewStates.keys()]) if (!modelFor(id)) viewStates.delete(id);
     if (comparing) return;
     const doc = useEditorStore.getState().documents.find((d) => d.id === activeId);
-    setActiveEditor(doc && model ? { editor, documentKey: doc.path ?? doc.id, path: doc.path, language: doc.language } : null);
+    setActiveEditor(
+      doc && model ? { editor, documentKey: doc.path ?? doc.id, path: doc.path, language: doc.language } : null,
+    );
   }, [activeId, active, comparing]);
 
   return <div className="editor-host" ref={host} data-testid="editor" hidden={comparing} />;

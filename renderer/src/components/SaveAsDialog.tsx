@@ -73,7 +73,13 @@ function SaveAsForm({ id, initial }: { id: string; initial: string }) {
         </div>
         <footer className="dialog-foot">
           {exists ? (
-            <button type="button" className="danger" data-testid="save-as-overwrite" disabled={busy} onClick={() => void submit(true)}>
+            <button
+              type="button"
+              className="danger"
+              data-testid="save-as-overwrite"
+              disabled={busy}
+              onClick={() => void submit(true)}
+            >
               Overwrite
             </button>
           ) : (

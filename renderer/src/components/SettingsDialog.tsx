@@ -2,7 +2,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { AppSettings, DecodeSettings, ProviderChoice } from '../../../common/models';
 import { PROVIDER_CHOICES, PROVIDER_LABELS } from '../../../common/providers';
-import { applyPreset, isValid, matchingPreset, parseNumber, validateDecodeSettings, type SettingsErrors, type SettingsField } from '../lib/settings';
+import {
+  applyPreset,
+  isValid,
+  matchingPreset,
+  parseNumber,
+  validateDecodeSettings,
+  type SettingsErrors,
+  type SettingsField,
+} from '../lib/settings';
 import { useEngineStore } from '../stores/engine';
 import { useImportStore } from '../stores/import';
 import { useSettingsStore } from '../stores/settings';
@@ -18,10 +26,19 @@ const NUM_FIELDS: { field: NumField; label: string; hint: string; step?: string 
   { field: 'temperature', label: 'temperature', hint: '0 = greedy', step: '0.1' },
   { field: 'seed', label: 'seed', hint: 'for sampling and random remasking' },
 ];
-const PROVIDERS: { value: ProviderChoice; label: string }[] = PROVIDER_CHOICES.map((value) => ({ value, label: PROVIDER_LABELS[value] }));
+const PROVIDERS: { value: ProviderChoice; label: string }[] = PROVIDER_CHOICES.map((value) => ({
+  value,
+  label: PROVIDER_LABELS[value],
+}));
 
 type Raw = Record<NumField, string>;
-const toRaw = (d: DecodeSettings): Raw => ({ steps: String(d.steps), genLength: String(d.genLength), blockLength: String(d.blockLength), temperature: String(d.temperature), seed: String(d.seed) });
+const toRaw = (d: DecodeSettings): Raw => ({
+  steps: String(d.steps),
+  genLength: String(d.genLength),
+  blockLength: String(d.blockLength),
+  temperature: String(d.temperature),
+  seed: String(d.seed),
+});
 
 export function SettingsDialog() {
   const open = useUiStore((s) => s.settingsOpen);
@@ -72,10 +89,17 @@ export function SettingsDialog() {
 
   if (!open) return null;
 
-  const setDecoding = (patch: Partial<DecodeSettings>) => base && setBase({ ...base, decoding: { ...base.decoding, ...patch } });
+  const setDecoding = (patch: Partial<DecodeSettings>) =>
+    base && setBase({ ...base, decoding: { ...base.decoding, ...patch } });
   const preset = (name: 'reference' | 'fast') => {
     if (!draft || !base) return;
-    const next = applyPreset({ ...draft, genLength: Number.isFinite(draft.genLength) && draft.genLength > 0 ? draft.genLength : base.decoding.genLength }, name);
+    const next = applyPreset(
+      {
+        ...draft,
+        genLength: Number.isFinite(draft.genLength) && draft.genLength > 0 ? draft.genLength : base.decoding.genLength,
+      },
+      name,
+    );
     setBase({ ...base, decoding: next });
     setRaw(toRaw(next));
     setThresholdOn(next.threshold !== null);
@@ -136,7 +160,14 @@ export function SettingsDialog() {
 
   return (
     <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label="Settings" data-testid="settings-dialog" onKeyDown={(e) => e.key === 'Escape' && close()}>
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Settings"
+        data-testid="settings-dialog"
+        onKeyDown={(e) => e.key === 'Escape' && close()}
+      >
         <header className="dialog-head">
           <h2>Settings</h2>
           <button type="button" className="icon-button" aria-label="Close" onClick={close}>
@@ -153,7 +184,12 @@ export function SettingsDialog() {
               <h3>Model</h3>
               <div className="field">
                 <label htmlFor="model">Model</label>
-                <select id="model" data-testid="model-select" value={base.modelId} onChange={(e) => setBase({ ...base, modelId: e.target.value })}>
+                <select
+                  id="model"
+                  data-testid="model-select"
+                  value={base.modelId}
+                  onChange={(e) => setBase({ ...base, modelId: e.target.value })}
+                >
                   {!models.some((m) => m.id === base.modelId) && <option value={base.modelId}>{base.modelId}</option>}
                   {models.map((m) => (
                     <option key={m.id} value={m.id} disabled={!!m.error}>
@@ -196,7 +232,12 @@ export function SettingsDialog() {
               <ImportCheckpoint mode={mode} />
               <div className="field">
                 <label htmlFor="provider">Execution provider</label>
-                <select id="provider" data-testid="provider-select" value={base.provider} onChange={(e) => setBase({ ...base, provider: e.target.value as ProviderChoice })}>
+                <select
+                  id="provider"
+                  data-testid="provider-select"
+                  value={base.provider}
+                  onChange={(e) => setBase({ ...base, provider: e.target.value as ProviderChoice })}
+                >
                   {PROVIDERS.map((p) => (
                     <option key={p.value} value={p.value}>
                       {p.label}
@@ -210,10 +251,22 @@ export function SettingsDialog() {
               <h3>
                 Decoding
                 <span className="presets">
-                  <button type="button" className={current === 'reference' ? 'selected' : ''} data-testid="preset-reference" onClick={() => preset('reference')} title="The model card's settings: one token per step, no threshold">
+                  <button
+                    type="button"
+                    className={current === 'reference' ? 'selected' : ''}
+                    data-testid="preset-reference"
+                    onClick={() => preset('reference')}
+                    title="The model card's settings: one token per step, no threshold"
+                  >
                     Reference
                   </button>
-                  <button type="button" className={current === 'fast' ? 'selected' : ''} data-testid="preset-fast" onClick={() => preset('fast')} title="Threshold 0.9: several confident tokens per step">
+                  <button
+                    type="button"
+                    className={current === 'fast' ? 'selected' : ''}
+                    data-testid="preset-fast"
+                    onClick={() => preset('fast')}
+                    title="Threshold 0.9: several confident tokens per step"
+                  >
                     Fast
                   </button>
                 </span>
@@ -222,22 +275,49 @@ export function SettingsDialog() {
                 {NUM_FIELDS.map(({ field, label, hint, step }) => (
                   <div className={`field${errors[field] ? ' invalid' : ''}`} key={field}>
                     <label htmlFor={field}>{label}</label>
-                    <input id={field} data-testid={`field-${field}`} type="number" step={step ?? '1'} value={raw[field]} onChange={(e) => setRaw({ ...raw, [field]: e.target.value })} aria-invalid={!!errors[field]} />
+                    <input
+                      id={field}
+                      data-testid={`field-${field}`}
+                      type="number"
+                      step={step ?? '1'}
+                      value={raw[field]}
+                      onChange={(e) => setRaw({ ...raw, [field]: e.target.value })}
+                      aria-invalid={!!errors[field]}
+                    />
                     <div className="hint">{hint}</div>
                     {err(field)}
                   </div>
                 ))}
                 <div className={`field${errors.threshold ? ' invalid' : ''}`}>
                   <label htmlFor="threshold">
-                    <input type="checkbox" data-testid="threshold-on" checked={thresholdOn} onChange={(e) => setThresholdOn(e.target.checked)} /> threshold
+                    <input
+                      type="checkbox"
+                      data-testid="threshold-on"
+                      checked={thresholdOn}
+                      onChange={(e) => setThresholdOn(e.target.checked)}
+                    />{' '}
+                    threshold
                   </label>
-                  <input id="threshold" data-testid="field-threshold" type="number" step="0.05" disabled={!thresholdOn} value={thresholdRaw} onChange={(e) => setThresholdRaw(e.target.value)} aria-invalid={!!errors.threshold} />
+                  <input
+                    id="threshold"
+                    data-testid="field-threshold"
+                    type="number"
+                    step="0.05"
+                    disabled={!thresholdOn}
+                    value={thresholdRaw}
+                    onChange={(e) => setThresholdRaw(e.target.value)}
+                    aria-invalid={!!errors.threshold}
+                  />
                   <div className="hint">commit every token above this confidence, in (0, 1]</div>
                   {err('threshold')}
                 </div>
                 <div className="field">
                   <label htmlFor="remasking">remasking</label>
-                  <select id="remasking" value={base.decoding.remasking} onChange={(e) => setDecoding({ remasking: e.target.value as DecodeSettings['remasking'] })}>
+                  <select
+                    id="remasking"
+                    value={base.decoding.remasking}
+                    onChange={(e) => setDecoding({ remasking: e.target.value as DecodeSettings['remasking'] })}
+                  >
                     <option value="low_confidence">low_confidence</option>
                     <option value="random">random</option>
                   </select>
@@ -245,10 +325,20 @@ export function SettingsDialog() {
                 </div>
                 <div className="field checks">
                   <label>
-                    <input type="checkbox" checked={base.decoding.shift} onChange={(e) => setDecoding({ shift: e.target.checked })} /> shift
+                    <input
+                      type="checkbox"
+                      checked={base.decoding.shift}
+                      onChange={(e) => setDecoding({ shift: e.target.checked })}
+                    />{' '}
+                    shift
                   </label>
                   <label>
-                    <input type="checkbox" checked={base.decoding.stopAtEos} onChange={(e) => setDecoding({ stopAtEos: e.target.checked })} /> stop at EOS
+                    <input
+                      type="checkbox"
+                      checked={base.decoding.stopAtEos}
+                      onChange={(e) => setDecoding({ stopAtEos: e.target.checked })}
+                    />{' '}
+                    stop at EOS
                   </label>
                 </div>
               </div>
@@ -260,7 +350,13 @@ export function SettingsDialog() {
           <button type="button" onClick={close}>
             Cancel
           </button>
-          <button type="button" className="primary" data-testid="apply-settings" disabled={!draft || !isValid(errors) || applying} onClick={() => void apply()}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="apply-settings"
+            disabled={!draft || !isValid(errors) || applying}
+            onClick={() => void apply()}
+          >
             {applying ? 'Applying…' : 'Apply'}
           </button>
         </footer>

@@ -15,7 +15,12 @@ function Item({ c, active, busy }: { c: Conversation; active: boolean; busy: boo
     if (title.trim() && title !== c.title) rename(c.id, title);
   };
   return (
-    <li className={`conversation-item${active ? ' active' : ''}`} data-testid="conversation-item" data-id={c.id} onClick={() => !renaming && select(c.id)}>
+    <li
+      className={`conversation-item${active ? ' active' : ''}`}
+      data-testid="conversation-item"
+      data-id={c.id}
+      onClick={() => !renaming && select(c.id)}
+    >
       {renaming ? (
         <input
           className="rename-input"
@@ -35,7 +40,14 @@ function Item({ c, active, busy }: { c: Conversation; active: boolean; busy: boo
           }}
         />
       ) : (
-        <span className="conversation-title" title={c.title} onDoubleClick={() => { setTitle(c.title); setRenaming(true); }}>
+        <span
+          className="conversation-title"
+          title={c.title}
+          onDoubleClick={() => {
+            setTitle(c.title);
+            setRenaming(true);
+          }}
+        >
           {busy && <span className="dot-running" title="generating" />}
           {c.title}
         </span>
@@ -43,7 +55,12 @@ function Item({ c, active, busy }: { c: Conversation; active: boolean; busy: boo
       {confirming ? (
         <span className="item-actions confirm" onClick={(e) => e.stopPropagation()}>
           Delete?
-          <button type="button" className="link-button danger-text" data-testid="confirm-delete" onClick={() => void remove(c.id)}>
+          <button
+            type="button"
+            className="link-button danger-text"
+            data-testid="confirm-delete"
+            onClick={() => void remove(c.id)}
+          >
             Yes
           </button>
           <button type="button" className="link-button" onClick={() => setConfirming(false)}>
@@ -53,13 +70,35 @@ function Item({ c, active, busy }: { c: Conversation; active: boolean; busy: boo
       ) : (
         !renaming && (
           <span className="item-actions" onClick={(e) => e.stopPropagation()}>
-            <button type="button" className="icon-button" title="Rename" data-testid="rename" onClick={() => { setTitle(c.title); setRenaming(true); }}>
+            <button
+              type="button"
+              className="icon-button"
+              title="Rename"
+              data-testid="rename"
+              onClick={() => {
+                setTitle(c.title);
+                setRenaming(true);
+              }}
+            >
               ✎
             </button>
-            <button type="button" className="icon-button" title="Export as Markdown" data-testid="export" onClick={() => exportMarkdown(c.id)}>
+            <button
+              type="button"
+              className="icon-button"
+              title="Export as Markdown"
+              data-testid="export"
+              onClick={() => exportMarkdown(c.id)}
+            >
               ⤓
             </button>
-            <button type="button" className="icon-button" title="Delete" data-testid="delete" disabled={busy} onClick={() => setConfirming(true)}>
+            <button
+              type="button"
+              className="icon-button"
+              title="Delete"
+              data-testid="delete"
+              disabled={busy}
+              onClick={() => setConfirming(true)}
+            >
               ✕
             </button>
           </span>
@@ -118,10 +157,20 @@ export function Sidebar() {
         {visible.map((c) => (
           <Item key={c.id} c={c} active={c.id === activeId} busy={c.id === runningConversation} />
         ))}
-        {visible.length === 0 && <li className="muted empty-list">{query ? 'No chat matches.' : loadError ? 'Chats could not be loaded.' : 'No chats yet.'}</li>}
+        {visible.length === 0 && (
+          <li className="muted empty-list">
+            {query ? 'No chat matches.' : loadError ? 'Chats could not be loaded.' : 'No chats yet.'}
+          </li>
+        )}
       </ul>
       <div className="sidebar-bottom">
-        <button type="button" data-testid="open-settings" className="wide" title="Settings (Ctrl/Cmd+,)" onClick={() => useUiStore.getState().openSettings(true)}>
+        <button
+          type="button"
+          data-testid="open-settings"
+          className="wide"
+          title="Settings (Ctrl/Cmd+,)"
+          onClick={() => useUiStore.getState().openSettings(true)}
+        >
           ⚙ Settings
         </button>
       </div>

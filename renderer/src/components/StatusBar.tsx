@@ -20,12 +20,17 @@ export function StatusBar() {
       <span data-testid="status-provider">provider: {engine?.provider ?? '—'}</span>
       {active && (
         <span data-testid="status-step" className="status-live">
-          {canvas && canvas.phase === 'running' ? `block ${canvas.blockIndex + 1}/${numBlocks} · step ${canvas.step + 1} · ${canvas.committed}/${canvas.genLength}` : 'starting…'}
+          {canvas && canvas.phase === 'running'
+            ? `block ${canvas.blockIndex + 1}/${numBlocks} · step ${canvas.step + 1} · ${canvas.committed}/${canvas.genLength}`
+            : 'starting…'}
         </span>
       )}
       <span className="spacer" />
       {lastStats && (
-        <span data-testid="status-stats" title={`${lastStats.tokens} tokens in ${(lastStats.totalMs / 1000).toFixed(2)} s, prefill ${lastStats.prefillMs.toFixed(0)} ms`}>
+        <span
+          data-testid="status-stats"
+          title={`${lastStats.tokens} tokens in ${(lastStats.totalMs / 1000).toFixed(2)} s, prefill ${lastStats.prefillMs.toFixed(0)} ms`}
+        >
           last run: {lastStats.forwardsPerToken.toFixed(2)} fwd/token · {lastStats.tokensPerSecond.toFixed(1)} tok/s
         </span>
       )}

@@ -28,11 +28,16 @@ export function documentOf(model: monaco.editor.ITextModel | null): string | nul
   return null;
 }
 
-export const bufferText = (model: monaco.editor.ITextModel): string => model.getValue(monaco.editor.EndOfLinePreference.LF);
+export const bufferText = (model: monaco.editor.ITextModel): string =>
+  model.getValue(monaco.editor.EndOfLinePreference.LF);
 
 function create(d: EditorDocument): Entry {
   const language = editorLanguage(d.language);
-  const model = monaco.editor.createModel(d.text, language, monaco.Uri.from({ scheme: 'diffcoder', path: `/${d.id}/${d.path ?? d.title}` }));
+  const model = monaco.editor.createModel(
+    d.text,
+    language,
+    monaco.Uri.from({ scheme: 'diffcoder', path: `/${d.id}/${d.path ?? d.title}` }),
+  );
   model.onDidChangeContent(() => useEditorStore.getState().setText(d.id, bufferText(model)));
   return { model, revision: d.revision, language };
 }

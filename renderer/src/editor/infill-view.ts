@@ -5,8 +5,26 @@
  * middle goes cancels the run (or drops the suggestion). Layout decisions are lib/live-insert.ts's,
  * the run and its record stores/infill.ts's; accepting is one undoable edit.
  */
-import { acceptEdit, capPrefix, capSuffix, cursorAtSuggestion, editConflicts, keyAction, type InfillPhase, type OffsetRange, type TextRange } from '../lib/infill';
-import { decorationSpecs, livePlan, suggestionPlan, visualColumn, type DecorationSpec, type LiveInsertPlan, type LiveLine } from '../lib/live-insert';
+import {
+  acceptEdit,
+  capPrefix,
+  capSuffix,
+  cursorAtSuggestion,
+  editConflicts,
+  keyAction,
+  type InfillPhase,
+  type OffsetRange,
+  type TextRange,
+} from '../lib/infill';
+import {
+  decorationSpecs,
+  livePlan,
+  suggestionPlan,
+  visualColumn,
+  type DecorationSpec,
+  type LiveInsertPlan,
+  type LiveLine,
+} from '../lib/live-insert';
 import { useInfillStore, type InfillSession } from '../stores/infill';
 import { useUiStore } from '../stores/ui';
 import { getActiveEditor, onActiveEditor, type ActiveEditor } from './active-editor';
@@ -60,12 +78,16 @@ const STICK = monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges;
 const state = () => useInfillStore.getState();
 const notify = (kind: 'info' | 'error', text: string) => useUiStore.getState().notify(kind, text);
 
-const toTextRange = (r: monaco.IRange): TextRange => ({ start: { line: r.startLineNumber, column: r.startColumn }, end: { line: r.endLineNumber, column: r.endColumn } });
+const toTextRange = (r: monaco.IRange): TextRange => ({
+  start: { line: r.startLineNumber, column: r.startColumn },
+  end: { line: r.endLineNumber, column: r.endColumn },
+});
 const offsets = (model: Model, r: monaco.IRange): OffsetRange => ({
   start: model.getOffsetAt({ lineNumber: r.startLineNumber, column: r.startColumn }),
   end: model.getOffsetAt({ lineNumber: r.endLineNumber, column: r.endColumn }),
 });
-const rangeAt = (model: Model, start: number, end: number) => monaco.Range.fromPositions(model.getPositionAt(start), model.getPositionAt(end));
+const rangeAt = (model: Model, start: number, end: number) =>
+  monaco.Range.fromPositions(model.getPositionAt(start), model.getPositionAt(end));
 
 /** Starts an infill at the cursor (or over the selection) of the active editor. */
 export function runInfill(editor: Editor | undefined = getActiveEditor()?.editor): void {
@@ -84,7 +106,12 @@ export function runInfill(editor: Editor | undefined = getActiveEditor()?.editor
   const lastLine = model.getLineCount();
   const LF = monaco.editor.EndOfLinePreference.LF;
   const prefix = capPrefix(model.getValueInRange(new monaco.Range(1, 1, sel.startLineNumber, sel.startColumn), LF));
-  const suffix = capSuffix(model.getValueInRange(new monaco.Range(sel.endLineNumber, sel.endColumn, lastLine, model.getLineMaxColumn(lastLine)), LF));
+  const suffix = capSuffix(
+    model.getValueInRange(
+      new monaco.Range(sel.endLineNumber, sel.endColumn, lastLine, model.getLineMaxColumn(lastLine)),
+      LF,
+    ),
+  );
   const documentKey = active?.editor === editor ? active.documentKey : model.uri.toString();
   const file = active?.editor === editor ? (active.path ?? active.documentKey) : model.uri.path;
   nextTarget = { editor, model, range: sel };
@@ -102,7 +129,13 @@ export function suggestAtCursor(text: string): boolean {
     return false;
   }
   nextTarget = { editor: active.editor, model, range: sel };
-  const ok = state().suggest({ documentKey: active.documentKey, file: active.path ?? active.documentKey, language: model.getLanguageId(), range: toTextRange(sel), text });
+  const ok = state().suggest({
+    documentKey: active.documentKey,
+    file: active.path ?? active.documentKey,
+    language: model.getLanguageId(),
+    range: toTextRange(sel),
+    text,
+  });
   if (ok) active.editor.focus();
   return ok;
 }
@@ -177,7 +210,13 @@ function ensureAttached(editor: Editor): void {
     precondition: 'diffcoderInfillPending',
     run: rejectSuggestion,
   });
-  editor.addAction({ id: 'diffcoder.infill.stop', label: 'Infill: stop', keybindings: [KeyCode.Escape], precondition: 'diffcoderInfillRunning', run: stopInfill });
+  editor.addAction({
+    id: 'diffcoder.infill.stop',
+    label: 'Infill: stop',
+    keybindings: [KeyCode.Escape],
+    precondition: 'diffcoderInfillRunning',
+    run: stopInfill,
+  });
   editor.onDidChangeCursorSelection(() => updateKeys());
   editor.onDidChangeModel(() => {
     updateKeys();
@@ -201,14 +240,17 @@ function updateKeys(): void {
     if (!ed) continue;
     const k = keys.get(ed);
     if (!k) continue;
-    const mine = !!binding && binding.editor === ed && ed.getModel() === binding.model && !!s && binding.sessionId === s.id;
+    const mine =
+      !!binding && binding.editor === ed && ed.getModel() === binding.model && !!s && binding.sessionId === s.id;
     const phase: InfillPhase = mine ? s!.phase : 'idle';
     const sel = ed.getSelection();
     const atSuggestion = mine && !!sel && cursorAtSuggestion(offsets(binding!.model, sel), binding!.target);
     // The keys' rules are keyAction's; the context keys let Monaco fall through to Tab/Enter/Escape's usual meaning otherwise.
     k.running.set(keyAction(phase, 'Escape', atSuggestion) === 'stop');
     k.pending.set(keyAction(phase, 'Escape', atSuggestion) === 'reject');
-    k.accept.set(keyAction(phase, 'Tab', atSuggestion) === 'accept' && keyAction(phase, 'Enter', atSuggestion) === 'accept');
+    k.accept.set(
+      keyAction(phase, 'Tab', atSuggestion) === 'accept' && keyAction(phase, 'Enter', atSuggestion) === 'accept',
+    );
   }
 }
 
@@ -221,7 +263,9 @@ function attachedTarget(s: InfillSession): { editor: Editor; model: Model; range
   const a = getActiveEditor();
   const model = a?.editor.getModel();
   if (!a || !model || model.isDisposed() || (a.documentKey !== s.documentKey && a.path !== s.file)) return null;
-  const range = model.validateRange(new monaco.Range(s.range.start.line, s.range.start.column, s.range.end.line, s.range.end.column));
+  const range = model.validateRange(
+    new monaco.Range(s.range.start.line, s.range.start.column, s.range.end.line, s.range.end.column),
+  );
   return { editor: a.editor, model, range };
 }
 
@@ -271,7 +315,8 @@ function bind(s: InfillSession): void {
   render(b);
   // An attached run learns its document's language here (its record's code block is labelled with it).
   const language = t.model.getLanguageId();
-  if (s.language !== language) useInfillStore.setState((st) => (st.session?.id === s.id ? { session: { ...st.session, language } } : {}));
+  if (s.language !== language)
+    useInfillStore.setState((st) => (st.session?.id === s.id ? { session: { ...st.session, language } } : {}));
 }
 
 function clearRender(b: Binding): void {
@@ -313,7 +358,11 @@ function toDecoration(model: Model, d: DecorationSpec): monaco.editor.IModelDelt
       options: {
         showIfCollapsed: true,
         stickiness: STICK,
-        after: { content: d.after.text, inlineClassName: d.after.className, cursorStops: monaco.editor.InjectedTextCursorStops.None },
+        after: {
+          content: d.after.text,
+          inlineClassName: d.after.className,
+          cursorStops: monaco.editor.InjectedTextCursorStops.None,
+        },
       },
     };
   }
@@ -327,7 +376,11 @@ function hint(s: InfillSession): string {
 function columnsOf(editor: Editor): number {
   const fontInfo = editor.getOption(monaco.editor.EditorOption.fontInfo);
   const layout = editor.getLayoutInfo();
-  return Math.floor((layout.contentWidth - layout.verticalScrollbarWidth) / Math.max(1, fontInfo.typicalHalfwidthCharacterWidth)) - 2;
+  return (
+    Math.floor(
+      (layout.contentWidth - layout.verticalScrollbarWidth) / Math.max(1, fontInfo.typicalHalfwidthCharacterWidth),
+    ) - 2
+  );
 }
 
 function plan(b: Binding, s: InfillSession, r: monaco.Range, restOfLine: string, columns: number): LiveInsertPlan {
@@ -349,14 +402,27 @@ function render(b: Binding): void {
   const restOfLine = b.model.getLineContent(r.endLineNumber).slice(r.endColumn - 1);
   const columns = columnsOf(b.editor);
   const shown = b.editor.getModel() === b.model;
-  const key = [s.phase, s.middle === null ? '' : s.id, state().canvas?.batch ?? -1, r.startColumn, r.endColumn, r.isEmpty(), columns, shown, restOfLine].join('\u0000');
+  const key = [
+    s.phase,
+    s.middle === null ? '' : s.id,
+    state().canvas?.batch ?? -1,
+    r.startColumn,
+    r.endColumn,
+    r.isEmpty(),
+    columns,
+    shown,
+    restOfLine,
+  ].join('\u0000');
   if (key === b.lastKey) return;
   b.lastKey = key;
   const p = plan(b, s, r, restOfLine, columns);
   const hintPiece = { text: hint(s), className: 'infill-hint' };
   if (p.zone.length > 0) p.zone[p.zone.length - 1].push(hintPiece);
   else if (!restOfLine) p.inline.push(hintPiece);
-  const restEnd = b.model.getOffsetAt({ lineNumber: r.endLineNumber, column: b.model.getLineMaxColumn(r.endLineNumber) });
+  const restEnd = b.model.getOffsetAt({
+    lineNumber: r.endLineNumber,
+    column: b.model.getLineMaxColumn(r.endLineNumber),
+  });
   b.renderIds = b.model.deltaDecorations(
     b.renderIds,
     decorationSpecs(p, b.target, restEnd).map((d) => toDecoration(b.model, d)),
@@ -424,7 +490,12 @@ function renderZone(b: Binding, lines: LiveLine[], afterLine: number, now: boole
       lineHeight: `${fontInfo.lineHeight}px`,
       letterSpacing: `${fontInfo.letterSpacing}px`,
     });
-    const spec: monaco.editor.IViewZone = { afterLineNumber: afterLine, heightInLines: lines.length, domNode: dom, suppressMouseDown: true };
+    const spec: monaco.editor.IViewZone = {
+      afterLineNumber: afterLine,
+      heightInLines: lines.length,
+      domNode: dom,
+      suppressMouseDown: true,
+    };
     renderLines(dom, lines);
     b.editor.changeViewZones((acc) => {
       zone = { id: acc.addZone(spec), dom, spec };

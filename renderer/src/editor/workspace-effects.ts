@@ -17,7 +17,8 @@ import { monaco } from './monaco';
 setLanguageDetector((path) => detectLanguage(path, monaco.languages.getLanguages()));
 
 /** The open files' paths, as one key (so the watch is replaced only when the set changes). */
-const watchedKey = () => [...new Set(useEditorStore.getState().documents.flatMap((d) => (d.path ? [d.path] : [])))].sort().join('\n');
+const watchedKey = () =>
+  [...new Set(useEditorStore.getState().documents.flatMap((d) => (d.path ? [d.path] : [])))].sort().join('\n');
 
 export function useWorkspaceEffects(): void {
   // Load at start and after every reconnect (main may have restarted).
@@ -129,7 +130,8 @@ export function useWorkspaceEffects(): void {
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
       void flushPersist();
       // Electron would cancel the close silently (no prompt): there main asks (see the note at the top).
-      if (useEngineStore.getState().bridgeKind === 'electron' || !useEditorStore.getState().documents.some(isDirty)) return;
+      if (useEngineStore.getState().bridgeKind === 'electron' || !useEditorStore.getState().documents.some(isDirty))
+        return;
       e.preventDefault();
       e.returnValue = '';
     };

@@ -216,7 +216,8 @@ export function canvasSegments(s: CanvasState): Segment[] {
     let j = i;
     while (j < n) {
       const t = s.tokens[j];
-      if (t === null || t.batch === s.batch || (s.eosId !== null && t.tokenId === s.eosId) || inBlock(j) !== active) break;
+      if (t === null || t.batch === s.batch || (s.eosId !== null && t.tokenId === s.eosId) || inBlock(j) !== active)
+        break;
       text += t.text;
       j++;
     }

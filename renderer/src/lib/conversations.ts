@@ -13,7 +13,11 @@ export function newConversation(now = Date.now()): Conversation {
 
 /** A title from the first line of a user message. */
 export function titleFrom(content: string): string {
-  const line = content.split('\n').map((l) => l.trim()).find((l) => l.length > 0 && !l.startsWith('```')) ?? '';
+  const line =
+    content
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0 && !l.startsWith('```')) ?? '';
   const clean = line.replace(/\s+/g, ' ');
   if (!clean) return DEFAULT_TITLE;
   return clean.length > TITLE_MAX ? clean.slice(0, TITLE_MAX - 1) + '…' : clean;
@@ -55,7 +59,13 @@ export function searchConversations(list: readonly Conversation[], query: string
   const q = query.trim().toLowerCase();
   const sorted = [...list].sort((a, b) => b.updatedAt - a.updatedAt);
   if (!q) return sorted;
-  return sorted.filter((c) => c.title.toLowerCase().includes(q) || c.messages.some((m) => m.content.toLowerCase().includes(q) || (m.attachment?.text.toLowerCase().includes(q) ?? false)));
+  return sorted.filter(
+    (c) =>
+      c.title.toLowerCase().includes(q) ||
+      c.messages.some(
+        (m) => m.content.toLowerCase().includes(q) || (m.attachment?.text.toLowerCase().includes(q) ?? false),
+      ),
+  );
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside the text. */
@@ -81,7 +91,12 @@ export function chatMessages(messages: readonly Message[]): { role: Message['rol
 /** Saved conversations may hold a message that was streaming when the app stopped: mark it stopped. */
 export function normalizeLoaded(c: Conversation): Conversation {
   if (!c.messages.some((m) => m.status === 'streaming')) return c;
-  return { ...c, messages: c.messages.map((m) => (m.status === 'streaming' ? { ...m, status: 'stopped' as const, stopReason: 'cancelled' as const } : m)) };
+  return {
+    ...c,
+    messages: c.messages.map((m) =>
+      m.status === 'streaming' ? { ...m, status: 'stopped' as const, stopReason: 'cancelled' as const } : m,
+    ),
+  };
 }
 
 /** Code blocks in Markdown text, in order (for "Open in editor"). */

@@ -19,7 +19,11 @@ type Buffer = WorkspaceState['buffers'][number];
  * The state to save: file tabs in order (with their cursor), the active file, and the buffer of every file with unsaved
  * changes. Scratch buffers are not kept (the contract's state holds files only; their code is still in the chat).
  */
-export function snapshotState(docs: readonly EditorDocument[], activeId: string | null, cursorOf: (id: string) => Cursor | undefined = () => undefined): WorkspaceState {
+export function snapshotState(
+  docs: readonly EditorDocument[],
+  activeId: string | null,
+  cursorOf: (id: string) => Cursor | undefined = () => undefined,
+): WorkspaceState {
   const files = docs.filter((d): d is EditorDocument & { path: string } => d.path !== null);
   return {
     tabs: files.map((d) => {
@@ -27,7 +31,12 @@ export function snapshotState(docs: readonly EditorDocument[], activeId: string 
       return cursor ? { path: d.path, cursor: { line: cursor.line, column: cursor.column } } : { path: d.path };
     }),
     active: files.find((d) => d.id === activeId)?.path ?? null,
-    buffers: files.filter(isDirty).map((d) => ({ path: d.path, text: d.text, baseHash: d.base?.hash ?? null, ...(d.base ? { encoding: d.base.encoding, eol: d.base.eol } : {}) })),
+    buffers: files.filter(isDirty).map((d) => ({
+      path: d.path,
+      text: d.text,
+      baseHash: d.base?.hash ?? null,
+      ...(d.base ? { encoding: d.base.encoding, eol: d.base.eol } : {}),
+    })),
   };
 }
 
@@ -69,7 +78,12 @@ export function restoreDocs(
   const missing: string[] = [];
   const conflicts: string[] = [];
   const buffers = new Map(state.buffers.map((b) => [b.path, b]));
-  const tabs = [...state.tabs, ...state.buffers.filter((b) => !state.tabs.some((t) => t.path === b.path)).map((b) => ({ path: b.path, cursor: undefined }))];
+  const tabs = [
+    ...state.tabs,
+    ...state.buffers
+      .filter((b) => !state.tabs.some((t) => t.path === b.path))
+      .map((b) => ({ path: b.path, cursor: undefined })),
+  ];
   let activeId: string | null = open.length ? open[open.length - 1].id : null;
   for (const t of tabs) {
     if (docs.some((d) => d.path === t.path)) continue;
@@ -87,14 +101,38 @@ export function restoreDocs(
   return { docs, activeId, cursors, missing, conflicts };
 }
 
-function restoreFile(path: string, buffer: Buffer | null, file: DiskFile | null, id: string, language: string): EditorDocument | null {
+function restoreFile(
+  path: string,
+  buffer: Buffer | null,
+  file: DiskFile | null,
+  id: string,
+  language: string,
+): EditorDocument | null {
   if (!buffer) return file ? fileDocument(id, file, language) : null;
   if (file && (file.hash === buffer.baseHash || file.text === buffer.text)) {
     // The file is what the buffer was based on (or already holds the buffer): unsaved edits over it, no conflict.
     return { ...fileDocument(id, file, language), text: buffer.text };
   }
-  const base = buffer.baseHash === null ? null : { hash: buffer.baseHash, encoding: buffer.encoding ?? file?.encoding ?? 'utf8', eol: buffer.eol ?? file?.eol ?? 'lf', mtimeMs: 0 };
-  const doc: EditorDocument = { id, title: baseName(path), language, text: buffer.text, path, base, clean: null, conflict: null, revision: 0 };
+  const base =
+    buffer.baseHash === null
+      ? null
+      : {
+          hash: buffer.baseHash,
+          encoding: buffer.encoding ?? file?.encoding ?? 'utf8',
+          eol: buffer.eol ?? file?.eol ?? 'lf',
+          mtimeMs: 0,
+        };
+  const doc: EditorDocument = {
+    id,
+    title: baseName(path),
+    language,
+    text: buffer.text,
+    path,
+    base,
+    clean: null,
+    conflict: null,
+    revision: 0,
+  };
   if (!file && buffer.baseHash === null) return doc; // never written yet: nothing to conflict with
   return { ...doc, conflict: { reason: 'external', disk: file, comparing: false } };
 }

@@ -71,7 +71,17 @@ export function fileBase(f: FileBase): FileBase {
 }
 
 export function fileDocument(id: string, file: DiskFile, language: string): EditorDocument {
-  return { id, title: baseName(file.path), language, text: file.text, path: file.path, base: fileBase(file), clean: file.text, conflict: null, revision: 0 };
+  return {
+    id,
+    title: baseName(file.path),
+    language,
+    text: file.text,
+    path: file.path,
+    base: fileBase(file),
+    clean: file.text,
+    conflict: null,
+    revision: 0,
+  };
 }
 
 export function scratchDocument(id: string, title: string, language: string, text: string): EditorDocument {
@@ -85,7 +95,14 @@ export function withText(doc: EditorDocument, text: string): EditorDocument {
 
 /** Take the disk version: buffer, base and clean text all become the file's; any conflict ends. */
 export function reloaded(doc: EditorDocument, disk: DiskFile): EditorDocument {
-  return { ...doc, text: disk.text, clean: disk.text, base: fileBase(disk), conflict: null, revision: doc.text === disk.text ? doc.revision : doc.revision + 1 };
+  return {
+    ...doc,
+    text: disk.text,
+    clean: disk.text,
+    base: fileBase(disk),
+    conflict: null,
+    revision: doc.text === disk.text ? doc.revision : doc.revision + 1,
+  };
 }
 
 /** Whether a file's stat (files:stat) differs from what its buffer is based on, so it must be read to decide. */
@@ -104,17 +121,26 @@ export type ExternalOutcome = 'none' | 'reloaded' | 'adopted' | 'conflict';
  * An open file changed on disk (`disk`, or null when it was deleted). A clean buffer reloads silently; a buffer
  * already equal to the new content adopts it as its base; a modified buffer (or a deleted file) gets the conflict bar.
  */
-export function externalChange(doc: EditorDocument, disk: DiskFile | null): { doc: EditorDocument; outcome: ExternalOutcome } {
+export function externalChange(
+  doc: EditorDocument,
+  disk: DiskFile | null,
+): { doc: EditorDocument; outcome: ExternalOutcome } {
   if (!doc.path) return { doc, outcome: 'none' };
   if (disk === null) {
     if (doc.conflict && doc.conflict.disk === null) return { doc, outcome: 'none' };
     return { doc: { ...doc, conflict: { reason: 'external', disk: null, comparing: false } }, outcome: 'conflict' };
   }
-  if (doc.base && disk.hash === doc.base.hash) return doc.conflict || doc.clean === null ? { doc: rebased(doc, disk), outcome: 'adopted' } : { doc, outcome: 'none' };
+  if (doc.base && disk.hash === doc.base.hash)
+    return doc.conflict || doc.clean === null
+      ? { doc: rebased(doc, disk), outcome: 'adopted' }
+      : { doc, outcome: 'none' };
   if (disk.text === doc.text) return { doc: reloaded(doc, disk), outcome: 'adopted' };
   if (!isDirty(doc)) return { doc: reloaded(doc, disk), outcome: 'reloaded' };
   if (doc.conflict?.disk?.hash === disk.hash) return { doc, outcome: 'none' };
-  return { doc: { ...doc, conflict: { reason: 'external', disk, comparing: doc.conflict?.comparing ?? false } }, outcome: 'conflict' };
+  return {
+    doc: { ...doc, conflict: { reason: 'external', disk, comparing: doc.conflict?.comparing ?? false } },
+    outcome: 'conflict',
+  };
 }
 
 /** The buffer kept as it is, now based on `disk` (unsaved unless equal to it); any conflict ends. */
@@ -130,8 +156,21 @@ export function keptMine(doc: EditorDocument): EditorDocument {
 }
 
 /** A save went through: the buffer is based on what was written. Edits made while saving keep the tab unsaved. */
-export function saved(doc: EditorDocument, file: FileBase & { path: string }, sentText: string, language: string): EditorDocument {
-  return { ...doc, path: file.path, title: baseName(file.path), language, base: fileBase(file), clean: sentText, conflict: null };
+export function saved(
+  doc: EditorDocument,
+  file: FileBase & { path: string },
+  sentText: string,
+  language: string,
+): EditorDocument {
+  return {
+    ...doc,
+    path: file.path,
+    title: baseName(file.path),
+    language,
+    base: fileBase(file),
+    clean: sentText,
+    conflict: null,
+  };
 }
 
 /** A save was refused because the file is not what the buffer is based on. */
@@ -146,8 +185,13 @@ export function setComparing(doc: EditorDocument, comparing: boolean): EditorDoc
 export type ConflictAction = 'reload' | 'keep' | 'overwrite' | 'compare' | 'endCompare' | 'close';
 
 /** The conflict bar: its message and the choices it offers, first the safest. */
-export function conflictChoices(c: Conflict): { message: string; actions: { action: ConflictAction; label: string }[] } {
-  const compare = c.comparing ? { action: 'endCompare' as const, label: 'Hide comparison' } : { action: 'compare' as const, label: 'Compare' };
+export function conflictChoices(c: Conflict): {
+  message: string;
+  actions: { action: ConflictAction; label: string }[];
+} {
+  const compare = c.comparing
+    ? { action: 'endCompare' as const, label: 'Hide comparison' }
+    : { action: 'compare' as const, label: 'Compare' };
   if (c.reason === 'external') {
     if (!c.disk)
       return {
@@ -177,7 +221,11 @@ export function conflictChoices(c: Conflict): { message: string; actions: { acti
 }
 
 /** Which tab becomes active when `closing` closes: the active one stays, else the neighbour to the right, else to the left. */
-export function activeAfterClose(docs: readonly EditorDocument[], closing: string, activeId: string | null): string | null {
+export function activeAfterClose(
+  docs: readonly EditorDocument[],
+  closing: string,
+  activeId: string | null,
+): string | null {
   if (activeId !== closing) return activeId;
   const i = docs.findIndex((d) => d.id === closing);
   const rest = docs.filter((d) => d.id !== closing);
@@ -204,7 +252,13 @@ export function cycleTab(docs: readonly EditorDocument[], activeId: string | nul
 export type EditorShortcut = 'openFolder' | 'save' | 'saveAs';
 
 /** The editor's window-wide keys: Ctrl/Cmd+O open folder, Ctrl/Cmd+S save, Ctrl/Cmd+Shift+S save as. */
-export function editorShortcut(e: { key: string; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }): EditorShortcut | null {
+export function editorShortcut(e: {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+}): EditorShortcut | null {
   if (!(e.ctrlKey || e.metaKey) || e.altKey) return null;
   const k = e.key.toLowerCase();
   if (k === 's') return e.shiftKey ? 'saveAs' : 'save';

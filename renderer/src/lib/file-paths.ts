@@ -40,7 +40,8 @@ export function detectLanguage(path: string, languages: readonly LanguageInfo[])
   for (const l of languages) {
     for (const ext of l.extensions ?? []) {
       const e = ext.toLowerCase();
-      if (lower.endsWith(e) && lower.length > e.length && (!best || e.length > best.length)) best = { id: l.id, length: e.length };
+      if (lower.endsWith(e) && lower.length > e.length && (!best || e.length > best.length))
+        best = { id: l.id, length: e.length };
     }
   }
   return best?.id ?? 'plaintext';
@@ -59,7 +60,8 @@ export function toLf(text: string): string {
 export function checkWorkspacePath(input: string): { ok: true; path: string } | { ok: false; reason: string } {
   const raw = input.trim().replace(/\\/g, '/');
   if (!raw) return { ok: false, reason: 'Type a path inside the workspace, e.g. src/new_file.py' };
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return { ok: false, reason: 'Use a path relative to the workspace folder' };
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw))
+    return { ok: false, reason: 'Use a path relative to the workspace folder' };
   if (raw.endsWith('/')) return { ok: false, reason: 'The path names a folder; add a file name' };
   const parts = raw.split('/');
   if (parts.some((p) => p === '..')) return { ok: false, reason: 'The path must stay inside the workspace' };

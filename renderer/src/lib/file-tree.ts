@@ -36,11 +36,21 @@ export interface TreeRow {
 
 /** Folders first, then files, each by name (natural order: file2 before file10). */
 export function sortEntries(entries: readonly TreeEntry[]): TreeEntry[] {
-  return [...entries].sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' }) : a.kind === 'dir' ? -1 : 1));
+  return [...entries].sort((a, b) =>
+    a.kind === b.kind
+      ? a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' })
+      : a.kind === 'dir'
+        ? -1
+        : 1,
+  );
 }
 
 /** The rows the tree shows: the root's entries, and the entries of every expanded folder under its row. */
-export function visibleRows(dirs: Readonly<Record<string, DirListing>>, expanded: ReadonlySet<string>, root = ''): TreeRow[] {
+export function visibleRows(
+  dirs: Readonly<Record<string, DirListing>>,
+  expanded: ReadonlySet<string>,
+  root = '',
+): TreeRow[] {
   const rows: TreeRow[] = [];
   const walk = (dir: string, level: number) => {
     const entries = dirs[dir]?.entries;
@@ -78,7 +88,9 @@ export function treeKey(rows: readonly TreeRow[], focused: string | null, key: s
   if (rows.length === 0) return null;
   const i = rows.findIndex((r) => r.path === focused);
   if (i < 0)
-    return key === 'ArrowDown' || key === 'ArrowUp' || key === 'Home' || key === 'End' ? { focus: rows[key === 'End' || key === 'ArrowUp' ? rows.length - 1 : 0].path } : null;
+    return key === 'ArrowDown' || key === 'ArrowUp' || key === 'Home' || key === 'End'
+      ? { focus: rows[key === 'End' || key === 'ArrowUp' ? rows.length - 1 : 0].path }
+      : null;
   const row = rows[i];
   switch (key) {
     case 'ArrowDown':

@@ -65,7 +65,8 @@ export function fitSummary(
     problems.push(
       `needs ${formatBytes(t.memoryBytes)} of memory, ${formatBytes(i.availableMemoryBytes ?? 0)} available`,
     );
-  if (t.gpuOnly && t.fitsGpu !== true) problems.push('GPU only: the CPU has no fp16 matrix multiply (int8 keeps the quality on CPU)');
+  if (t.gpuOnly && t.fitsGpu !== true)
+    problems.push('GPU only: the CPU has no fp16 matrix multiply (int8 keeps the quality on CPU)');
   if (problems.length) return { ok: false, text: problems.join('; ') };
   const unknown = t.fitsDisk === null || t.fitsMemory === null;
   const gpu = t.fitsGpu === true ? ', fits the GPU' : t.fitsGpu === false ? ', too big for the GPU (runs on CPU)' : '';

@@ -135,7 +135,10 @@ export function acceptEdit(target: OffsetRange, middle: string): TextEdit {
 
 /** The edit that undoes `edit` on `before` (the document it was applied to): exactly one, restoring it byte for byte. */
 export function inverseEdit(before: string, edit: TextEdit): TextEdit {
-  return { range: { start: edit.range.start, end: edit.range.start + edit.text.length }, text: before.slice(edit.range.start, edit.range.end) };
+  return {
+    range: { start: edit.range.start, end: edit.range.start + edit.text.length },
+    text: before.slice(edit.range.start, edit.range.end),
+  };
 }
 
 export function applyEdit(doc: string, edit: TextEdit): string {
@@ -153,11 +156,17 @@ export function runResult(canvas: Pick<CanvasState, 'phase' | 'stopReason'>): 'p
 export function infillTitle(file: string, range: TextRange): string {
   const at = (p: TextPos) => `${p.line}:${p.column}`;
   const same = range.start.line === range.end.line && range.start.column === range.end.column;
-  return same ? `Infill in ${file} at ${at(range.start)}` : `Infill in ${file} replacing ${at(range.start)}–${at(range.end)}`;
+  return same
+    ? `Infill in ${file} at ${at(range.start)}`
+    : `Infill in ${file} replacing ${at(range.start)}–${at(range.end)}`;
 }
 
 /** The two messages that record an infill run: the request and the (streaming) middle. */
-export function infillMessages(file: string, range: TextRange, now = Date.now()): { user: Message; assistant: Message } {
+export function infillMessages(
+  file: string,
+  range: TextRange,
+  now = Date.now(),
+): { user: Message; assistant: Message } {
   const infill: InfillRecord = { file, range, middle: '' };
   return {
     user: { id: randomId('m'), role: 'user', content: infillTitle(file, range), createdAt: now },
@@ -166,13 +175,24 @@ export function infillMessages(file: string, range: TextRange, now = Date.now())
 }
 
 /** The assistant message once the run ended: the middle as a code block, its status, and the outcome when already known. */
-export function finishedInfillPatch(record: InfillRecord, canvas: CanvasState, middle: string, language: string): Partial<Message> {
+export function finishedInfillPatch(
+  record: InfillRecord,
+  canvas: CanvasState,
+  middle: string,
+  language: string,
+): Partial<Message> {
   const result = runResult(canvas);
   const outcome: InfillOutcome | undefined = result === 'pending' ? undefined : result;
   const infill: InfillRecord = { ...record, middle, ...(outcome ? { outcome } : {}) };
   const content = middle ? fence(middle, language === 'plaintext' ? '' : language) : '';
   if (result === 'error') return { status: 'error', error: canvas.error ?? 'the run failed', content, infill };
-  return { status: result === 'stopped' ? 'stopped' : 'done', content, infill, stopReason: canvas.stopReason ?? undefined, stats: canvas.stats ?? undefined };
+  return {
+    status: result === 'stopped' ? 'stopped' : 'done',
+    content,
+    infill,
+    stopReason: canvas.stopReason ?? undefined,
+    stats: canvas.stats ?? undefined,
+  };
 }
 
 /** The outcome of a reviewed suggestion, recorded on the assistant message. */

@@ -213,13 +213,15 @@ export function decorationSpecs(plan: LiveInsertPlan, target: OffsetRange, restE
 /** Visual column (tabs expanded) of a position in a line: `column` is 1-based like Monaco's. */
 export function visualColumn(lineText: string, column: number, tabSize: number): number {
   let col = 0;
-  for (let i = 0; i < column - 1 && i < lineText.length; i++) col = lineText[i] === '\t' ? col + tabSize - (col % tabSize) : col + 1;
+  for (let i = 0; i < column - 1 && i < lineText.length; i++)
+    col = lineText[i] === '\t' ? col + tabSize - (col % tabSize) : col + 1;
   return col;
 }
 
 /** Mask cells drawn by a plan (what the e2e test counts in the DOM). */
 export function planMaskCells(plan: LiveInsertPlan): number {
   let n = 0;
-  for (const line of [plan.inline, ...plan.zone]) for (const p of line) if (p.className.startsWith(CLS.mask) && p.className !== CLS.maskMore) n += p.text.length;
+  for (const line of [plan.inline, ...plan.zone])
+    for (const p of line) if (p.className.startsWith(CLS.mask) && p.className !== CLS.maskMore) n += p.text.length;
   return n;
 }

@@ -5,7 +5,12 @@ import { fence } from './conversations';
 const ROLE: Record<string, string> = { user: 'User', assistant: 'Assistant', system: 'System' };
 
 export function conversationToMarkdown(c: Conversation): string {
-  const lines: string[] = [`# ${c.title}`, '', `_Exported from DiffCoder Studio, ${new Date(c.updatedAt).toISOString()}_`, ''];
+  const lines: string[] = [
+    `# ${c.title}`,
+    '',
+    `_Exported from DiffCoder Studio, ${new Date(c.updatedAt).toISOString()}_`,
+    '',
+  ];
   for (const m of c.messages) {
     lines.push(`## ${ROLE[m.role] ?? m.role}`, '');
     if (m.attachment) lines.push(fence(m.attachment.text, m.attachment.language), '');

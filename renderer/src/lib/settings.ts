@@ -2,7 +2,11 @@
  * Decoding settings in the dialog: per-field errors and the Reference/Fast presets. The bounds, the
  * rules and the presets are common/decoding-settings.ts's, the same the dispatcher and the engine use.
  */
-import { decodeSettingsProblems, type DecodeSettings, type DecodeSettingsField } from '../../../common/decoding-settings';
+import {
+  decodeSettingsProblems,
+  type DecodeSettings,
+  type DecodeSettingsField,
+} from '../../../common/decoding-settings';
 
 export { applyPreset, matchingPreset, type PresetName } from '../../../common/decoding-settings';
 

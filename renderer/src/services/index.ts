@@ -56,8 +56,19 @@ export const importService = {
 
 export const generationService = {
   /** `target`: the conversation and assistant message the run writes (main saves the partial answer there and keeps the run for a reloaded page). */
-  start: (requestId: string, prompt: PromptSpec, settings: DecodeSettings, target: { conversationId: string; messageId: string }) =>
-    b().invoke('generate:start', { requestId, prompt, settings, conversationId: target.conversationId, messageId: target.messageId }),
+  start: (
+    requestId: string,
+    prompt: PromptSpec,
+    settings: DecodeSettings,
+    target: { conversationId: string; messageId: string },
+  ) =>
+    b().invoke('generate:start', {
+      requestId,
+      prompt,
+      settings,
+      conversationId: target.conversationId,
+      messageId: target.messageId,
+    }),
   stop: (requestId: string) => b().invoke('generate:stop', { requestId }),
   /** The run main is running (started by this page before a reload, or by another window), with its progress so far. */
   active: () => b().invoke('generate:active', {}),
@@ -71,7 +82,8 @@ export const workspaceService = {
   open: (dir: string) => b().invoke('workspace:open', { dir }),
   /** Native dialog (Electron); browser mode answers null: ask for a path and call open. */
   pickFolder: () => b().invoke('workspace:pickFolder', {}),
-  list: (path: string, includeGit?: boolean) => b().invoke('workspace:list', includeGit ? { path, includeGit } : { path }),
+  list: (path: string, includeGit?: boolean) =>
+    b().invoke('workspace:list', includeGit ? { path, includeGit } : { path }),
   getState: () => b().invoke('workspace:getState', {}),
   /** Debounce in the caller; the state's JSON is capped (STATE_SIZE_LIMIT). */
   saveState: (state: WorkspaceState) => b().invoke('workspace:saveState', { state }),

@@ -5,7 +5,13 @@
 import { create } from 'zustand';
 import type { Conversation, LoadNotice } from '../../../common/models';
 import { debounce } from '../lib/coalesce';
-import { DEFAULT_TITLE, newConversation, normalizeLoaded, renameConversation, searchConversations } from '../lib/conversations';
+import {
+  DEFAULT_TITLE,
+  newConversation,
+  normalizeLoaded,
+  renameConversation,
+  searchConversations,
+} from '../lib/conversations';
 import { conversationToMarkdown, exportFileName } from '../lib/markdown-export';
 import { conversationService } from '../services';
 import { useUiStore } from './ui';
@@ -56,7 +62,8 @@ function saver(id: string) {
   return s;
 }
 
-export const visibleConversations = (s: Pick<ConversationsStore, 'conversations' | 'query'>) => searchConversations(s.conversations, s.query);
+export const visibleConversations = (s: Pick<ConversationsStore, 'conversations' | 'query'>) =>
+  searchConversations(s.conversations, s.query);
 
 export const useConversationsStore = create<ConversationsStore>((set, get) => ({
   conversations: [],
@@ -71,7 +78,10 @@ export const useConversationsStore = create<ConversationsStore>((set, get) => ({
       const conversations = r.conversations.map(normalizeLoaded);
       const keep = get().conversations.filter((c) => !conversations.some((l) => l.id === c.id));
       const all = [...keep, ...conversations];
-      const activeId = get().activeId && all.some((c) => c.id === get().activeId) ? get().activeId : ([...all].sort((a, b) => b.updatedAt - a.updatedAt)[0]?.id ?? null);
+      const activeId =
+        get().activeId && all.some((c) => c.id === get().activeId)
+          ? get().activeId
+          : ([...all].sort((a, b) => b.updatedAt - a.updatedAt)[0]?.id ?? null);
       set({ conversations: all, activeId, loaded: true, loadError: null, notices: r.notices });
       // Files main could not read (set aside, or left in a read-only folder): said once per load.
       for (const n of r.notices) useUiStore.getState().notify('error', `Conversation file ${n.file} ${n.message}`);
@@ -97,7 +107,8 @@ export const useConversationsStore = create<ConversationsStore>((set, get) => ({
     savers.delete(id);
     set((s) => {
       const conversations = s.conversations.filter((x) => x.id !== id);
-      const activeId = s.activeId === id ? ([...conversations].sort((a, b) => b.updatedAt - a.updatedAt)[0]?.id ?? null) : s.activeId;
+      const activeId =
+        s.activeId === id ? ([...conversations].sort((a, b) => b.updatedAt - a.updatedAt)[0]?.id ?? null) : s.activeId;
       return { conversations, activeId };
     });
     if (!worthSaving(c)) return;

@@ -126,11 +126,17 @@ let checking: Promise<void> | null = null;
 let recheck: Set<string> | 'all' | null = null;
 
 export const useEditorStore = create<EditorStore>((set, get) => {
-  const update = (id: string, fn: (d: EditorDocument) => EditorDocument) => set((s) => ({ documents: s.documents.map((d) => (d.id === id ? fn(d) : d)) }));
+  const update = (id: string, fn: (d: EditorDocument) => EditorDocument) =>
+    set((s) => ({ documents: s.documents.map((d) => (d.id === id ? fn(d) : d)) }));
   const find = (id: string | null | undefined) => get().documents.find((d) => d.id === id);
 
   /** files:save for a document at `path`; on success the tab becomes that file. */
-  const write = async (id: string, path: string, expected: { hash: string } | null, force: boolean): Promise<SaveOutcome> => {
+  const write = async (
+    id: string,
+    path: string,
+    expected: { hash: string } | null,
+    force: boolean,
+  ): Promise<SaveOutcome> => {
     const doc = find(id);
     if (!doc || get().saving.includes(id)) return 'error';
     const text = doc.text;
@@ -140,7 +146,14 @@ export const useEditorStore = create<EditorStore>((set, get) => {
     try {
       const r = await filesService.save({ path, text, encoding, eol, expected, ...(force ? { force } : {}) });
       if (r.saved) {
-        update(id, (d) => tabs.saved(d, { path, hash: r.file.hash, mtimeMs: r.file.mtimeMs, encoding, eol }, text, detectLanguage(path)));
+        update(id, (d) =>
+          tabs.saved(
+            d,
+            { path, hash: r.file.hash, mtimeMs: r.file.mtimeMs, encoding, eol },
+            text,
+            detectLanguage(path),
+          ),
+        );
         return 'saved';
       }
       if (r.conflict === 'exists') return 'exists';
@@ -156,7 +169,9 @@ export const useEditorStore = create<EditorStore>((set, get) => {
   };
 
   const runCheck = async (paths: Set<string> | 'all') => {
-    const files = get().documents.filter((d) => d.path !== null && !get().saving.includes(d.id) && (paths === 'all' || paths.has(d.path)));
+    const files = get().documents.filter(
+      (d) => d.path !== null && !get().saving.includes(d.id) && (paths === 'all' || paths.has(d.path)),
+    );
     if (files.length === 0) return;
     const { files: stats } = await filesService.stat(files.map((d) => d.path!));
     for (const stat of stats) {
@@ -327,8 +342,16 @@ export const useEditorStore = create<EditorStore>((set, get) => {
     closeFiles: () =>
       set((s) => {
         const documents = s.documents.filter((d) => d.path === null);
-        const activeId = documents.some((d) => d.id === s.activeId) ? s.activeId : (documents[documents.length - 1]?.id ?? null);
-        return { documents, activeId, closing: null, saveAsId: null, selection: documents.some((d) => d.id === s.selection?.documentId) ? s.selection : null };
+        const activeId = documents.some((d) => d.id === s.activeId)
+          ? s.activeId
+          : (documents[documents.length - 1]?.id ?? null);
+        return {
+          documents,
+          activeId,
+          closing: null,
+          saveAsId: null,
+          selection: documents.some((d) => d.id === s.selection?.documentId) ? s.selection : null,
+        };
       }),
     setSelection: (selection) => set({ selection }),
     attachSelection: () => {

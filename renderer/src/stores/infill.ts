@@ -8,11 +8,27 @@
 import { create } from 'zustand';
 import type { ActiveRun, Events } from '../../../common/contract';
 import type { InfillRecord, Message } from '../../../common/models';
-import { applyEvents, canvasFromRun, canvasText, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
+import {
+  applyEvents,
+  canvasFromRun,
+  canvasText,
+  emptyCanvas,
+  isFinal,
+  type CanvasState,
+  type RunEvent,
+} from '../lib/canvas';
 import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
 import { appendMessages, newConversation, updateMessage } from '../lib/conversations';
 import { randomId, requestId as newRequestId } from '../lib/ids';
-import { finishedInfillPatch, infillDecoding, infillMessages, normalizeMiddleLength, outcomePatch, runResult, type TextRange } from '../lib/infill';
+import {
+  finishedInfillPatch,
+  infillDecoding,
+  infillMessages,
+  normalizeMiddleLength,
+  outcomePatch,
+  runResult,
+  type TextRange,
+} from '../lib/infill';
 import { generationService } from '../services';
 import { useConversationsStore } from './conversations';
 import { useEngineStore } from './engine';
@@ -102,11 +118,23 @@ export function effectiveMiddleLength(middleLength: number | null): number {
 
 /** All masks of the middle, before the engine has said anything: painted at once when the command runs. */
 export function initialCanvas(genLength: number, blockLength: number): CanvasState {
-  const c = applyEvents(emptyCanvas(), [{ type: 'start', promptLength: 0, genLength, canvasLength: genLength, blockLength, maskId: -1, eosId: null, provider: 'cpu' }]);
+  const c = applyEvents(emptyCanvas(), [
+    {
+      type: 'start',
+      promptLength: 0,
+      genLength,
+      canvasLength: genLength,
+      blockLength,
+      maskId: -1,
+      eosId: null,
+      provider: 'cpu',
+    },
+  ]);
   return { ...c, phase: 'waiting', provider: null };
 }
 
-const raf: Scheduler = (cb) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16));
+const raf: Scheduler = (cb) =>
+  typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16);
 /** Runs `cb` once the next frame is painted (the task after it). */
 const afterPaint = (cb: () => void) => raf(() => setTimeout(cb, 0));
 let coalescer: FrameCoalescer<RunEvent> | null = null;
@@ -119,7 +147,8 @@ let unrecorded: { sessionId: string; conversationId: string; user: Message; assi
 
 export const useInfillStore = create<InfillStore>((set, get) => {
   const patchMessage = (s: InfillSession, patch: Parameters<typeof updateMessage>[2]) => {
-    if (s.conversationId && s.messageId) useConversationsStore.getState().mutate(s.conversationId, (c) => updateMessage(c, s.messageId!, patch), 'now');
+    if (s.conversationId && s.messageId)
+      useConversationsStore.getState().mutate(s.conversationId, (c) => updateMessage(c, s.messageId!, patch), 'now');
   };
 
   /** Writes the run's two messages into the active conversation (a new one when there is none), once. */
@@ -130,10 +159,19 @@ export const useInfillStore = create<InfillStore>((set, get) => {
     const conv = useConversationsStore.getState();
     const { conversationId } = r;
     if (!conv.conversations.some((c) => c.id === conversationId)) {
-      useConversationsStore.setState((st) => ({ conversations: [{ ...newConversation(), id: conversationId }, ...st.conversations], activeId: conversationId, query: '' }));
+      useConversationsStore.setState((st) => ({
+        conversations: [{ ...newConversation(), id: conversationId }, ...st.conversations],
+        activeId: conversationId,
+        query: '',
+      }));
     }
-    if (!useConversationsStore.getState().mutate(conversationId, (c) => appendMessages(c, [r.user, r.assistant]), 'now')) return;
-    set((st) => (st.session?.id === r.sessionId ? { session: { ...st.session, conversationId, messageId: r.assistant.id } } : {}));
+    if (
+      !useConversationsStore.getState().mutate(conversationId, (c) => appendMessages(c, [r.user, r.assistant]), 'now')
+    )
+      return;
+    set((st) =>
+      st.session?.id === r.sessionId ? { session: { ...st.session, conversationId, messageId: r.assistant.id } } : {},
+    );
   };
 
   const finish = (started: InfillSession, canvas: CanvasState) => {
@@ -144,7 +182,10 @@ export const useInfillStore = create<InfillStore>((set, get) => {
     if (s.record) patchMessage(s, finishedInfillPatch(s.record, canvas, middle, s.language));
     if (canvas.stats) useEngineStore.getState().setLastStats(canvas.stats);
     if (result === 'pending') {
-      set({ session: { ...s, phase: 'pending', stopping: false, middle, record: s.record ? { ...s.record, middle } : null }, canvas });
+      set({
+        session: { ...s, phase: 'pending', stopping: false, middle, record: s.record ? { ...s.record, middle } : null },
+        canvas,
+      });
       return;
     }
     if (result === 'error') useUiStore.getState().notify('error', `Infill failed: ${canvas.error ?? 'the run failed'}`);
@@ -207,14 +248,24 @@ export const useInfillStore = create<InfillStore>((set, get) => {
         startedAt: Date.now(),
       };
       const conv = useConversationsStore.getState();
-      const conversationId = conv.activeId && conv.conversations.some((c) => c.id === conv.activeId) ? conv.activeId : newConversation().id;
+      const conversationId =
+        conv.activeId && conv.conversations.some((c) => c.id === conv.activeId) ? conv.activeId : newConversation().id;
       coalescer!.reset();
       unrecorded = { sessionId: session.id, conversationId, user, assistant };
       set({ session, canvas: initialCanvas(decoding.genLength, decoding.blockLength) });
       afterPaint(record);
       try {
-        const prompt = { kind: 'infill' as const, prefix: req.prefix, suffix: req.suffix, file: req.file, range: req.range };
-        await generationService.start(session.requestId!, prompt, decoding, { conversationId, messageId: assistant.id });
+        const prompt = {
+          kind: 'infill' as const,
+          prefix: req.prefix,
+          suffix: req.suffix,
+          file: req.file,
+          range: req.range,
+        };
+        await generationService.start(session.requestId!, prompt, decoding, {
+          conversationId,
+          messageId: assistant.id,
+        });
       } catch (e) {
         if (get().session?.id === session.id && get().session?.phase === 'running') {
           coalescer!.reset();
@@ -265,7 +316,14 @@ export const useInfillStore = create<InfillStore>((set, get) => {
             if (cur?.id === s.id && cur.phase === 'running') {
               coalescer!.reset();
               const c = get().canvas ?? emptyCanvas();
-              finish(cur, { ...c, phase: 'done', stopReason: 'cancelled', text: canvasText(c), blockStart: -1, blockEnd: -1 });
+              finish(cur, {
+                ...c,
+                phase: 'done',
+                stopReason: 'cancelled',
+                text: canvasText(c),
+                blockStart: -1,
+                blockEnd: -1,
+              });
             }
           }, 2000);
         }
@@ -289,9 +347,13 @@ export const useInfillStore = create<InfillStore>((set, get) => {
       if (cur?.phase === 'running') failInfillRun('the engine is running another generation; this one ended');
       else if (cur?.phase === 'pending') get().resolve('rejected');
       const conv = useConversationsStore.getState();
-      const message = run.conversationId && run.messageId ? conv.conversations.find((c) => c.id === run.conversationId)?.messages.find((m) => m.id === run.messageId) : undefined;
+      const message =
+        run.conversationId && run.messageId
+          ? conv.conversations.find((c) => c.id === run.conversationId)?.messages.find((m) => m.id === run.messageId)
+          : undefined;
       const file = run.prompt.file ?? message?.infill?.file ?? '';
-      const range = run.prompt.range ?? message?.infill?.range ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
+      const range = run.prompt.range ??
+        message?.infill?.range ?? { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } };
       const session: InfillSession = {
         id: randomId('i'),
         source: 'infill',

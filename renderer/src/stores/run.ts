@@ -45,7 +45,8 @@ interface RunStore {
   attach(run: MainRun, opts?: { select?: boolean }): boolean;
 }
 
-const raf: Scheduler = (cb) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16));
+const raf: Scheduler = (cb) =>
+  typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16);
 
 let coalescer: FrameCoalescer<RunEvent> | null = null;
 
@@ -68,7 +69,13 @@ export const useRunStore = create<RunStore>((set, get) => {
     else if (next.settledText !== canvas.settledText) {
       // Keep the message in the store current while streaming. Not saved: main writes the streaming answer
       // itself (every 2 s, main/ipc/run-keeper.ts); the end of the run is saved from here.
-      useConversationsStore.getState().mutate(active.conversationId, (c) => updateMessage(c, active.messageId, { content: next.settledText }), 'none');
+      useConversationsStore
+        .getState()
+        .mutate(
+          active.conversationId,
+          (c) => updateMessage(c, active.messageId, { content: next.settledText }),
+          'none',
+        );
     }
   };
 
@@ -81,7 +88,12 @@ export const useRunStore = create<RunStore>((set, get) => {
       patch = { status: 'error', error: canvas.error ?? 'the run failed', content: canvas.settledText };
     } else {
       const stopped = canvas.stopReason === 'cancelled';
-      patch = { status: stopped ? 'stopped' : 'done', content: canvas.text ?? '', stopReason: canvas.stopReason ?? undefined, stats: canvas.stats ?? undefined };
+      patch = {
+        status: stopped ? 'stopped' : 'done',
+        content: canvas.text ?? '',
+        stopReason: canvas.stopReason ?? undefined,
+        stats: canvas.stats ?? undefined,
+      };
       if (canvas.stats) useEngineStore.getState().setLastStats(canvas.stats);
     }
     conv.mutate(run.conversationId, (c) => updateMessage(c, run.messageId, patch), 'now');
@@ -106,16 +118,35 @@ export const useRunStore = create<RunStore>((set, get) => {
       return false;
     }
     const convStore = useConversationsStore.getState();
-    const assistant: Message = { id: randomId('m'), role: 'assistant', content: '', createdAt: Date.now(), status: 'streaming' };
-    const updated = convStore.mutate(conversationId, (c) => appendMessages(c, userMessage ? [userMessage, assistant] : [assistant]), 'now');
+    const assistant: Message = {
+      id: randomId('m'),
+      role: 'assistant',
+      content: '',
+      createdAt: Date.now(),
+      status: 'streaming',
+    };
+    const updated = convStore.mutate(
+      conversationId,
+      (c) => appendMessages(c, userMessage ? [userMessage, assistant] : [assistant]),
+      'now',
+    );
     if (!updated) return false;
     const messages = chatMessages(updated.messages.slice(0, -1));
-    const run: ActiveRun = { requestId: newRequestId(), conversationId, messageId: assistant.id, startedAt: Date.now(), stopping: false };
+    const run: ActiveRun = {
+      requestId: newRequestId(),
+      conversationId,
+      messageId: assistant.id,
+      startedAt: Date.now(),
+      stopping: false,
+    };
     coalescer!.reset();
     set({ active: run, canvas: emptyCanvas() });
     try {
       if (messages.length === 0) throw new Error('nothing to send');
-      await generationService.start(run.requestId, { kind: 'chat', messages }, decoding, { conversationId, messageId: assistant.id });
+      await generationService.start(run.requestId, { kind: 'chat', messages }, decoding, {
+        conversationId,
+        messageId: assistant.id,
+      });
     } catch (e) {
       if (get().active?.requestId === run.requestId) {
         coalescer!.reset();
@@ -137,7 +168,13 @@ export const useRunStore = create<RunStore>((set, get) => {
       if (cur?.requestId === run.requestId) return true; // already following it
       // main runs one run at a time: a different one here ended without this page hearing of it.
       if (cur) failActiveRun('the engine is running another generation; this one ended');
-      const attached: ActiveRun = { requestId: run.requestId, conversationId: run.conversationId, messageId: run.messageId, startedAt: run.startedAt, stopping: run.stopping };
+      const attached: ActiveRun = {
+        requestId: run.requestId,
+        conversationId: run.conversationId,
+        messageId: run.messageId,
+        startedAt: run.startedAt,
+        stopping: run.stopping,
+      };
       const canvas = canvasFromRun(run);
       coalescer!.reset();
       set({ active: attached, canvas });
@@ -148,7 +185,11 @@ export const useRunStore = create<RunStore>((set, get) => {
         void _dropped;
         return { ...rest, status: 'streaming', content: canvas.settledText };
       };
-      conv.mutate(run.conversationId, (c) => ({ ...c, messages: c.messages.map((m) => (m.id === attached.messageId ? streaming(m) : m)) }), 'none');
+      conv.mutate(
+        run.conversationId,
+        (c) => ({ ...c, messages: c.messages.map((m) => (m.id === attached.messageId ? streaming(m) : m)) }),
+        'none',
+      );
       if (opts.select && conv.conversations.some((c) => c.id === run.conversationId)) conv.select(run.conversationId);
       return true;
     },
@@ -158,8 +199,17 @@ export const useRunStore = create<RunStore>((set, get) => {
       if (!text.trim() && !attachment) return false;
       if (get().active) return false;
       const convStore = useConversationsStore.getState();
-      const conversationId = convStore.activeId && convStore.conversations.some((c) => c.id === convStore.activeId) ? convStore.activeId : convStore.create();
-      const user: Message = { id: randomId('m'), role: 'user', content: text, createdAt: Date.now(), ...(attachment ? { attachment } : {}) };
+      const conversationId =
+        convStore.activeId && convStore.conversations.some((c) => c.id === convStore.activeId)
+          ? convStore.activeId
+          : convStore.create();
+      const user: Message = {
+        id: randomId('m'),
+        role: 'user',
+        content: text,
+        createdAt: Date.now(),
+        ...(attachment ? { attachment } : {}),
+      };
       const ok = begin(conversationId, user);
       editor.clearAttachment();
       return ok;

@@ -50,7 +50,11 @@ const notify = (kind: 'error' | 'info', text: string) => useUiStore.getState().n
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function treeEntries(entries: readonly DirEntry[]): TreeEntry[] {
-  return sortEntries(entries.filter((e) => e.kind === 'file' || e.kind === 'dir').map((e) => ({ name: e.name, path: e.path, kind: e.kind as 'file' | 'dir' })));
+  return sortEntries(
+    entries
+      .filter((e) => e.kind === 'file' || e.kind === 'dir')
+      .map((e) => ({ name: e.name, path: e.path, kind: e.kind as 'file' | 'dir' })),
+  );
 }
 
 // ---- Keeping tabs and unsaved buffers in main ----------------------------------------------------------------------
@@ -97,13 +101,19 @@ async function restoreTabs(): Promise<void> {
   const { state, notices } = await workspaceService.getState();
   for (const n of notices) notify('error', n.message);
   if (state) {
-    const reads = await Promise.all(statePaths(state).map(async (p): Promise<[string, DiskFile | null]> => [p, await filesService.read(p).then(diskFile, () => null)]));
+    const reads = await Promise.all(
+      statePaths(state).map(async (p): Promise<[string, DiskFile | null]> => [
+        p,
+        await filesService.read(p).then(diskFile, () => null),
+      ]),
+    );
     const editor = useEditorStore.getState();
     const r = restoreDocs(state, new Map(reads), () => randomId('d'), languageForPath, editor.documents);
     for (const [id, c] of r.cursors) cursors.set(id, c);
     editor.applyRestore(r);
     if (r.missing.length) notify('info', `Not reopened (no longer on disk): ${r.missing.join(', ')}`);
-    if (r.conflicts.length) notify('info', `Restored unsaved changes; changed on disk meanwhile: ${r.conflicts.join(', ')}`);
+    if (r.conflicts.length)
+      notify('info', `Restored unsaved changes; changed on disk meanwhile: ${r.conflicts.join(', ')}`);
   }
   lastSaved = state;
   stateReady = true;
@@ -120,7 +130,11 @@ export const useWorkspaceStore = create<WorkspaceStore>((set, get) => {
     if (!same) {
       stateReady = false;
       const dirty = useEditorStore.getState().documents.filter((d) => d.path !== null && isDirty(d));
-      if (prev && dirty.length) notify('info', `Unsaved changes in ${dirty.length} file(s) are kept with ${prev.name}: reopen that folder to get them back.`);
+      if (prev && dirty.length)
+        notify(
+          'info',
+          `Unsaved changes in ${dirty.length} file(s) are kept with ${prev.name}: reopen that folder to get them back.`,
+        );
       useEditorStore.getState().closeFiles();
       set({ workspace: ws, dirs: {}, expanded: [], focused: null });
     }
@@ -192,7 +206,9 @@ export const useWorkspaceStore = create<WorkspaceStore>((set, get) => {
       await enter(ws);
     },
     listDir: async (path) => {
-      set((s) => ({ dirs: { ...s.dirs, [path]: { entries: s.dirs[path]?.entries ?? null, loading: true, error: null } } }));
+      set((s) => ({
+        dirs: { ...s.dirs, [path]: { entries: s.dirs[path]?.entries ?? null, loading: true, error: null } },
+      }));
       const root = get().workspace?.root;
       try {
         const r = await workspaceService.list(path);
@@ -200,7 +216,9 @@ export const useWorkspaceStore = create<WorkspaceStore>((set, get) => {
         set((s) => ({ dirs: { ...s.dirs, [path]: { entries: treeEntries(r.entries), loading: false, error: null } } }));
       } catch (e) {
         if (get().workspace?.root !== root) return;
-        set((s) => ({ dirs: { ...s.dirs, [path]: { entries: s.dirs[path]?.entries ?? null, loading: false, error: message(e) } } }));
+        set((s) => ({
+          dirs: { ...s.dirs, [path]: { entries: s.dirs[path]?.entries ?? null, loading: false, error: message(e) } },
+        }));
       }
     },
     toggle: (path, open) => {
@@ -227,6 +245,8 @@ useEditorStore.subscribe((s, prev) => {
   if (s.documents !== prev.documents || s.activeId !== prev.activeId) schedulePersist();
   if (s.documents === prev.documents) return;
   const before = new Set(prev.documents.map((d) => d.path));
-  const added = s.documents.filter((d) => d.path !== null && !before.has(d.path) && prev.documents.some((p) => p.id === d.id)).map((d) => dirName(d.path!));
+  const added = s.documents
+    .filter((d) => d.path !== null && !before.has(d.path) && prev.documents.some((p) => p.id === d.id))
+    .map((d) => dirName(d.path!));
   if (added.length) void useWorkspaceStore.getState().refreshTree([...new Set(added)]);
 });
