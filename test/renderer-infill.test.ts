@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventChannel, Events, InvokeChannel } from '../common/contract';
+import type { Events } from '../common/contract';
 import { conversationSchema } from '../common/contract';
 import type { AppSettings, DecodeSettings } from '../common/models';
 import type { AppBridge } from '../renderer/src/bridge';
@@ -35,6 +35,7 @@ import { useConversationsStore } from '../renderer/src/stores/conversations';
 import { initialCanvas, routeInfillEvent, useInfillStore } from '../renderer/src/stores/infill';
 import { useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
+import { fakeBridge } from './helpers/fake-bridge';
 
 const decoding: DecodeSettings = {
   steps: 64,
@@ -307,31 +308,16 @@ describe('live masks in the editor (canvas → decoration specs)', () => {
 
 const settings: AppSettings = { decoding, modelId: 'builtin', provider: 'auto' };
 
-function fakeBridge() {
-  const calls: { channel: InvokeChannel; request: unknown }[] = [];
+/** The shared fake bridge, keeping every saved conversation (validated against the contract). */
+function infillBridge() {
   const saved: unknown[] = [];
-  const listeners = new Map<EventChannel, Set<(p: unknown) => void>>();
-  const b: AppBridge = {
-    kind: 'electron',
-    invoke: (async (channel: InvokeChannel, request: unknown) => {
-      calls.push({ channel, request });
-      if (channel === 'generate:start') return { requestId: (request as { requestId: string }).requestId };
-      if (channel === 'generate:stop') return { stopped: true };
-      if (channel === 'conversations:save') {
-        saved.push(conversationSchema.parse((request as { conversation: unknown }).conversation));
-        return { ok: true };
-      }
-      throw new Error(`no handler for ${channel}`);
-    }) as AppBridge['invoke'],
-    on: ((channel: EventChannel, l: (p: unknown) => void) => {
-      if (!listeners.has(channel)) listeners.set(channel, new Set());
-      listeners.get(channel)!.add(l);
-      return () => listeners.get(channel)!.delete(l);
-    }) as AppBridge['on'],
-    connection: () => ({ state: 'open' }),
-    onConnection: () => () => {},
-  };
-  return { b, calls, saved };
+  const fb = fakeBridge({
+    'conversations:save': (r) => {
+      saved.push(conversationSchema.parse((r as { conversation: unknown }).conversation));
+      return { ok: true };
+    },
+  });
+  return { ...fb, saved };
 }
 
 const request = {
@@ -344,9 +330,9 @@ const request = {
 };
 
 describe('infill store with a fake bridge', () => {
-  let fb: ReturnType<typeof fakeBridge>;
+  let fb: ReturnType<typeof infillBridge>;
   beforeEach(() => {
-    fb = fakeBridge();
+    fb = infillBridge();
     setBridge(fb.b);
     useSettingsStore.setState({ settings });
     useConversationsStore.setState({ conversations: [], activeId: null, query: '' });

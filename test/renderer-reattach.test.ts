@@ -5,9 +5,8 @@
  * events, can stop it; while a run streams the page does not save the answer (main does).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ActiveRun, EventChannel, Events, InvokeChannel } from '../common/contract';
-import type { AppSettings, Conversation } from '../common/models';
-import type { AppBridge } from '../renderer/src/bridge';
+import type { ActiveRun, Events } from '../common/contract';
+import type { Conversation } from '../common/models';
 import { reattach } from '../renderer/src/init';
 import { canvasFromRun, canvasText } from '../renderer/src/lib/canvas';
 import { setBridge } from '../renderer/src/services';
@@ -15,50 +14,13 @@ import { useConversationsStore } from '../renderer/src/stores/conversations';
 import { routeInfillEvent, useInfillStore } from '../renderer/src/stores/infill';
 import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
+import { fakeBridge, testSettings } from './helpers/fake-bridge';
 
-const settings: AppSettings = {
-  decoding: {
-    steps: 8,
-    genLength: 8,
-    blockLength: 4,
-    temperature: 0,
-    seed: 0,
-    remasking: 'low_confidence',
-    threshold: null,
-    shift: false,
-    stopAtEos: true,
-  },
-  modelId: 'builtin',
-  provider: 'auto',
-};
+const settings = testSettings;
 
-function fakeBridge(active: () => ActiveRun | null = () => null) {
-  const calls: { channel: InvokeChannel; request: unknown }[] = [];
-  const listeners = new Map<EventChannel, Set<(p: unknown) => void>>();
-  const answers: Partial<Record<InvokeChannel, (req: unknown) => unknown>> = {
-    'generate:start': (r) => ({ requestId: (r as { requestId: string }).requestId }),
-    'generate:stop': () => ({ stopped: true }),
-    'generate:active': () => ({ run: active() }),
-    'conversations:save': () => ({ ok: true }),
-  };
-  const b: AppBridge = {
-    kind: 'electron',
-    invoke: (async (channel: InvokeChannel, request: unknown) => {
-      calls.push({ channel, request });
-      const a = answers[channel];
-      if (!a) throw new Error(`no handler for ${channel}`);
-      return a(request);
-    }) as AppBridge['invoke'],
-    on: ((channel: EventChannel, l: (p: unknown) => void) => {
-      if (!listeners.has(channel)) listeners.set(channel, new Set());
-      listeners.get(channel)!.add(l);
-      return () => listeners.get(channel)!.delete(l);
-    }) as AppBridge['on'],
-    connection: () => ({ state: 'open' }),
-    onConnection: () => () => {},
-  };
-  return { b, calls };
-}
+/** The bridge with main answering generate:active from `active`. */
+const reattachBridge = (active: () => ActiveRun | null = () => null) =>
+  fakeBridge({ 'generate:active': () => ({ run: active() }) });
 
 const flush = () => new Promise((r) => setTimeout(r, 40));
 const start: Events['generate:event']['event'] = {
@@ -113,11 +75,11 @@ const loaded = (): Conversation => ({
 });
 
 describe('runs keyed by conversation: the page side', () => {
-  let fb: ReturnType<typeof fakeBridge>;
+  let fb: ReturnType<typeof reattachBridge>;
   let active: ActiveRun | null;
   beforeEach(() => {
     active = null;
-    fb = fakeBridge(() => active);
+    fb = reattachBridge(() => active);
     setBridge(fb.b);
     useSettingsStore.setState({ settings });
     useConversationsStore.setState({ conversations: [], activeId: null, query: '' });

@@ -1,57 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventChannel, Events, InvokeChannel } from '../common/contract';
-import type { AppSettings } from '../common/models';
-import type { AppBridge } from '../renderer/src/bridge';
+import type { Events } from '../common/contract';
 import { backoffMs, DISCONNECTED, WebSocketBridge, type SocketLike } from '../renderer/src/bridge/websocket';
 import { setBridge } from '../renderer/src/services';
 import { useConversationsStore } from '../renderer/src/stores/conversations';
 import { useEditorStore } from '../renderer/src/stores/editor';
 import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
+import { fakeBridge, testSettings } from './helpers/fake-bridge';
 
-const settings: AppSettings = {
-  decoding: {
-    steps: 8,
-    genLength: 8,
-    blockLength: 4,
-    temperature: 0,
-    seed: 0,
-    remasking: 'low_confidence',
-    threshold: null,
-    shift: false,
-    stopAtEos: true,
-  },
-  modelId: 'builtin',
-  provider: 'auto',
-};
-
-function fakeBridge() {
-  const calls: { channel: InvokeChannel; request: unknown }[] = [];
-  const listeners = new Map<EventChannel, Set<(p: unknown) => void>>();
-  const answers: Partial<Record<InvokeChannel, (req: unknown) => unknown>> = {
-    'generate:start': (r) => ({ requestId: (r as { requestId: string }).requestId }),
-    'generate:stop': () => ({ stopped: true }),
-    'conversations:save': () => ({ ok: true }),
-    'conversations:list': () => ({ conversations: [], notices: [] }),
-  };
-  const b: AppBridge = {
-    kind: 'electron',
-    invoke: (async (channel: InvokeChannel, request: unknown) => {
-      calls.push({ channel, request });
-      const a = answers[channel];
-      if (!a) throw new Error(`no handler for ${channel}`);
-      return a(request);
-    }) as AppBridge['invoke'],
-    on: ((channel: EventChannel, l: (p: unknown) => void) => {
-      if (!listeners.has(channel)) listeners.set(channel, new Set());
-      listeners.get(channel)!.add(l);
-      return () => listeners.get(channel)!.delete(l);
-    }) as AppBridge['on'],
-    connection: () => ({ state: 'open' }),
-    onConnection: () => () => {},
-  };
-  return { b, calls, answers };
-}
+const settings = testSettings;
 
 const flush = () => new Promise((r) => setTimeout(r, 30));
 
