@@ -40,5 +40,4 @@ export const GPU_PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'webgpu'];
 
 export const isGpuProvider = (p: ProviderName): boolean => GPU_PROVIDERS.includes(p);
 
-export const isProviderName = (s: string): s is ProviderName => (PROVIDERS as readonly string[]).includes(s);
 export const isProviderChoice = (s: string): s is ProviderChoice => (PROVIDER_CHOICES as readonly string[]).includes(s);

@@ -5,7 +5,8 @@
  * `renderer-protocol.ts` registers it with Electron.
  */
 import { promises as fsp } from 'node:fs';
-import { extname, isAbsolute, join, relative, sep } from 'node:path';
+import { extname, isAbsolute, join } from 'node:path';
+import { isInside } from '../workspace/paths.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'diffcoder';
@@ -84,12 +85,6 @@ export function resolveAppPath(requestUrl: string): AppPathResult {
   const relPath = segments.join('/');
   if (isAbsolute(relPath)) return { ok: false, status: 403, reason: 'path traversal refused' };
   return { ok: true, relPath };
-}
-
-/** True when `child` is `root` itself or lies inside it (both absolute, already resolved). */
-function isInside(root: string, child: string): boolean {
-  const rel = relative(root, child);
-  return rel === '' || (!!rel && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
 }
 
 export type AppFileResult =

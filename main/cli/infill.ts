@@ -92,7 +92,7 @@ export async function infill(argv: string[]): Promise<number> {
     };
     const promptIds = engine.promptIds(prompt, params.genLength ?? engine.defaults.genLength);
     const json = values.json === true;
-    for await (const ev of engine.generate({ prompt, params, signal: interruptSignal() })) {
+    for await (const ev of engine.generate({ prompt, promptIds, params, signal: interruptSignal() })) {
       if (ev.type === 'step' && json) process.stdout.write(`${JSON.stringify(ev)}\n`);
       if (ev.type !== 'done') continue;
       if (values.write && ev.stopReason !== 'cancelled') {

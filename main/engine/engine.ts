@@ -25,6 +25,8 @@ export class InfillUnavailableError extends Error {
 
 export interface GenerateRequest {
   prompt: Prompt;
+  /** The prompt's ids when the caller already has them (promptIds(prompt, genLength)): a whole file is not tokenized twice. */
+  promptIds?: number[];
   params?: Partial<DecodeParams>;
   signal?: AbortSignal;
   /**
@@ -121,7 +123,7 @@ export class Engine {
       const { mask, eos } = this.folder.manifest.tokens;
       const result = yield* decode(
         req.beforeForward ? withHook(this.model, req.beforeForward) : this.model,
-        this.promptIds(req.prompt, params.genLength),
+        req.promptIds ?? this.promptIds(req.prompt, params.genLength),
         params,
         {
           maskId: mask,

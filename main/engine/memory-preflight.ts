@@ -4,12 +4,10 @@
  * instead of the OS killing the engine half-way through loading (and, before this, the host
  * reloading it in a loop). Runs in main: no ORT import, only diffcoder.json and config.json.
  */
-import { existsSync, statSync } from 'node:fs';
 import type { ProviderChoice } from '../../common/models.js';
 import { QUANT_BITS, WEIGHT_DTYPES } from '../../common/model-formats.js';
 import { parseLlamaConfig, readJsonFile } from '../model/config.js';
-import { ModelFolderError } from '../model/errors.js';
-import { MANIFEST_FILE, manifestSchema, type Manifest } from '../model/manifest.js';
+import type { Manifest } from '../model/manifest.js';
 import {
   estimateFolderBytes,
   estimateRuntimeBytes,
@@ -17,6 +15,8 @@ import {
   type RuntimeBytes,
 } from '../model/size-estimate.js';
 import { gpuMemory, systemMemory, type GpuMemory, type SystemMemory } from './system-memory.js';
+import { isGpuProvider } from '../../common/providers.js';
+import { readManifest } from '../model/model-folder.js';
 
 /**
  * Set to 1 to skip the check: for a user who knows better (swap, memory the kernel will free, an
@@ -26,9 +26,6 @@ export const SKIP_PREFLIGHT_ENV = 'DIFFCODER_SKIP_PREFLIGHT';
 
 /** Above this share of what is available the load goes ahead with a warning. */
 const WARN_SHARE = 0.85;
-
-/** Providers whose weights live in GPU memory. CoreML shares the Mac's unified memory: RAM. */
-const GPU_PROVIDERS = new Set<ProviderChoice>(['cuda', 'dml', 'webgpu']);
 
 /**
  * CUDA context, cuBLAS/cuDNN workspaces and ORT's device arena before any tensor: an assumption
@@ -74,14 +71,7 @@ export interface PreflightModel {
  * fails here fails the engine's full check too, which names the problem better.
  */
 export function readPreflightModel(dir: string): PreflightModel {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelFolderError(dir, 'model folder not found');
-  const parsed = manifestSchema.safeParse(readJsonFile(dir, MANIFEST_FILE));
-  if (!parsed.success)
-    throw new ModelFolderError(
-      MANIFEST_FILE,
-      `field ${parsed.error.issues[0].path.join('.') || '(root)'}: ${parsed.error.issues[0].message}`,
-    );
-  return { manifest: parsed.data, config: parseLlamaConfig(readJsonFile(dir, 'config.json')) };
+  return { manifest: readManifest(dir), config: parseLlamaConfig(readJsonFile(dir, 'config.json')) };
 }
 
 /**
@@ -125,7 +115,7 @@ export function preflight(model: PreflightModel, opts: PreflightOptions): Prefli
   }
 
   const gpu = opts.gpus?.[0];
-  const onGpu = GPU_PROVIDERS.has(opts.provider);
+  const onGpu = opts.provider !== 'auto' && isGpuProvider(opts.provider);
   // On a known GPU: weights, cache and activations on the device (ORT copies the fed cache there), the
   // process and its KV cache in RAM. Whichever is tighter decides.
   const gpuNeed = (r: RuntimeBytes) => r.weights + r.kvCache + r.activations + GPU_CONTEXT_BYTES;

@@ -41,8 +41,7 @@ export type KvDtype = 'fp32' | 'fp16';
  *   reads, [1, past + kv_keep, kvDim], so that on WebGPU it can stay in a GPU buffer that is fed
  *   back as is (docs/gpu.md: onnxruntime-node cannot concatenate or read back device tensors).
  * - `kvKeep`: the int64 [1] input that tells an `all` graph how many new rows to append.
- * `presentKv`/`kvKeep` are the manifest io fields proposed in docs/gpu.md; until the manifest
- * schema declares them, parsing drops them and every folder reads as `new`.
+ * Both come from the manifest's io (`presentKv` defaults to `new`; WebGPU folders are built `all`).
  */
 export interface KvLayout {
   dtype: KvDtype;

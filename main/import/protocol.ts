@@ -14,5 +14,4 @@ export type FromWorker =
 /** The fewest milliseconds between two progress messages: about 10 a second, however many tensors there are. */
 export const PROGRESS_INTERVAL_MS = 100;
 
-/** The folder convertCheckpoint writes before renaming it to `modelDir` (see main/model/build-graph.ts). */
-export const partialDir = (modelDir: string, pid: number): string => `${modelDir}.partial-${pid}`;
+export { partialDir } from '../model/convert.js';

@@ -25,7 +25,7 @@ export const PARTIAL_SAVE_MS = 2_000;
 export interface RunKeeperOptions {
   host: Pick<EngineHost, 'generate' | 'stop'>;
   /** Absent (tests with a bare dispatcher): nothing is saved. */
-  conversations?: Pick<ConversationStore, 'list' | 'save'>;
+  conversations?: Pick<ConversationStore, 'get' | 'save'>;
   broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void;
   /** Clients connected now; undefined where the transport cannot tell (then no run is stopped for want of one). */
   clients?: () => number | undefined;
@@ -216,7 +216,8 @@ export class RunKeeper {
     if (k.conversation) return k.conversation;
     const id = k.info.conversationId;
     if (this.recent?.id === id) return (k.conversation = this.recent);
-    return (k.conversation = this.o.conversations.list().conversations.find((c) => c.id === id) ?? null);
+    // One file, not a scan of every conversation: this runs again every 2 s until the message is there.
+    return (k.conversation = id ? this.o.conversations.get(id) : null);
   }
 
   private write(k: Kept, patch: (m: Message) => Message): void {

@@ -25,7 +25,7 @@ import { WeightWriter } from './builder/weights.js';
 import { loadLlamaConfig, readJsonFile } from './config.js';
 import { checkFreeDisk } from './disk-space.js';
 import { ModelFolderError } from './errors.js';
-import { decodingDefaultsFromGenerationConfig, tokenIdsFromGenerationConfig } from './generation-config.js';
+import { fromGenerationConfig } from './generation-config.js';
 import { estimateFolderBytes } from './size-estimate.js';
 import {
   DEFAULT_DECODING,
@@ -41,6 +41,9 @@ import { fimSpecFor } from './fim.js';
 import { findMaskTokenId } from './special-tokens.js';
 
 export { DATA_FILE, GRAPH_FILE, IO_NAMES };
+
+/** The folder a conversion writes before renaming it to `modelDir` (the import's Cancel removes it). */
+export const partialDir = (modelDir: string, pid: number): string => `${modelDir}.partial-${pid}`;
 
 export interface ConvertOptions {
   /** Weight dtype (default fp32). int4/int8 write com.microsoft.MatMulNBits for every linear layer. */
@@ -95,8 +98,8 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
   const mask = findMaskTokenId(config, tokenizerJson, tokenizerConfig);
   const index = indexCheckpoint(checkpointDir);
   const plan = planWeights(config, index);
-  const generation = tokenIdsFromGenerationConfig(checkpointDir);
-  const decoding = { ...DEFAULT_DECODING, ...decodingDefaultsFromGenerationConfig(checkpointDir), ...options.decoding };
+  const { tokens: generation, decoding: fromFile } = fromGenerationConfig(checkpointDir);
+  const decoding = { ...DEFAULT_DECODING, ...fromFile, ...options.decoding };
   const badDefault = decodeSettingsProblems({ ...decoding, seed: 0 })[0];
   if (badDefault)
     throw new ModelFolderError(
@@ -113,7 +116,7 @@ export function convertCheckpoint(checkpointDir: string, modelDir: string, optio
   // Weights plus page alignment (one page per tensor) and the small graph file.
   checkFreeDisk(dirname(modelDir), expected.total + (9 * config.numLayers + 8) * 4096 + (1 << 20));
 
-  const tmp = `${modelDir}.partial-${process.pid}`;
+  const tmp = partialDir(modelDir, process.pid);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {

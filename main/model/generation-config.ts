@@ -141,3 +141,11 @@ export function tokenIdsFromGenerationConfig(dir: string): GenerationTokenIds {
   const json = readGenerationConfig(dir);
   return json ? parseGenerationConfigTokens(json) : { bos: null, eos: [], pad: null, mask: null };
 }
+
+/** Both at once, reading the file once (tokens first: their errors come first, as before). */
+export function fromGenerationConfig(dir: string): { tokens: GenerationTokenIds; decoding: Partial<DecodingDefaults> } {
+  const json = readGenerationConfig(dir);
+  if (!json) return { tokens: { bos: null, eos: [], pad: null, mask: null }, decoding: {} };
+  const tokens = parseGenerationConfigTokens(json);
+  return { tokens, decoding: parseGenerationConfigDecoding(json) };
+}

@@ -51,6 +51,13 @@ export class ConversationStore {
     return { conversations, notices };
   }
 
+  /** One conversation by id (the file name wins, as in list()); null when it is missing or does not read. */
+  get(id: string, notices: LoadNotice[] = []): Conversation | null {
+    if (!ID.test(id)) return null;
+    const c = readValidated(this.file(id), conversationSchema, notices) as Conversation | null;
+    return c && (c.id === id ? c : { ...c, id });
+  }
+
   /** Atomic; on failure (a full disk) the previous file is intact and the error says "disk full: conversation not saved". */
   save(c: Conversation): void {
     saveJson(this.file(c.id), JSON.stringify(c), 'conversation');

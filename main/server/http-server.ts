@@ -107,6 +107,7 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
   const log = opts.log ?? ((m: string) => console.error(`[serve] ${m}`));
   const rendererDir = resolve(opts.rendererDir);
   const sockets = new Set<WebSocket>();
+  const openSockets = () => [...sockets].filter((ws) => ws.readyState === ws.OPEN).length;
   let cookieName = cookieNameFor(opts.port ?? 0);
 
   // Compare fixed-length digests: the candidate's UTF-8 length never matters (timingSafeEqual throws on unequal lengths).
@@ -216,7 +217,7 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
       const sameOrigin = origin === `http://${host}` && LOOPBACK.has(hostName);
       if (!url || url.pathname !== WS_PATH || !tokenOk(url.searchParams.get('token')) || !sameOrigin)
         return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      if ([...sockets].filter((s) => s.readyState === s.OPEN).length >= limits.maxSockets) {
+      if (openSockets() >= limits.maxSockets) {
         log(`WebSocket refused: ${limits.maxSockets} connections already open`);
         return void socket.end(
           `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\ntoo many connections (limit ${limits.maxSockets})`,
@@ -308,11 +309,19 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
   }
 
   const sink: EventSink = {
+    // One encoding per event, not one per socket: generate:event is broadcast at every decoding step.
     broadcast<E extends EventChannel>(channel: E, payload: Events[E]) {
-      for (const ws of sockets) send(ws, { kind: 'event', channel, payload }, log);
+      let text: string;
+      try {
+        text = JSON.stringify({ kind: 'event', channel, payload } satisfies ServerFrame);
+      } catch (e) {
+        log(`event ${channel} not serialisable: ${errorText(e)}`);
+        return;
+      }
+      for (const ws of sockets) sendText(ws, text, log);
     },
     // Open pages: a run with none for a grace period is stopped (main/ipc/run-keeper.ts).
-    clients: () => [...sockets].filter((ws) => ws.readyState === ws.OPEN).length,
+    clients: openSockets,
   };
 
   return new Promise((resolvePromise, reject) => {
@@ -370,6 +379,11 @@ function send(ws: WebSocket, frame: ServerFrame, log: (m: string) => void): void
       result: { ok: false, error: 'internal error: the answer could not be encoded' },
     });
   }
+  sendText(ws, text, log);
+}
+
+function sendText(ws: WebSocket, text: string, log: (m: string) => void): void {
+  if (ws.readyState !== ws.OPEN) return;
   ws.send(text, (e) => {
     if (e) log(`WebSocket send: ${e.message}`);
   });

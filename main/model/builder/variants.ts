@@ -8,6 +8,7 @@ import type {
 import { ConvertOptionError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { QuantSpec } from '../quantize.js';
+import { isGpuProvider } from '../../../common/providers.js';
 
 /**
  * Every way one checkpoint can become a graph, decided in one place (as onnxruntime-genai's
@@ -62,7 +63,6 @@ export const DEFAULT_BLOCK_SIZE: QuantBlockSize = 32;
 
 /** Providers whose kernels lack what the GQA form needs keep MultiHeadAttention with repeated KV heads. */
 const MHA_TARGETS: readonly GraphTarget[] = ['dml', 'webgpu'];
-const GPU_TARGETS: readonly GraphTarget[] = ['cuda', 'dml', 'webgpu'];
 
 export function graphVariant(o: VariantOptions = {}): GraphVariant {
   const dtype = o.dtype ?? 'fp32';
@@ -83,7 +83,7 @@ export function graphVariant(o: VariantOptions = {}): GraphVariant {
   return {
     dtype,
     target,
-    computeDtype: dtype === 'fp16' && GPU_TARGETS.includes(target) ? 'fp16' : 'fp32',
+    computeDtype: dtype === 'fp16' && target !== 'any' && target !== 'cpu' && isGpuProvider(target) ? 'fp16' : 'fp32',
     attention,
     // DirectML's MultiHeadAttention rejects the broadcast [1, 1, S, T] bias (op-support.ts).
     attentionBias: o.attentionBias ?? (target === 'dml' ? 'per-head' : 'broadcast'),

@@ -8,7 +8,7 @@ import { modelFor } from '../editor/documents';
 import { editorLanguage, monaco } from '../editor/monaco';
 import type { EditorDocument } from '../stores/editor';
 
-export function CompareView({ doc }: { doc: EditorDocument }) {
+export function CompareView({ doc }: { doc: Pick<EditorDocument, 'id' | 'title' | 'path' | 'language' | 'conflict'> }) {
   const host = useRef<HTMLDivElement>(null);
   const disk = doc.conflict?.disk ?? null;
 

@@ -4,7 +4,7 @@ import { getActiveEditor } from '../editor/active-editor';
 import { conflictChoices } from '../lib/editor-tabs';
 import { useEditorStore, type EditorDocument } from '../stores/editor';
 
-export function ConflictBar({ doc }: { doc: EditorDocument }) {
+export function ConflictBar({ doc }: { doc: Pick<EditorDocument, 'id' | 'title' | 'path' | 'language' | 'conflict'> }) {
   const first = useRef<HTMLButtonElement>(null);
   const conflict = doc.conflict;
   const reason = conflict?.reason;

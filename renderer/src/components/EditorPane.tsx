@@ -18,11 +18,19 @@ import { MonacoHost } from './MonacoHost';
 import { OpenFolder } from './OpenFolder';
 import { SaveAsDialog } from './SaveAsDialog';
 import './workspace.css';
+import { useShallow } from 'zustand/react/shallow';
 
 export function EditorPane() {
   useWorkspaceEffects();
   const [filesShown, setFilesShown] = useState(true);
-  const doc = useEditorStore((s) => s.documents.find((d) => d.id === s.activeId) ?? null);
+  // Only the fields the pane reads: the document object itself is new on every keystroke (its text), and
+  // re-rendering the pane would re-render the file tree and the tabs with it.
+  const doc = useEditorStore(
+    useShallow((s) => {
+      const d = s.documents.find((x) => x.id === s.activeId);
+      return d ? { id: d.id, title: d.title, path: d.path, language: d.language, conflict: d.conflict } : null;
+    }),
+  );
   const empty = useEditorStore((s) => s.documents.length === 0);
   const comparing = !!(doc?.conflict?.comparing && doc.conflict.disk);
 

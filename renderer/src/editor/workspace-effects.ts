@@ -122,7 +122,7 @@ export function useWorkspaceEffects(): void {
       void appService.setUnsaved(names).catch(() => (last = ''));
     };
     report();
-    return useEditorStore.subscribe(report);
+    return useEditorStore.subscribe((s, prev) => s.documents !== prev.documents && report());
   }, []);
 
   // Leaving the page: write the state now, and ask when something is unsaved.

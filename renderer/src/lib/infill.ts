@@ -4,12 +4,11 @@
  * one edit that accepts a suggestion and its exact inverse, and how a run is recorded in the
  * conversation. The store (stores/infill.ts) and the Monaco glue (editor/infill-view.ts) call these.
  */
-import { DECODE_LIMITS } from '../../../common/decoding-settings';
+import { DECODE_LIMITS, decodeSettingsProblems } from '../../../common/decoding-settings';
 import type { DecodeSettings, InfillOutcome, InfillRecord, Message } from '../../../common/models';
 import type { CanvasState } from './canvas';
 import { fence } from './conversations';
 import { randomId } from './ids';
-import { isValid, validateDecodeSettings } from './settings';
 
 /** Characters of context sent on each side of the cursor (the engine trims further, in tokens, to fit the context). */
 export const SIDE_CAP = 200_000;
@@ -67,8 +66,8 @@ export function infillDecoding(base: DecodeSettings, middleLength: number): Deco
   const baseBlocks = Math.max(1, Math.round(base.genLength / base.blockLength));
   const stepsPerBlock = Math.max(1, Math.round(base.steps / baseBlocks));
   const next: DecodeSettings = { ...base, genLength, steps: (genLength / base.blockLength) * stepsPerBlock };
-  const errors = validateDecodeSettings(next);
-  if (!isValid(errors)) throw new Error(`invalid infill settings: ${Object.values(errors)[0]}`);
+  const problem = decodeSettingsProblems(next)[0];
+  if (problem) throw new Error(`invalid infill settings: ${problem.message}`);
   return next;
 }
 

@@ -353,7 +353,11 @@ export const useEditorStore = create<EditorStore>((set, get) => {
           selection: documents.some((d) => d.id === s.selection?.documentId) ? s.selection : null,
         };
       }),
-    setSelection: (selection) => set({ selection }),
+    // Called on every cursor move: a null that stays null must not notify every subscriber.
+    setSelection: (selection) => {
+      if (!selection && !get().selection) return;
+      set({ selection });
+    },
     attachSelection: () => {
       const sel = get().selection;
       if (!sel || !sel.text.trim()) return false;
