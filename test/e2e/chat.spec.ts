@@ -48,7 +48,11 @@ function startLongRunServe(): Promise<Served> {
 test('chat: masks appear, fill in over several steps, end as Markdown; reload keeps the conversation', async ({
   page,
 }) => {
-  const served = await startServe(userDataWith({ steps: 128, genLength: 128 }));
+  // The built-in model can finish a short answer within two painted frames on a busy machine: a few ms per
+  // forward keeps the steps apart so the page paints several of them (the engine's test hook).
+  const served = await startServe(userDataWith({ steps: 128, genLength: 128 }), {
+    env: { DIFFCODER_TEST_FORWARD_DELAY_MS: '15' },
+  });
   try {
     await ready(page, served.url);
     // Record every frame the page renders (a small model decodes faster than a test can poll).

@@ -34,6 +34,8 @@ export function e2eModelDir(): string {
 export interface ServeOptions {
   /** Passed as `--workspace DIR`: the folder open at start. */
   workspace?: string;
+  /** Extra environment for the server and its engine process (test hooks such as a per-forward delay). */
+  env?: Record<string, string>;
 }
 
 /** Starts `node out/main/serve.js` (built by the test command) and reads the URL it prints. */
@@ -49,7 +51,7 @@ export async function startServe(
     ...(options.workspace ? ['--workspace', options.workspace] : []),
   ];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DIFFCODER_MODEL_DIR: e2eModelDir() },
+    env: { ...process.env, DIFFCODER_MODEL_DIR: e2eModelDir(), ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
