@@ -1,6 +1,32 @@
+import type { Remasking } from './decoding-settings.js';
 import type { ProviderName } from './providers.js';
 
 export type { ProviderName };
+
+/** Every parameter of the reference `generate`, plus the engine's own switches (validated in main/engine/params.ts). */
+export interface DecodeParams {
+  steps: number;
+  genLength: number;
+  blockLength: number;
+  temperature: number;
+  /** Seed of the sampling/remasking RNG; the same seed replays the same run. */
+  seed: number;
+  remasking: Remasking;
+  /** null: commit the scheduled k tokens per step. A number: top-1 plus all >= threshold. */
+  threshold: number | null;
+  shift: boolean;
+  /** Stop at this token (the EOS rule, docs/decoding.md); null runs to gen_length. */
+  eosId: number | null;
+  /** Fold the commit of block k into the first forward of block k+1 (same tokens, fewer forwards). */
+  fusedCommit: boolean;
+}
+
+/** The model a run used, as its trace records it. */
+export interface RunModel {
+  name: string;
+  dtype: string;
+  vocabSize: number;
+}
 
 export interface CommittedToken {
   /** Absolute canvas position. */
@@ -20,6 +46,10 @@ export interface StartEvent {
   maskId: number;
   eosId: number | null;
   provider: ProviderName;
+  /** What a trace of the run records (common/trace.ts): the exact prompt, the parameters, the model. */
+  promptIds: number[];
+  params: DecodeParams;
+  model: RunModel;
 }
 
 export interface StepEvent {
@@ -56,6 +86,8 @@ export interface DecodeResult {
   text: string;
   stopReason: StopReason;
   stats: DecodeStats;
+  /** The EOS rule's fill after the last step: canvas positions [from, to) set to the EOS id; null when it did not fire. */
+  eosFill: [number, number] | null;
 }
 
 export type DecodeEvent = StartEvent | StepEvent | DecodeResult;

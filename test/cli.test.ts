@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyCheckpoint } from './helpers/tiny-checkpoint.js';
+import { buildReplay, canvasAt, parseTraceText } from '../common/trace.js';
 
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/index.ts', ...args], {
@@ -142,5 +143,71 @@ describe('CLI', () => {
     const c = cli('generate', '--model', join(model, 'nope'), 'x');
     expect(c.status).toBe(2);
     expect(c.stderr).toMatch(/model folder not found/);
+  });
+
+  it("--trace writes a trace that replays to the run's tokens (generate and infill)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-trace-'));
+    const file = join(dir, 'run.trace.json');
+    const r = cli(
+      'generate',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--gen-length',
+      '16',
+      '--steps',
+      '16',
+      '--threshold',
+      '0.3',
+      '--no-eos',
+      '--json',
+      '--trace',
+      file,
+      'sum a list',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`trace: ${file}`);
+    const done = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    const parsed = parseTraceText(readFileSync(file, 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    const t = parsed.trace;
+    expect(t.steps).toHaveLength(done.stats.forwards);
+    expect(t.params).toMatchObject({ genLength: 16, steps: 16, threshold: 0.3, eosId: null });
+    expect(Array.from(canvasAt(buildReplay(t), t.steps.length - 1))).toEqual(done.tokenIds);
+
+    const src = join(dir, 'a.py');
+    writeFileSync(src, 'def add(a, b):\n    \n    return c\n');
+    const infillTrace = join(dir, 'infill.json');
+    const i = cli(
+      'infill',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+      '--file',
+      src,
+      '--line',
+      '2',
+      '--column',
+      '5',
+      '--gen-length',
+      '8',
+      '--steps',
+      '8',
+      '--json',
+      '--trace',
+      infillTrace,
+    );
+    expect(i.status, i.stderr).toBe(0);
+    const idone = JSON.parse(i.stdout.trim().split('\n').at(-1)!);
+    const it2 = parseTraceText(readFileSync(infillTrace, 'utf8'));
+    if (!it2.ok) throw new Error(it2.error);
+    expect(it2.trace.promptIds).toEqual(idone.promptIds);
+    expect(Array.from(canvasAt(buildReplay(it2.trace), it2.trace.steps.length - 1))).toEqual(idone.tokenIds);
+
+    const bad = cli('generate', '--model', model, '--trace', join(dir, 'no', 'such', 'x.json'), 'x');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--trace: no folder/);
   });
 });

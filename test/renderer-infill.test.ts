@@ -36,6 +36,7 @@ import { initialCanvas, routeInfillEvent, useInfillStore } from '../renderer/src
 import { useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge } from './helpers/fake-bridge';
+import { startExtras } from './helpers/events';
 
 const decoding: DecodeSettings = {
   steps: 64,
@@ -167,6 +168,7 @@ describe('accepting and undoing', () => {
 // A canvas of 8 positions (prompt of 5), block 4, EOS id 2.
 const start: RunEvent = {
   type: 'start',
+  ...startExtras,
   promptLength: 5,
   genLength: 8,
   canvasLength: 13,
@@ -306,7 +308,7 @@ describe('live masks in the editor (canvas → decoration specs)', () => {
   });
 });
 
-const settings: AppSettings = { decoding, modelId: 'builtin', provider: 'auto' };
+const settings: AppSettings = { decoding, modelId: 'builtin', provider: 'auto', recordTraces: true };
 
 /** The shared fake bridge, keeping every saved conversation (validated against the contract). */
 function infillBridge() {
@@ -353,6 +355,7 @@ describe('infill store with a fake bridge', () => {
   };
   const done = (text: string, stopReason: 'eos' | 'cancelled' = 'eos'): Events['generate:event']['event'] => ({
     type: 'done',
+    eosFill: null,
     tokenIds: [3, 2],
     text,
     stopReason,

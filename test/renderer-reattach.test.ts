@@ -15,6 +15,7 @@ import { routeInfillEvent, useInfillStore } from '../renderer/src/stores/infill'
 import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge, testSettings } from './helpers/fake-bridge';
+import { startExtras } from './helpers/events';
 
 const settings = testSettings;
 
@@ -25,6 +26,7 @@ const reattachBridge = (active: () => ActiveRun | null = () => null) =>
 const flush = () => new Promise((r) => setTimeout(r, 40));
 const start: Events['generate:event']['event'] = {
   type: 'start',
+  ...startExtras,
   promptLength: 5,
   genLength: 8,
   canvasLength: 13,
@@ -170,7 +172,7 @@ describe('runs keyed by conversation: the page side', () => {
     expect(fb.calls.find((c) => c.channel === 'generate:stop')?.request).toEqual({ requestId: 'r1' });
     routeGenerateEvent({
       requestId: 'r1',
-      event: { type: 'done', tokenIds: [3, 4, 5, 9], text: 'It sets x', stopReason: 'cancelled', stats },
+      event: { type: 'done', eosFill: null, tokenIds: [3, 4, 5, 9], text: 'It sets x', stopReason: 'cancelled', stats },
     });
     expect(useRunStore.getState().active).toBeNull();
     await flush();
@@ -244,7 +246,7 @@ describe('runs keyed by conversation: the page side', () => {
     expect(useInfillStore.getState().canvas).toMatchObject({ committed: 1, phase: 'running' });
     routeInfillEvent({
       requestId: 'r1',
-      event: { type: 'done', tokenIds: [3, 2], text: 'x * 2', stopReason: 'eos', stats },
+      event: { type: 'done', eosFill: null, tokenIds: [3, 2], text: 'x * 2', stopReason: 'eos', stats },
     });
     expect(useInfillStore.getState().session).toMatchObject({ phase: 'pending', middle: 'x * 2' });
     expect(useConversationsStore.getState().conversations[0].messages[1]).toMatchObject({

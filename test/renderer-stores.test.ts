@@ -7,6 +7,7 @@ import { useEditorStore } from '../renderer/src/stores/editor';
 import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge, testSettings } from './helpers/fake-bridge';
+import { startExtras } from './helpers/events';
 
 const settings = testSettings;
 
@@ -49,6 +50,7 @@ describe('run store with a fake bridge', () => {
     const ev = (event: Events['generate:event']['event']) => routeGenerateEvent({ requestId: start.requestId, event });
     ev({
       type: 'start',
+      ...startExtras,
       promptLength: 5,
       genLength: 8,
       canvasLength: 13,
@@ -100,6 +102,7 @@ describe('run store with a fake bridge', () => {
     });
     ev({
       type: 'done',
+      eosFill: null,
       tokenIds: [3, 4, 5, 2],
       text: 'It sets x to 1.',
       stopReason: 'eos',
@@ -139,6 +142,7 @@ describe('run store with a fake bridge', () => {
       requestId: rid,
       event: {
         type: 'done',
+        eosFill: null,
         tokenIds: [3, 9, 9],
         text: 'par',
         stopReason: 'cancelled',
@@ -165,6 +169,7 @@ describe('run store with a fake bridge', () => {
       requestId: rid,
       event: {
         type: 'start',
+        ...startExtras,
         promptLength: 1,
         genLength: 4,
         canvasLength: 5,

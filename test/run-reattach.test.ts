@@ -148,7 +148,7 @@ describe('a run outlives its page', () => {
     expect(await ok('generate:stop', { requestId: 'r1' })).toEqual({ stopped: true });
     await waitFor(() => endOf('r1') !== undefined, 10_000);
     const end = endOf('r1')!;
-    expect(end).toMatchObject({ type: 'done', stopReason: 'cancelled' });
+    expect(end).toMatchObject({ type: 'done', eosFill: null, stopReason: 'cancelled' });
     expect(await ok('generate:active', {})).toEqual({ run: null });
     // Main saved the outcome itself (a page may not be there to).
     const saved = onDisk('c1').messages.find((m) => m.id === 'a1')!;
@@ -207,7 +207,7 @@ describe('a run outlives its page', () => {
     const waited = Date.now() - t0;
     expect(waited).toBeGreaterThanOrEqual(GRACE_MS - 50);
     expect(waited).toBeLessThan(GRACE_MS + 3000);
-    expect(endOf('r4')).toMatchObject({ type: 'done', stopReason: 'cancelled' });
+    expect(endOf('r4')).toMatchObject({ type: 'done', eosFill: null, stopReason: 'cancelled' });
     expect(onDisk('c4').messages[1]).toMatchObject({ status: 'stopped', stopReason: 'cancelled' });
     expect(await ok('generate:active', {})).toEqual({ run: null });
   });

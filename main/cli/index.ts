@@ -18,6 +18,7 @@ import { TerminalCanvas } from './canvas.js';
 import { infill, INFILL_USAGE } from './infill.js';
 import { interruptSignal, loadEngine, PreflightRefusal } from './load.js';
 import { progressBar } from './progress.js';
+import { traceFile, TRACE_USAGE } from './trace-file.js';
 
 const USAGE = `usage:
   npm run cli -- generate [flags] "prompt"
@@ -33,6 +34,7 @@ const USAGE = `usage:
       --raw                  tokenize the prompt as is, no chat template
       --system TEXT          system message for the chat template
       --json                 one JSON object per line: steps, then the result
+${TRACE_USAGE}
 ${INFILL_USAGE}
   npm run cli -- convert <checkpoint-dir> <model-dir> [flags]
       --dtype ${WEIGHT_DTYPES.join('|')}   weights (default fp32); int8 = quality, int4 = speed/size on CPU
@@ -55,12 +57,14 @@ async function generate(argv: string[]): Promise<number> {
       'prompt-ids': { type: 'string' },
       raw: { type: 'boolean' },
       system: { type: 'string' },
+      trace: { type: 'string' },
     },
   });
   const text = positionals.join(' ');
   if (!values['prompt-ids'] && !text) throw new UsageError('give a prompt, or --prompt-ids');
   const promptIds = values['prompt-ids']?.split(',').map((s) => int('prompt-ids', s.trim())!);
   const params = decodeParamsFromFlags(values);
+  const trace = traceFile(values.trace);
   const engine = await loadEngine(values.model, values.provider);
   const prompt = promptIds
     ? { ids: promptIds }
@@ -79,6 +83,7 @@ async function generate(argv: string[]): Promise<number> {
   const canvas =
     !json && process.stdout.isTTY ? new TerminalCanvas(process.stdout, (id) => engine.codec.tokenLabel(id)) : null;
   for await (const ev of engine.generate({ prompt: { ids }, params, signal })) {
+    trace?.add(ev);
     if (ev.type === 'start') canvas?.start(ev, ids);
     else if (ev.type === 'step') {
       if (json) process.stdout.write(`${JSON.stringify(ev)}\n`);
@@ -99,6 +104,8 @@ async function generate(argv: string[]): Promise<number> {
       }
     }
   }
+  const written = trace?.write();
+  if (written) process.stderr.write(`trace: ${written}\n`);
   await engine.dispose();
   return 0;
 }

@@ -11,13 +11,15 @@ import { PositionError, splitAround, type TextPosition } from '../../common/text
 import { saveFileAtomic } from '../persistence/atomic-file.js';
 import { DECODE_FLAGS, decodeParamsFromFlags, int, UsageError } from './args.js';
 import { interruptSignal, loadEngine } from './load.js';
+import { traceFile, TRACE_USAGE } from './trace-file.js';
 
 export const INFILL_USAGE = `  npm run cli -- infill --file PATH --line L --column C [--end-line L2 --end-column C2] [flags]
       lines and columns are 1-based (columns in UTF-16 code units, line breaks in no column);
       L2:C2 ends a selection to replace (exclusive); without it the middle is inserted at L:C
       --gen-length N --steps N --threshold T ... --model DIR --provider P   as for generate
       --write                save the file as prefix + middle + suffix (atomically)
-      --json                 step lines, then {"type":"done","middle",...}`;
+      --json                 step lines, then {"type":"done","middle",...}
+${TRACE_USAGE}`;
 
 /** Text files only: the model reads text, and a save must give back every other byte as it was. */
 function readText(path: string): { text: string; bom: boolean; mode: number } {
@@ -66,6 +68,7 @@ export async function infill(argv: string[]): Promise<number> {
       'end-line': { type: 'string' },
       'end-column': { type: 'string' },
       write: { type: 'boolean' },
+      trace: { type: 'string' },
     },
   });
   if (!values.file) throw new UsageError('infill needs --file PATH');
@@ -81,6 +84,7 @@ export async function infill(argv: string[]): Promise<number> {
     throw e;
   }
   const params = decodeParamsFromFlags(values);
+  const trace = traceFile(values.trace);
   const engine = await loadEngine(values.model, values.provider);
   try {
     const prompt: InfillPrompt = {
@@ -93,6 +97,7 @@ export async function infill(argv: string[]): Promise<number> {
     const promptIds = engine.promptIds(prompt, params.genLength ?? engine.defaults.genLength);
     const json = values.json === true;
     for await (const ev of engine.generate({ prompt, promptIds, params, signal: interruptSignal() })) {
+      trace?.add(ev);
       if (ev.type === 'step' && json) process.stdout.write(`${JSON.stringify(ev)}\n`);
       if (ev.type !== 'done') continue;
       if (values.write && ev.stopReason !== 'cancelled') {
@@ -119,6 +124,8 @@ export async function infill(argv: string[]): Promise<number> {
         );
       }
     }
+    const written = trace?.write();
+    if (written) process.stderr.write(`trace: ${written}\n`);
   } finally {
     await engine.dispose();
   }

@@ -1,4 +1,10 @@
-import type { CommittedToken, DecodeEvent, DecodeResult, StopReason } from '../../common/decode-events.js';
+import type {
+  CommittedToken,
+  DecodeEvent,
+  DecodeResult,
+  RunModel,
+  StopReason,
+} from '../../common/decode-events.js';
 import type { ForwardModel } from './model-session.js';
 import { planDecode, type DecodeParams } from './params.js';
 import { Rng } from './rng.js';
@@ -14,6 +20,8 @@ export interface DecodeOptions {
   label?: (id: number) => string;
   /** Prompt tokens per prefill forward (rounded to whole blocks) so long prompts stay bounded. */
   prefillChunk?: number;
+  /** The model's name for the start event (traces record it); defaults to "model". */
+  modelName?: string;
 }
 
 /**
@@ -43,6 +51,8 @@ export async function* decode(
   let settledText = '';
   let stopReason: StopReason = 'length';
   let end = canvasLength;
+  let eosFill: [number, number] | null = null;
+  const model_: RunModel = { name: opts.modelName ?? 'model', dtype: model.manifest.dtype, vocabSize: a.vocabSize };
 
   yield {
     type: 'start',
@@ -53,6 +63,9 @@ export async function* decode(
     maskId: mask,
     eosId: params.eosId,
     provider: model.provider,
+    promptIds: Array.from(promptIds),
+    params: { ...params },
+    model: model_,
   };
 
   model.reset(canvasLength);
@@ -114,11 +127,13 @@ export async function* decode(
       const masked = Array.from(x.subarray(s, e), (t) => t === mask);
       const cand = proposeTokens(rows, out, vocab, params, rng);
       const chosen = choosePositions(masked, cand.probs, k, params, rng);
-      const committed: CommittedToken[] = chosen.map((r) => {
+      // A proposal can be the mask id itself; like the reference, that position stays masked: it is not a commit.
+      const committed: CommittedToken[] = [];
+      for (const r of chosen) {
         x[s + r] = cand.tokens[r];
-        return { position: s + r, tokenId: cand.tokens[r], confidence: cand.probs[r], text: label(cand.tokens[r]) };
-      });
-      // A proposal can be the mask id itself; like the reference, that position stays masked.
+        if (cand.tokens[r] !== mask)
+          committed.push({ position: s + r, tokenId: cand.tokens[r], confidence: cand.probs[r], text: label(cand.tokens[r]) });
+      }
       masks = countMasks();
       yield {
         type: 'step',
@@ -138,6 +153,7 @@ export async function* decode(
       for (let i = Math.max(s, P); i < e; i++) {
         if (x[i] !== params.eosId) continue;
         x.fill(params.eosId, i, e);
+        eosFill = [i, e];
         end = e;
         stopReason = 'eos';
         break decoding;
@@ -164,6 +180,7 @@ export async function* decode(
     tokenIds,
     text: opts.detokenize(tokenIds),
     stopReason,
+    eosFill,
     stats: {
       tokens,
       forwards,

@@ -132,6 +132,7 @@ export class Engine {
           label: (id) => this.codec.tokenLabel(id),
           // A per-head bias is heads x larger: keep prefill chunks small.
           prefillChunk: this.folder.manifest.attentionBias === 'per-head' ? 128 : 512,
+          modelName: this.folder.name,
         },
       );
       // The middle of an infill ends at the first EOS (even with stop-at-EOS off); masks left by Stop are dropped.

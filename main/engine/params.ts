@@ -5,26 +5,9 @@ import {
   type DecodingDefaults,
   type Remasking,
 } from '../../common/decoding-settings.js';
+import type { DecodeParams } from '../../common/decode-events.js';
 
-export type { Remasking };
-
-/** Every parameter of the reference `generate`, plus the engine's own switches. */
-export interface DecodeParams {
-  steps: number;
-  genLength: number;
-  blockLength: number;
-  temperature: number;
-  /** Seed of the sampling/remasking RNG; the same seed replays the same run. */
-  seed: number;
-  remasking: Remasking;
-  /** null: commit the scheduled k tokens per step. A number: top-1 plus all >= threshold. */
-  threshold: number | null;
-  shift: boolean;
-  /** Stop at this token (the EOS rule, docs/decoding.md); null runs to gen_length. */
-  eosId: number | null;
-  /** Fold the commit of block k into the first forward of block k+1 (same tokens, fewer forwards). */
-  fusedCommit: boolean;
-}
+export type { Remasking, DecodeParams };
 
 /** A parameter the run cannot start with; `param` names it as the CLI and the UI show it. */
 export class DecodeParamError extends Error {

@@ -6,6 +6,7 @@
  * accepted (after the glue made the one undoable edit) or rejected it. No Monaco here.
  */
 import { create } from 'zustand';
+import type { DecodeParams } from '../../../common/decode-events';
 import type { ActiveRun, Events } from '../../../common/contract';
 import type { InfillRecord, Message } from '../../../common/models';
 import {
@@ -116,6 +117,19 @@ export function effectiveMiddleLength(middleLength: number | null): number {
   return normalizeMiddleLength(middleLength ?? d?.genLength ?? 64, block);
 }
 
+const PLACEHOLDER_PARAMS: DecodeParams = {
+  steps: 0,
+  genLength: 0,
+  blockLength: 0,
+  temperature: 0,
+  seed: 0,
+  remasking: 'low_confidence',
+  threshold: null,
+  shift: false,
+  eosId: null,
+  fusedCommit: true,
+};
+
 /** All masks of the middle, before the engine has said anything: painted at once when the command runs. */
 export function initialCanvas(genLength: number, blockLength: number): CanvasState {
   const c = applyEvents(emptyCanvas(), [
@@ -128,6 +142,10 @@ export function initialCanvas(genLength: number, blockLength: number): CanvasSta
       maskId: -1,
       eosId: null,
       provider: 'cpu',
+      // Placeholders: this canvas only paints masks; the engine's start event replaces it.
+      promptIds: [],
+      params: { ...PLACEHOLDER_PARAMS, genLength, steps: genLength, blockLength },
+      model: { name: '', dtype: '', vocabSize: 0 },
     },
   ]);
   return { ...c, phase: 'waiting', provider: null };
