@@ -1,10 +1,4 @@
-import type {
-  CommittedToken,
-  DecodeEvent,
-  DecodeResult,
-  RunModel,
-  StopReason,
-} from '../../common/decode-events.js';
+import type { CommittedToken, DecodeEvent, DecodeResult, RunModel, StopReason } from '../../common/decode-events.js';
 import type { ForwardModel } from './model-session.js';
 import { planDecode, type DecodeParams } from './params.js';
 import { Rng } from './rng.js';
@@ -132,7 +126,12 @@ export async function* decode(
       for (const r of chosen) {
         x[s + r] = cand.tokens[r];
         if (cand.tokens[r] !== mask)
-          committed.push({ position: s + r, tokenId: cand.tokens[r], confidence: cand.probs[r], text: label(cand.tokens[r]) });
+          committed.push({
+            position: s + r,
+            tokenId: cand.tokens[r],
+            confidence: cand.probs[r],
+            text: label(cand.tokens[r]),
+          });
       }
       masks = countMasks();
       yield {
