@@ -35,6 +35,8 @@ export interface CommittedToken {
   confidence: number;
   /** The token's text, special tokens included (for drawing the canvas). */
   text: string;
+  /** Runs with candidates: the k best tokens the model proposed for this position and their probabilities, best first. */
+  alternatives?: { tokenId: number; probability: number; text: string }[];
 }
 
 export interface StartEvent {

@@ -22,6 +22,11 @@ export interface TraceStep {
   /** Wall time since the previous step (the first step: since the prompt was read), ms to 0.1. */
   ms: number;
   committed: TraceCommit[];
+  /**
+   * Runs recorded with candidates: for each commit (same order), the k best tokens the model proposed there
+   * as [token id, probability rounded to 4 decimals], best first.
+   */
+  candidates?: [number, number][][];
   /** Only on the last step, when the EOS rule fired: positions [from, to) became EOS after it. */
   eosFill?: [number, number];
 }
@@ -71,9 +76,19 @@ export class TraceRecorder {
         step: ev.step,
         ms: 0,
         committed: ev.committed.map((c) => [c.position, c.tokenId, roundConfidence(c.confidence)]),
+        ...(ev.committed.some((c) => c.alternatives)
+          ? {
+              candidates: ev.committed.map((c) =>
+                (c.alternatives ?? []).map((a): [number, number] => [a.tokenId, roundConfidence(a.probability)]),
+              ),
+            }
+          : {}),
       });
       this.elapsed.push(ev.elapsedMs);
-      for (const c of ev.committed) this.labels[c.tokenId] ??= c.text;
+      for (const c of ev.committed) {
+        this.labels[c.tokenId] ??= c.text;
+        for (const a of c.alternatives ?? []) this.labels[a.tokenId] ??= a.text;
+      }
     } else if (ev.type === 'done') {
       const st = this.start;
       if (!st) return;
@@ -162,6 +177,7 @@ export const traceSchema = z.object({
         step: nat,
         ms: z.number().nonnegative(),
         committed: z.array(z.tuple([nat, nat, z.number().min(0).max(1)])),
+        candidates: z.array(z.array(z.tuple([nat, z.number().min(0).max(1)])).max(64)).optional(),
         eosFill: z.tuple([nat, nat]).optional(),
       }),
     )
@@ -211,6 +227,8 @@ function replayProblem(t: Trace): string | null {
   for (let i = 0; i < t.steps.length; i++) {
     const s = t.steps[i];
     if (s.eosFill && i !== t.steps.length - 1) return `steps.${i}: eosFill is only allowed on the last step`;
+    if (s.candidates && s.candidates.length !== s.committed.length)
+      return `steps.${i}: candidates has ${s.candidates.length} entries for ${s.committed.length} commits`;
     const lo = s.block * t.blockLength;
     const hi = lo + t.blockLength;
     for (const [pos, tok] of s.committed) {
@@ -254,6 +272,8 @@ export interface ReplayIndex {
   stepsPerBlock: Map<number, number>;
   /** Where the answer ends, relative: result.tokenIds.length. */
   end: number;
+  /** Traces with candidates: the k best tokens proposed where each position was committed, [id, probability]. */
+  candidatesOf: Map<number, [number, number][]>;
 }
 
 export function buildReplay(trace: Trace): ReplayIndex {
@@ -266,8 +286,10 @@ export function buildReplay(trace: Trace): ReplayIndex {
   const perStep = new Int32Array(trace.steps.length);
   const stepsPerBlock = new Map<number, number>();
   const committedInBlock = new Map<number, number>();
+  const candidatesOf = new Map<number, [number, number][]>();
   trace.steps.forEach((s, i) => {
     perStep[i] = s.committed.length;
+    s.candidates?.forEach((list, j) => candidatesOf.set(s.committed[j][0] - P, list));
     stepsPerBlock.set(s.block, (stepsPerBlock.get(s.block) ?? 0) + 1);
     for (const [pos, tok, conf] of s.committed) {
       const rel = pos - P;
@@ -290,6 +312,7 @@ export function buildReplay(trace: Trace): ReplayIndex {
     perStep,
     stepsPerBlock,
     end: trace.result.tokenIds.length,
+    candidatesOf,
   };
 }
 
@@ -336,6 +359,10 @@ export interface PackedTrace {
   pos: number[];
   tok: number[];
   conf: number[];
+  /** Traces with candidates: per commit, how many; then their ids and probabilities x1e4, flat. */
+  candCount?: number[];
+  candTok?: number[];
+  candProb?: number[];
   eosFill: [number, number] | null;
 }
 
@@ -356,7 +383,18 @@ export function packTrace(t: Trace): PackedTrace {
     conf: [],
     eosFill: steps[steps.length - 1]?.eosFill ?? null,
   };
+  const withCandidates = steps.some((s) => s.candidates);
+  if (withCandidates) Object.assign(p, { candCount: [], candTok: [], candProb: [] });
   for (const s of steps) {
+    if (withCandidates)
+      s.committed.forEach((_, j) => {
+        const list = s.candidates?.[j] ?? [];
+        p.candCount!.push(list.length);
+        for (const [tok, prob] of list) {
+          p.candTok!.push(tok);
+          p.candProb!.push(Math.round(prob * 1e4));
+        }
+      });
     p.block.push(s.block);
     p.step.push(s.step);
     p.ms10.push(Math.round(s.ms * 10));
@@ -373,10 +411,24 @@ export function packTrace(t: Trace): PackedTrace {
 export function unpackTrace(p: PackedTrace): Trace {
   const steps: TraceStep[] = [];
   let c = 0;
+  let a = 0;
   for (let i = 0; i < p.block.length; i++) {
     const committed: TraceCommit[] = [];
-    for (let j = 0; j < p.count[i]; j++, c++) committed.push([p.pos[c], p.tok[c], p.conf[c] / 1e4]);
-    steps.push({ block: p.block[i], step: p.step[i], ms: p.ms10[i] / 10, committed });
+    const candidates: [number, number][][] = [];
+    for (let j = 0; j < p.count[i]; j++, c++) {
+      committed.push([p.pos[c], p.tok[c], p.conf[c] / 1e4]);
+      if (!p.candCount) continue;
+      const list: [number, number][] = [];
+      for (let n = 0; n < p.candCount[c]; n++, a++) list.push([p.candTok![a], p.candProb![a] / 1e4]);
+      candidates.push(list);
+    }
+    steps.push({
+      block: p.block[i],
+      step: p.step[i],
+      ms: p.ms10[i] / 10,
+      committed,
+      ...(p.candCount ? { candidates } : {}),
+    });
   }
   if (p.eosFill && steps.length) steps[steps.length - 1].eosFill = p.eosFill;
   return { format: TRACE_FORMAT, version: TRACE_VERSION, ...p.head, steps };

@@ -18,6 +18,7 @@ import {
   type Trace,
 } from '../common/trace.js';
 import { Engine } from '../main/engine/engine.js';
+import { topKFromLogits } from '../main/engine/model-session.js';
 
 const BUILT_IN = join(__dirname, '..', 'resources', 'models', 'diffcoder-mini');
 let engine: Engine;
@@ -174,5 +175,58 @@ describe('importing a trace', () => {
       expect(r.ok, name).toBe(false);
       if (!r.ok) expect(r.error, name).toMatch(message);
     }
+  });
+});
+
+describe('candidates', () => {
+  it('the graph returns the k best tokens of each decoded row, the same as a float64 top-k of its logits', async () => {
+    const session = (engine as unknown as { model: import('../main/engine/model-session.js').ModelSession }).model;
+    const ids = engine.promptIds({ text: 'def add(a, b):\n    return' });
+    session.reset(ids.length + 8);
+    const out = await session.forward({
+      ids: [...ids, ...new Array<number>(4).fill(engine.folder.manifest.tokens.mask)],
+      rows: 4,
+      keep: 0,
+      want: 'logits',
+      blockLength: 4,
+      candidates: true,
+    });
+    const vocab = engine.folder.manifest.architecture.vocabSize;
+    const ref = topKFromLogits(out.logits!, 4, vocab, 5);
+    expect(out.topK!.k).toBe(5);
+    expect(Array.from(out.topK!.tokens)).toEqual(Array.from(ref.tokens));
+    out.topK!.probs.forEach((p, i) => expect(p).toBeCloseTo(ref.probs[i], 5));
+    for (let r = 0; r < 4; r++) {
+      expect(out.topK!.tokens[r * 5]).toBe(out.topToken[r]);
+      expect(out.topK!.probs[r * 5]).toBeCloseTo(out.topProb[r], 6);
+    }
+  });
+
+  it('a trace with candidates records them for every commit, replays and round-trips', async () => {
+    const events: DecodeEvent[] = [];
+    for await (const ev of engine.generate({
+      prompt: { kind: 'chat', messages: [{ role: 'user', content: 'Reverse a string in Python.' }] },
+      params: { genLength: 32, steps: 32, eosId: null },
+      candidates: true,
+    }))
+      events.push(ev);
+    const trace = recordTrace(events)!;
+    for (const s of trace.steps) {
+      expect(s.candidates).toHaveLength(s.committed.length);
+      s.committed.forEach(([, tok, conf], j) => {
+        // Greedy: the committed token is the best candidate, with its probability.
+        expect(s.candidates![j][0]).toEqual([tok, conf]);
+        expect(s.candidates![j]).toHaveLength(5);
+        for (const [id] of s.candidates![j]) expect(trace.labels[id]).toBeTypeOf('string');
+      });
+    }
+    const parsed = parseTrace(JSON.parse(JSON.stringify(trace)));
+    expect(parsed.ok && parsed.trace).toEqual(trace);
+    expect(unpackTrace(packTrace(trace))).toEqual(trace);
+    const ix = buildReplay(trace);
+    expect(ix.candidatesOf.size).toBe(committedCount(trace));
+    const broken = structuredClone(trace);
+    broken.steps[0].candidates!.pop();
+    expect(parseTrace(broken)).toMatchObject({ ok: false, error: expect.stringMatching(/candidates has/) });
   });
 });

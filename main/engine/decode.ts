@@ -1,5 +1,5 @@
 import type { CommittedToken, DecodeEvent, DecodeResult, RunModel, StopReason } from '../../common/decode-events.js';
-import type { ForwardModel } from './model-session.js';
+import type { ForwardModel, TopK } from './model-session.js';
 import { planDecode, type DecodeParams } from './params.js';
 import { Rng } from './rng.js';
 import { choosePositions, proposeTokens } from './sampler.js';
@@ -16,6 +16,8 @@ export interface DecodeOptions {
   prefillChunk?: number;
   /** The model's name for the start event (traces record it); defaults to "model". */
   modelName?: string;
+  /** Report the k best tokens of every committed position (`alternatives`); costs a top-k per forward. */
+  candidates?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ export async function* decode(
         keep: pending,
         want: params.temperature > 0 ? 'logits' : 'top',
         blockLength: B,
+        candidates: opts.candidates,
       });
       forwardMs += performance.now() - tf;
       forwards++;
@@ -131,6 +134,9 @@ export async function* decode(
             tokenId: cand.tokens[r],
             confidence: cand.probs[r],
             text: label(cand.tokens[r]),
+            ...(out.topK
+              ? { alternatives: alternativesOf(out.topK, params.shift ? Math.max(0, r - 1) : r, label) }
+              : {}),
           });
       }
       masks = countMasks();
@@ -193,6 +199,14 @@ export async function* decode(
   };
   yield result;
   return result;
+}
+
+/** Row r's candidates, best first (with `shift`, the row whose prediction it took). */
+function alternativesOf(t: TopK, r: number, label: (id: number) => string) {
+  return Array.from({ length: t.k }, (_, i) => {
+    const tokenId = t.tokens[r * t.k + i];
+    return { tokenId, probability: t.probs[r * t.k + i], text: label(tokenId) };
+  });
 }
 
 /** Holds back a trailing replacement character: the rest of its UTF-8 bytes may come next step. */

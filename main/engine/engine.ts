@@ -29,6 +29,8 @@ export interface GenerateRequest {
   promptIds?: number[];
   params?: Partial<DecodeParams>;
   signal?: AbortSignal;
+  /** Report each committed position's k best candidates (traces with candidates). */
+  candidates?: boolean;
   /**
    * Called before every forward of the run, awaited (the engine process reports the forwards that no
    * event follows to the host's watchdog, and its test hooks slow or hang forwards here).
@@ -133,6 +135,7 @@ export class Engine {
           // A per-head bias is heads x larger: keep prefill chunks small.
           prefillChunk: this.folder.manifest.attentionBias === 'per-head' ? 128 : 512,
           modelName: this.folder.name,
+          candidates: req.candidates,
         },
       );
       // The middle of an infill ends at the first EOS (even with stop-at-EOS off); masks left by Stop are dropped.

@@ -12,6 +12,15 @@ export interface ForwardRequest {
   /** `top`: argmax and its probability per row; `logits`: the full rows too. */
   want: 'top' | 'logits' | 'none';
   blockLength: number;
+  /** Also return the k best tokens and their probabilities per row (traces with candidates). */
+  candidates?: boolean;
+}
+
+/** The k best tokens per row, best first, and their probabilities: rows x k each. */
+export interface TopK {
+  k: number;
+  tokens: Int32Array;
+  probs: Float32Array;
 }
 
 export interface ForwardOutput {
@@ -19,6 +28,8 @@ export interface ForwardOutput {
   topProb: Float32Array;
   /** rows x vocab, only when asked for. */
   logits?: Float32Array;
+  /** Only when `candidates` was asked for. */
+  topK?: TopK;
 }
 
 /** What the decoding loop needs from a model: a forward over the uncached tail, and the cache. */
@@ -31,6 +42,38 @@ export interface ForwardModel {
 }
 
 export type KvDtype = 'fp32' | 'fp16';
+
+/** Candidates per row when the graph has no top-k outputs (the builder's TOP_K_CANDIDATES). */
+const TOP_K = 5;
+
+/** The k best of each row of `rows x vocab` logits with their softmax probabilities (float64 sums), best first. */
+export function topKFromLogits(logits: Float32Array, rows: number, vocab: number, kMax: number): TopK {
+  const k = Math.min(kMax, vocab);
+  const tokens = new Int32Array(rows * k);
+  const probs = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
+    const row = logits.subarray(r * vocab, (r + 1) * vocab);
+    const best: number[] = [];
+    for (let v = 0; v < row.length; v++) {
+      if (best.length === k && row[v] <= row[best[k - 1]]) continue;
+      let i = best.length < k ? best.length : k - 1;
+      best[i] = v;
+      // Insertion keeps `best` sorted, best first; ties keep the lower id first (as ArgMax does).
+      while (i > 0 && row[best[i]] > row[best[i - 1]]) {
+        [best[i], best[i - 1]] = [best[i - 1], best[i]];
+        i--;
+      }
+    }
+    const max = best.length ? row[best[0]] : 0;
+    let sum = 0;
+    for (let v = 0; v < row.length; v++) sum += Math.exp(row[v] - max);
+    best.forEach((v, i) => {
+      tokens[r * k + i] = v;
+      probs[r * k + i] = Math.exp(row[v] - max) / sum;
+    });
+  }
+  return { k, tokens, probs };
+}
 
 /**
  * How a graph exchanges the KV cache with the session.
@@ -235,7 +278,8 @@ export class ModelSession implements ForwardModel {
       fetches.push(...this.session.outputNames);
     } else {
       if (req.want !== 'none') fetches.push(outputs.topToken, outputs.topProb);
-      if (req.want === 'logits') fetches.push(outputs.logits);
+      if (req.want === 'logits' || (req.candidates && !outputs.topKToken)) fetches.push(outputs.logits);
+      if (req.candidates && outputs.topKToken && outputs.topKProb) fetches.push(outputs.topKToken, outputs.topKProb);
       // Present rows are fetched only when some are kept: a denoising step's would be thrown away.
       if (req.keep > 0) fetches.push(...this.names.presentKey, ...this.names.presentValue);
       if (fetches.length === 0) fetches.push(outputs.topToken);
@@ -251,11 +295,25 @@ export class ModelSession implements ForwardModel {
       for (const t of [...presentKeys, ...presentValues]) if (t?.location === 'gpu-buffer') t.dispose();
     }
     const top = result[outputs.topToken];
+    const logits = result[outputs.logits]?.data as Float32Array | undefined;
     return {
       topToken: top ? Int32Array.from(top.data as BigInt64Array, Number) : new Int32Array(0),
       topProb: (result[outputs.topProb]?.data as Float32Array | undefined) ?? new Float32Array(0),
-      logits: req.want === 'logits' ? (result[outputs.logits]?.data as Float32Array | undefined) : undefined,
+      logits: req.want === 'logits' ? logits : undefined,
+      topK: req.candidates ? this.topK(result, logits, req.rows) : undefined,
     };
+  }
+
+  /** The graph's top-k outputs, or (folders built before them) the same computed here from the logits. */
+  private topK(result: ort.InferenceSession.OnnxValueMapType, logits: Float32Array | undefined, rows: number): TopK {
+    const { topKToken, topKProb } = this.manifest.io.outputs;
+    const t = topKToken ? result[topKToken] : undefined;
+    const p = topKProb ? result[topKProb] : undefined;
+    if (t && p) {
+      const k = Number(t.dims[t.dims.length - 1]);
+      return { k, tokens: Int32Array.from(t.data as BigInt64Array, Number), probs: p.data as Float32Array };
+    }
+    return topKFromLogits(logits ?? new Float32Array(0), rows, this.manifest.architecture.vocabSize, TOP_K);
   }
 
   /** Adds `keep` positions to the cache from this forward's present keys/values. */

@@ -9,6 +9,7 @@ import {
   makeBlockCausalBias,
   makeEmbedding,
   makeLmHead,
+  TOP_K_CANDIDATES,
   makeMlp,
   makeRmsNorm,
   makeRope,
@@ -38,6 +39,8 @@ export const IO_NAMES: Manifest['io'] = {
     logits: 'logits',
     topToken: 'top_token',
     topProb: 'top_prob',
+    topKToken: 'top_k_token',
+    topKProb: 'top_k_prob',
     presentKey: 'present_key.{layer}',
     presentValue: 'present_value.{layer}',
   },
@@ -156,8 +159,11 @@ export function buildBlockDiffusionGraph(ctx: BuildContext, plan: WeightPlan): v
 
   // Only the rows being decoded reach the LM head.
   const rows = g.op1('Slice', [x, g.op1('Sub', [seqLen, logitsKeep]), seqLen, g.constant('int64', [1])]);
-  makeLmHead(ctx, rows, plan.norm, plan.lmHead, io.outputs);
+  makeLmHead(ctx, rows, plan.norm, plan.lmHead, io.outputs, c.vocabSize);
   g.output(io.outputs.logits, 'float32', [1, 'rows', c.vocabSize]);
   g.output(io.outputs.topToken, 'int64', [1, 'rows']);
   g.output(io.outputs.topProb, 'float32', [1, 'rows']);
+  const k = Math.min(TOP_K_CANDIDATES, c.vocabSize);
+  if (io.outputs.topKToken) g.output(io.outputs.topKToken, 'int64', [1, 'rows', k]);
+  if (io.outputs.topKProb) g.output(io.outputs.topKProb, 'float32', [1, 'rows', k]);
 }

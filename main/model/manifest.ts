@@ -97,6 +97,9 @@ export const manifestSchema = z.object({
       logits: z.string(),
       topToken: z.string(),
       topProb: z.string(),
+      /** The k best tokens and their probabilities per decoded row (absent in folders built before them). */
+      topKToken: z.string().optional(),
+      topKProb: z.string().optional(),
       presentKey: z.string(),
       presentValue: z.string(),
     }),

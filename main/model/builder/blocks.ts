@@ -266,7 +266,8 @@ export function makeLmHead(
   x: string,
   norm: TensorInfo,
   head: TensorInfo,
-  out: { logits: string; topToken: string; topProb: string },
+  out: { logits: string; topToken: string; topProb: string; topKToken?: string; topKProb?: string },
+  vocabSize: number,
 ) {
   const { g } = ctx;
   const head16 = makeLinear(ctx, 'lm_head', makeRmsNorm(ctx, 'norm', x, norm), [head]);
@@ -277,6 +278,35 @@ export function makeLmHead(
     g.op1('ArgMax', [logits], { axis: -1, keepdims: 0 }, { output: out.topToken });
     const maxLogit = reduce(ctx, 'ReduceMax', logits, [-1], 1);
     const sumExp = reduce(ctx, 'ReduceSum', g.op1('Exp', [g.op1('Sub', [logits, maxLogit])]), [-1], 0);
-    g.op1('Reciprocal', [sumExp], {}, { output: out.topProb });
+    const inv = g.op1('Reciprocal', [sumExp], {}, { output: out.topProb });
+    // The alternatives a step considered (traces with candidates): the k best tokens and their probabilities,
+    // exp(logit - max) / sum. ORT runs these nodes only when the outputs are fetched.
+    if (out.topKToken && out.topKProb) {
+      const k = Math.min(TOP_K_CANDIDATES, vocabSize);
+      // ORT runs these nodes on every forward, prefill ones (logits_keep 0, no rows) included, and its CPU TopK and
+      // broadcasting fail on empty tensors (SIGFPE, broadcast errors): everything here works on the rows plus one
+      // padding row, sliced off at the end.
+      const padded = g.op1(
+        'Concat',
+        [logits, g.constant('float32', new Array<number>(vocabSize).fill(0), [1, 1, vocabSize])],
+        { axis: 1 },
+      );
+      const [vals, idx] = g.op('TopK', [padded, i64(g, [k])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
+      const best = g.op1('Slice', [vals, i64(g, [0]), i64(g, [1]), i64(g, [2])]);
+      const invPadded = g.op1('Concat', [inv, g.constant('float32', [1], [1, 1])], { axis: 1 });
+      const inv3 =
+        ctx.v.opset >= 13
+          ? g.op1('Unsqueeze', [invPadded, i64(g, [-1])])
+          : g.op1('Unsqueeze', [invPadded], { axes: [-1] });
+      const probs = g.op1('Mul', [g.op1('Exp', [g.op1('Sub', [vals, best])]), inv3]);
+      const rowsOf = g.op1('Shape', [logits], { start: 1, end: 2 });
+      const cut = (t: string, name: string) =>
+        g.op1('Slice', [t, i64(g, [0]), rowsOf, i64(g, [1])], {}, { output: name });
+      cut(idx, out.topKToken);
+      cut(probs, out.topKProb);
+    }
   });
 }
+
+/** How many candidates per decoded row the graph can return (traces with candidates; the k <= 5). */
+export const TOP_K_CANDIDATES = 5;
