@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from './channels.js';
 import { decodeSettingsSchema } from './decoding-settings.js';
 import type { CommittedToken, DecodeEvent, StartEvent } from './decode-events.js';
+import type { Trace } from './trace.js';
 import { weightDtypeSchema } from './model-formats.js';
 import { promptSchema, textPositionSchema } from './prompt.js';
 import { providerChoiceSchema, providerNameSchema } from './providers.js';
@@ -38,8 +39,16 @@ const text = (max: number) => z.string().max(max);
 // The decoding settings and their bounds live in decoding-settings.ts (one module for every process).
 export { decodeSettingsSchema };
 
+/** Traces are recorded unless the user turns them off; a settings.json from before the setting loads with this. */
+export const DEFAULT_RECORD_TRACES = true;
+
 export const appSettingsSchema = z
-  .object({ decoding: decodeSettingsSchema, modelId: z.string().min(1).max(4096), provider: providerChoiceSchema })
+  .object({
+    decoding: decodeSettingsSchema,
+    modelId: z.string().min(1).max(4096),
+    provider: providerChoiceSchema,
+    recordTraces: z.boolean().default(DEFAULT_RECORD_TRACES),
+  })
   .strict();
 
 const messageSchema = z
@@ -139,6 +148,10 @@ export const requests = {
   'generate:active': z.object({}).strict(),
   'generate:stop': z.object({ requestId: id }).strict(),
   'links:open': z.object({ url: z.string().url().max(2048) }).strict(),
+  // Decoding traces main recorded and stored with their messages (main/persistence/trace-store.ts).
+  'traces:get': z.object({ conversationId: id, messageId: id }).strict(),
+  'traces:usage': z.object({}).strict(),
+  'traces:clear': z.object({}).strict(),
   // Workspace and files (common/workspace.ts): every path is workspace-relative; main normalises it, resolves
   // symlinks and refuses anything outside the open folder. The folder itself is checked again in main
   // (absolute, exists, a folder, realpath; in Electron only one picked in the dialog or the last workspace).
@@ -182,6 +195,11 @@ export interface Responses {
   /** The run main is running (whoever started it), or null. */
   'generate:active': { run: ActiveRun | null };
   'links:open': { opened: boolean };
+  /** The message's trace (common/trace.ts); null when none was recorded, it was pruned, or it did not read. */
+  'traces:get': { trace: Trace | null };
+  /** What the stored traces weigh on disk, and the cap past which the oldest are removed. */
+  'traces:usage': { bytes: number; count: number; capBytes: number };
+  'traces:clear': { ok: true };
   /** The open workspace, or null (none yet: ask for a folder). */
   'workspace:get': { workspace: Workspace | null };
   /** Replaces the open workspace (one at a time); also pushed as workspace:changed. */

@@ -16,6 +16,8 @@ export interface AppSettings {
   /** Id of the selected model (see ModelInfo.id). */
   modelId: string;
   provider: ProviderChoice;
+  /** Keep each run's decoding trace with its message (Settings; main's TraceStore, capped). */
+  recordTraces: boolean;
 }
 
 export interface ModelInfo {

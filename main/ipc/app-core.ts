@@ -1,3 +1,4 @@
+import { DEFAULT_RECORD_TRACES } from '../../common/contract.js';
 import { DEFAULT_DECODE_SETTINGS } from '../../common/decoding-settings.js';
 import type { AppSettings } from '../../common/models.js';
 import { EngineHost } from '../engine-host/engine-host.js';
@@ -8,6 +9,7 @@ import { openModelFolder } from '../model/model-folder.js';
 import { BUILTIN_ID, ModelRegistry, importedModelsDir } from '../model-registry/registry.js';
 import { ConversationStore } from '../persistence/conversation-store.js';
 import { SettingsStore } from '../persistence/settings-store.js';
+import { TraceStore } from '../persistence/trace-store.js';
 import { WorkspaceService } from '../workspace/workspace-service.js';
 import { createDispatcher, type EventSink, type Services } from './dispatcher.js';
 
@@ -15,6 +17,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   decoding: DEFAULT_DECODE_SETTINGS,
   modelId: BUILTIN_ID,
   provider: 'auto',
+  recordTraces: DEFAULT_RECORD_TRACES,
 };
 
 export interface CoreOptions {
@@ -30,6 +33,8 @@ export interface CoreOptions {
   convertWorker?: WorkerLauncher;
   /** A folder to open as the workspace at start (`serve --workspace DIR`); throws when it cannot be opened. Else the last workspace reopens. */
   workspace?: string;
+  /** The traces' total size cap (default DEFAULT_TRACE_CAP_BYTES), e.g. for tests. */
+  traceCapBytes?: number;
 }
 
 /** First-start settings: the built-in model's own decoding defaults when its folder is readable. */
@@ -55,6 +60,7 @@ export function createAppCore(opts: CoreOptions, sink: EventSink) {
   const services: Services = {
     host: new EngineHost(opts.launcher),
     conversations: new ConversationStore(opts.userData),
+    traces: new TraceStore(opts.userData, opts.traceCapBytes === undefined ? {} : { capBytes: opts.traceCapBytes }),
     settings,
     models: new ModelRegistry(opts.builtinModelDir, settings),
     mode: opts.mode,

@@ -15,6 +15,7 @@ import type { ImportService } from '../import/import-service.js';
 import type { ModelRegistry } from '../model-registry/registry.js';
 import type { ConversationStore } from '../persistence/conversation-store.js';
 import type { SettingsStore } from '../persistence/settings-store.js';
+import type { TraceStore } from '../persistence/trace-store.js';
 import { isAllowedLink } from '../security/links.js';
 import { graceFromEnv, RunKeeper } from './run-keeper.js';
 import type { WorkspaceService } from '../workspace/workspace-service.js';
@@ -22,6 +23,8 @@ import type { WorkspaceService } from '../workspace/workspace-service.js';
 export interface Services {
   host: EngineHost;
   conversations: ConversationStore;
+  /** Each run's decoding trace, stored with its message by the run keeper. */
+  traces: TraceStore;
   settings: SettingsStore;
   models: ModelRegistry;
   mode: 'electron' | 'browser';
@@ -70,6 +73,9 @@ export function createDispatcher(
   const runs = new RunKeeper({
     host: s.host,
     conversations: s.conversations,
+    traces: s.traces,
+    // Read at each run's start, so turning it off in Settings applies from the next run.
+    recordTraces: () => s.settings.load().settings.recordTraces,
     broadcast: (channel, payload) => sink.broadcast(channel, payload),
     clients: sink.clients ? () => sink.clients?.() : undefined,
     graceMs: graceFromEnv(),
@@ -91,7 +97,17 @@ export function createDispatcher(
       s.conversations.save(runs.mergeSave(conversation as never)),
       { ok: true }
     ),
-    'conversations:delete': ({ id }) => (runs.deleted(id), s.conversations.delete(id), { ok: true }),
+    'conversations:delete': ({ id }) => {
+      runs.deleted(id);
+      s.conversations.delete(id);
+      // The conversation is gone either way: traces left behind would only count against their cap.
+      try {
+        s.traces.deleteConversation(id);
+      } catch (e) {
+        console.error(`traces of ${id} not deleted: ${(e as Error).message}`);
+      }
+      return { ok: true };
+    },
     'settings:get': () => s.settings.load(),
     'settings:set': ({ settings }) => {
       // Settings that can never run are refused when saved, not after Send: the rules between fields, and the selected model's positions when it is known.
@@ -130,6 +146,9 @@ export function createDispatcher(
     },
     'generate:stop': ({ requestId }) => ({ stopped: runs.stop(requestId) }),
     'generate:active': () => ({ run: runs.active() }),
+    'traces:get': ({ conversationId, messageId }) => ({ trace: s.traces.get(conversationId, messageId) }),
+    'traces:usage': () => ({ ...s.traces.usage(), capBytes: s.traces.capBytes }),
+    'traces:clear': () => (s.traces.clear(), { ok: true }),
     'workspace:get': () => ({ workspace: s.workspace.current() }),
     'workspace:open': ({ dir }) => ({ workspace: s.workspace.open(dir) }),
     'workspace:pickFolder': async () => ({ dir: await s.workspace.pick() }),

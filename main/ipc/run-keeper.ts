@@ -5,15 +5,18 @@
  * saves the partial text into the conversation itself at least every PARTIAL_SAVE_MS, and a page's
  * conversations:save of that conversation gets main's newer copy of the streaming message, so an
  * older renderer copy never clobbers it. A run with no client connected for the grace period is
- * stopped (its partial answer saved as stopped).
+ * stopped (its partial answer saved as stopped). Main also records the run's decoding trace from the same
+ * events (TraceRecorder) and stores it with its message when the run ends.
  */
 import type { ActiveRun, EventChannel, Events } from '../../common/contract.js';
 import type { CommittedToken } from '../../common/decode-events.js';
 import type { Conversation, Message } from '../../common/models.js';
 import type { PromptSpec } from '../../common/prompt.js';
+import { TraceRecorder } from '../../common/trace.js';
 import type { EngineHost, RunEvent } from '../engine-host/engine-host.js';
 import type { DecodeParams } from '../engine/params.js';
 import type { ConversationStore } from '../persistence/conversation-store.js';
+import type { TraceStore } from '../persistence/trace-store.js';
 
 /** A run with no client connected this long is stopped. */
 export const DEFAULT_RUN_GRACE_MS = 30_000;
@@ -26,6 +29,10 @@ export interface RunKeeperOptions {
   host: Pick<EngineHost, 'generate' | 'stop'>;
   /** Absent (tests with a bare dispatcher): nothing is saved. */
   conversations?: Pick<ConversationStore, 'get' | 'save'>;
+  /** Where a run's trace is stored when it ends (runs with a conversation and message only); absent: none. */
+  traces?: Pick<TraceStore, 'save'>;
+  /** Whether to record this run's trace (the user's setting), asked once as it starts; absent: yes. */
+  recordTraces?: () => boolean;
   broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void;
   /** Clients connected now; undefined where the transport cannot tell (then no run is stopped for want of one). */
   clients?: () => number | undefined;
@@ -44,6 +51,8 @@ interface Kept {
   /** The text last written into the file (null: nothing written yet). */
   savedText: string | null;
   noClientSince: number | null;
+  /** Fed every event; null when no trace is kept for this run. */
+  recorder: TraceRecorder | null;
   timers: ReturnType<typeof setInterval>[];
 }
 
@@ -96,6 +105,8 @@ export class RunKeeper {
       deleted: false,
       savedText: null,
       noClientSince: null,
+      recorder:
+        info.conversationId && info.messageId && this.o.traces && this.wantTraces() ? new TraceRecorder() : null,
       timers: [],
     };
     const done = this.o.host.generate(req.requestId, req.prompt, req.params, (ev) => this.onEvent(kept, ev));
@@ -155,6 +166,7 @@ export class RunKeeper {
 
   private onEvent(k: Kept, ev: RunEvent): void {
     const info = k.info;
+    k.recorder?.add(ev);
     if (ev.type === 'start') info.start = ev;
     else if (ev.type === 'step') {
       for (const c of ev.committed) k.tokens.set(c.position, c);
@@ -172,8 +184,32 @@ export class RunKeeper {
       // The end: written before the event goes out, so a page's final save (with what only it knows) lands after.
       this.end(k);
       this.saveFinal(k, ev);
+      // Stored before the done event goes out too, so a page can ask for it (traces:get) as soon as it hears.
+      this.saveTrace(k);
     }
     this.o.broadcast('generate:event', { requestId: info.requestId, event: ev });
+  }
+
+  private wantTraces(): boolean {
+    try {
+      return this.o.recordTraces?.() ?? true;
+    } catch (e) {
+      this.log(`could not read the trace setting (recording this run's trace): ${(e as Error).message}`);
+      return true;
+    }
+  }
+
+  /** The finished run's trace, with its message; a failed run (error) has none. Never throws into the run. */
+  private saveTrace(k: Kept): void {
+    const trace = k.recorder?.trace();
+    k.recorder = null;
+    const { conversationId, messageId } = k.info;
+    if (!trace || k.deleted || !conversationId || !messageId || !this.o.traces) return;
+    try {
+      this.o.traces.save(conversationId, messageId, trace);
+    } catch (e) {
+      this.log(`run ${k.info.requestId}: could not store its trace: ${(e as Error).message}`);
+    }
   }
 
   private end(k: Kept): void {

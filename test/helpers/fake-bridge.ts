@@ -14,6 +14,7 @@ export const testSettings: AppSettings = {
   decoding: { ...DEFAULT_DECODE_SETTINGS, steps: 8, genLength: 8 },
   modelId: 'builtin',
   provider: 'auto',
+  recordTraces: true,
 };
 
 export function fakeBridge(extra: Answers = {}) {

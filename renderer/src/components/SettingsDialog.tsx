@@ -1,4 +1,4 @@
-/** Settings: decoding parameters with inline validation, presets, model picker (add folder), provider. */
+/** Settings: decoding parameters with inline validation, presets, model picker (add folder), provider, traces. */
 import { useEffect, useMemo, useState } from 'react';
 import type { AppSettings, DecodeSettings, ProviderChoice } from '../../../common/models';
 import { PROVIDER_CHOICES, PROVIDER_LABELS } from '../../../common/providers';
@@ -17,6 +17,7 @@ import { useSettingsStore } from '../stores/settings';
 import { useUiStore } from '../stores/ui';
 import { modelService } from '../services';
 import { ImportCheckpoint } from './ImportCheckpoint';
+import { TraceSettings } from './TraceSettings';
 
 type NumField = 'steps' | 'genLength' | 'blockLength' | 'temperature' | 'seed';
 const NUM_FIELDS: { field: NumField; label: string; hint: string; step?: string }[] = [
@@ -343,6 +344,7 @@ export function SettingsDialog() {
                 </div>
               </div>
             </section>
+            <TraceSettings record={base.recordTraces} onChange={(recordTraces) => setBase({ ...base, recordTraces })} />
             {applyError && <div className="run-error">{applyError}</div>}
           </div>
         )}

@@ -75,6 +75,14 @@ export const generationService = {
   onEvent: (l: (e: Events['generate:event']) => void) => b().on('generate:event', l),
 };
 
+/** Decoding traces main recorded for each run and stored with its message (capped; Settings can turn them off). */
+export const traceService = {
+  /** The message's trace, or null (not recorded, pruned past the cap, or unreadable). */
+  get: (conversationId: string, messageId: string) => b().invoke('traces:get', { conversationId, messageId }),
+  usage: () => b().invoke('traces:usage', {}),
+  clear: () => b().invoke('traces:clear', {}),
+};
+
 /** The open folder (one at a time). Paths everywhere are workspace-relative, '/'-separated; '' is the root. */
 export const workspaceService = {
   get: () => b().invoke('workspace:get', {}),
