@@ -41,6 +41,8 @@ export { decodeSettingsSchema };
 
 /** Traces are recorded unless the user turns them off; a settings.json from before the setting loads with this. */
 export const DEFAULT_RECORD_TRACES = true;
+/** Top candidates in traces (the k best tokens at each commit) cost a little per forward: off unless asked for. */
+export const DEFAULT_TRACE_CANDIDATES = false;
 
 export const appSettingsSchema = z
   .object({
@@ -48,6 +50,7 @@ export const appSettingsSchema = z
     modelId: z.string().min(1).max(4096),
     provider: providerChoiceSchema,
     recordTraces: z.boolean().default(DEFAULT_RECORD_TRACES),
+    traceCandidates: z.boolean().default(DEFAULT_TRACE_CANDIDATES),
   })
   .strict();
 

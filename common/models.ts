@@ -18,6 +18,8 @@ export interface AppSettings {
   provider: ProviderChoice;
   /** Keep each run's decoding trace with its message (Settings; main's TraceStore, capped). */
   recordTraces: boolean;
+  /** Traces keep the k best candidates of every commit (hover shows the alternatives). */
+  traceCandidates: boolean;
 }
 
 export interface ModelInfo {

@@ -308,7 +308,13 @@ describe('live masks in the editor (canvas → decoration specs)', () => {
   });
 });
 
-const settings: AppSettings = { decoding, modelId: 'builtin', provider: 'auto', recordTraces: true };
+const settings: AppSettings = {
+  decoding,
+  modelId: 'builtin',
+  provider: 'auto',
+  recordTraces: true,
+  traceCandidates: false,
+};
 
 /** The shared fake bridge, keeping every saved conversation (validated against the contract). */
 function infillBridge() {

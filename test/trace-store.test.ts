@@ -457,6 +457,20 @@ describe('through the app core and a real engine process (built-in model)', () =
     expect(await ok('traces:get', { conversationId: 'c1', messageId: 'a1' })).toEqual({ trace: null });
   });
 
+  it('with top candidates on in Settings, the stored trace keeps each commit’s 5 best tokens', async () => {
+    const { settings } = await ok<{ settings: AppSettings }>('settings:get', {});
+    expect(settings.traceCandidates).toBe(false);
+    expect((await run('k1', 'k1')).trace!.steps.some((s) => s.candidates)).toBe(false);
+    await ok('settings:set', { settings: { ...settings, traceCandidates: true } });
+    const { done, trace } = await run('k2', 'k2');
+    replaysTo(trace, done);
+    for (const s of trace!.steps) {
+      expect(s.candidates).toHaveLength(s.committed.length);
+      s.committed.forEach(([, tok], j) => expect(s.candidates![j][0][0]).toBe(tok));
+    }
+    await ok('settings:set', { settings: { ...settings, traceCandidates: false } });
+  });
+
   it('deleting a conversation deletes its traces', async () => {
     await run('r7', 'c7');
     await run('r8', 'c8');

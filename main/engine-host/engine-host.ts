@@ -177,6 +177,7 @@ export class EngineHost {
     prompt: PromptSpec,
     params: Partial<DecodeParams>,
     onEvent: (ev: RunEvent) => void,
+    opts: { candidates?: boolean } = {},
   ): Promise<void> {
     if (this.status.state !== 'ready' || !this.child)
       throw new Error(
@@ -187,7 +188,7 @@ export class EngineHost {
     return new Promise<void>((finished) => {
       const run: Run = { onEvent, finished, blockLength: params.blockLength ?? 4, last: null };
       this.runs.set(requestId, run);
-      this.child!.post({ type: 'generate', requestId, prompt, params });
+      this.child!.post({ type: 'generate', requestId, prompt, params, candidates: opts.candidates === true });
       this.armForward(run, 2 * run.blockLength, 'starting the run');
     });
   }

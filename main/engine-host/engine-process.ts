@@ -80,7 +80,13 @@ async function generate(msg: Extract<ToEngine, { type: 'generate' }>, signal: Ab
     if (forwards === hangAtForward) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);
   };
   try {
-    for await (const event of engine.generate({ prompt: msg.prompt, params: msg.params, signal, beforeForward })) {
+    for await (const event of engine.generate({
+      prompt: msg.prompt,
+      params: msg.params,
+      signal,
+      beforeForward,
+      candidates: msg.candidates === true,
+    })) {
       port.post({ type: 'event', requestId: msg.requestId, event });
     }
   } catch (e) {

@@ -6,7 +6,14 @@ import type { ProviderChoice } from '../../common/models.js';
 
 export type ToEngine =
   | { type: 'load'; dir: string; provider: ProviderChoice }
-  | { type: 'generate'; requestId: string; prompt: PromptSpec; params: Partial<DecodeParams> }
+  | {
+      type: 'generate';
+      requestId: string;
+      prompt: PromptSpec;
+      params: Partial<DecodeParams>;
+      /** Report each commit's top candidates (traces with candidates). */
+      candidates?: boolean;
+    }
   | { type: 'stop'; requestId: string };
 
 /**

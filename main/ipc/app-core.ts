@@ -1,4 +1,4 @@
-import { DEFAULT_RECORD_TRACES } from '../../common/contract.js';
+import { DEFAULT_RECORD_TRACES, DEFAULT_TRACE_CANDIDATES } from '../../common/contract.js';
 import { DEFAULT_DECODE_SETTINGS } from '../../common/decoding-settings.js';
 import type { AppSettings } from '../../common/models.js';
 import { EngineHost } from '../engine-host/engine-host.js';
@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   modelId: BUILTIN_ID,
   provider: 'auto',
   recordTraces: DEFAULT_RECORD_TRACES,
+  traceCandidates: DEFAULT_TRACE_CANDIDATES,
 };
 
 export interface CoreOptions {

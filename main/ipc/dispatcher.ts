@@ -76,6 +76,7 @@ export function createDispatcher(
     traces: s.traces,
     // Read at each run's start, so turning it off in Settings applies from the next run.
     recordTraces: () => s.settings.load().settings.recordTraces,
+    traceCandidates: () => s.settings.load().settings.traceCandidates,
     broadcast: (channel, payload) => sink.broadcast(channel, payload),
     clients: sink.clients ? () => sink.clients?.() : undefined,
     graceMs: graceFromEnv(),

@@ -33,6 +33,8 @@ export interface RunKeeperOptions {
   traces?: Pick<TraceStore, 'save'>;
   /** Whether to record this run's trace (the user's setting), asked once as it starts; absent: yes. */
   recordTraces?: () => boolean;
+  /** Whether recorded traces keep each commit's top candidates (the user's setting, off by default), asked at start. */
+  traceCandidates?: () => boolean;
   broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void;
   /** Clients connected now; undefined where the transport cannot tell (then no run is stopped for want of one). */
   clients?: () => number | undefined;
@@ -109,7 +111,10 @@ export class RunKeeper {
         info.conversationId && info.messageId && this.o.traces && this.wantTraces() ? new TraceRecorder() : null,
       timers: [],
     };
-    const done = this.o.host.generate(req.requestId, req.prompt, req.params, (ev) => this.onEvent(kept, ev));
+    const candidates = kept.recorder !== null && this.setting(() => this.o.traceCandidates?.() ?? false, false);
+    const done = this.o.host.generate(req.requestId, req.prompt, req.params, (ev) => this.onEvent(kept, ev), {
+      candidates,
+    });
     this.run = kept;
     if (info.conversationId && info.messageId && this.o.conversations)
       kept.timers.push(setInterval(() => this.savePartial(kept), this.saveEveryMs));
@@ -188,6 +193,15 @@ export class RunKeeper {
       this.saveTrace(k);
     }
     this.o.broadcast('generate:event', { requestId: info.requestId, event: ev });
+  }
+
+  private setting(read: () => boolean, fallback: boolean): boolean {
+    try {
+      return read();
+    } catch (e) {
+      this.log(`could not read the trace settings: ${(e as Error).message}`);
+      return fallback;
+    }
   }
 
   private wantTraces(): boolean {

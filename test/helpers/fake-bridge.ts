@@ -15,6 +15,7 @@ export const testSettings: AppSettings = {
   modelId: 'builtin',
   provider: 'auto',
   recordTraces: true,
+  traceCandidates: false,
 };
 
 export function fakeBridge(extra: Answers = {}) {

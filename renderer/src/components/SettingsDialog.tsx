@@ -344,7 +344,11 @@ export function SettingsDialog() {
                 </div>
               </div>
             </section>
-            <TraceSettings record={base.recordTraces} onChange={(recordTraces) => setBase({ ...base, recordTraces })} />
+            <TraceSettings
+              record={base.recordTraces}
+              candidates={base.traceCandidates}
+              onChange={(t) => setBase({ ...base, ...t })}
+            />
             {applyError && <div className="run-error">{applyError}</div>}
           </div>
         )}

@@ -4,7 +4,15 @@ import { formatBytes } from '../../../common/format';
 import type { Response } from '../../../common/contract';
 import { traceService } from '../services';
 
-export function TraceSettings({ record, onChange }: { record: boolean; onChange: (record: boolean) => void }) {
+export function TraceSettings({
+  record,
+  candidates,
+  onChange,
+}: {
+  record: boolean;
+  candidates: boolean;
+  onChange: (next: { recordTraces: boolean; traceCandidates: boolean }) => void;
+}) {
   const [usage, setUsage] = useState<Response<'traces:usage'> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -40,9 +48,19 @@ export function TraceSettings({ record, onChange }: { record: boolean; onChange:
             type="checkbox"
             data-testid="record-traces"
             checked={record}
-            onChange={(e) => onChange(e.target.checked)}
+            onChange={(e) => onChange({ recordTraces: e.target.checked, traceCandidates: candidates })}
           />{' '}
           Record decoding traces (for replay)
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            data-testid="trace-candidates"
+            checked={candidates}
+            disabled={!record}
+            onChange={(e) => onChange({ recordTraces: record, traceCandidates: e.target.checked })}
+          />{' '}
+          Keep the top 5 candidates of every token (hover shows the alternatives; a little slower)
         </label>
       </div>
       <div className="field">
