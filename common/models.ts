@@ -98,6 +98,10 @@ export interface EngineStatus {
   canInfill?: boolean;
   /** Why the state is crashed/error. */
   message?: string;
+  /** Providers this machine's onnxruntime can run (from the engine process, once a model loaded). */
+  availableProviders?: ProviderName[];
+  /** Providers the load tried before the one running, with why each failed ("cuda: ..."). */
+  fallbacks?: string[];
 }
 
 /** One weight dtype an imported checkpoint can be converted to, with what it will cost here. */

@@ -230,6 +230,8 @@ export class EngineHost {
                 provider: msg.provider,
                 canInfill: msg.canInfill,
                 message: notes.length ? notes.join('; ') : undefined,
+                availableProviders: msg.available,
+                fallbacks: msg.fallbacks,
               }
             : { state: 'error', model: this.current.model, provider: null, message: msg.message };
         this.setStatus(s);

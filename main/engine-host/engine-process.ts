@@ -4,6 +4,7 @@
  * mode and tests, by Node's child_process.fork (process.send).
  */
 import { Engine } from '../engine/engine.js';
+import { availableProviders } from '../engine/providers.js';
 import { FORWARD_DELAY_ENV, HANG_AT_FORWARD_ENV, LOAD_DELAY_ENV, type FromEngine, type ToEngine } from './protocol.js';
 
 interface Port {
@@ -60,6 +61,7 @@ async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['
       fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`),
       rss: process.memoryUsage().rss,
       canInfill: next.canInfill,
+      available: availableProviders(),
     });
   } catch (e) {
     port.post({ type: 'load-error', dir, message: (e as Error).message });

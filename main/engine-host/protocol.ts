@@ -25,7 +25,16 @@ export type FromEngine =
   | { type: 'ready'; pid: number; rss: number }
   | { type: 'released'; dir: string }
   | { type: 'loading'; dir: string }
-  | { type: 'loaded'; dir: string; provider: ProviderName; fallbacks: string[]; rss: number; canInfill: boolean }
+  | {
+      type: 'loaded';
+      dir: string;
+      provider: ProviderName;
+      fallbacks: string[];
+      rss: number;
+      canInfill: boolean;
+      /** Providers this onnxruntime build can run here (the settings dialog marks the others). */
+      available: ProviderName[];
+    }
   | { type: 'load-error'; dir: string; message: string }
   | { type: 'event'; requestId: string; event: DecodeEvent }
   /** Before a forward that no event follows (prompt prefill chunks, a separate commit): the watchdog's heartbeat, with its size. */

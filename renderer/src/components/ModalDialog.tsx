@@ -12,13 +12,27 @@ interface Props {
   onCancel(): void;
   initialFocus?: RefObject<HTMLElement | null>;
   testId?: string;
+  /** `wide`: the settings dialog; `small` (default): a question or a short form. */
+  size?: 'small' | 'wide';
+  /** Show a labelled close button (×) in the header that cancels. */
+  closeButton?: boolean;
   children: ReactNode;
 }
 
 const FOCUSABLE =
-  'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+  'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], summary, [tabindex]:not([tabindex="-1"])';
 
-export function ModalDialog({ title, role = 'dialog', describedBy, onCancel, initialFocus, testId, children }: Props) {
+export function ModalDialog({
+  title,
+  role = 'dialog',
+  describedBy,
+  onCancel,
+  initialFocus,
+  testId,
+  size = 'small',
+  closeButton = false,
+  children,
+}: Props) {
   const box = useRef<HTMLDivElement>(null);
   const titleId = `${testId ?? 'modal'}-title`;
 
@@ -54,7 +68,7 @@ export function ModalDialog({ title, role = 'dialog', describedBy, onCancel, ini
   return (
     <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
       <div
-        className="dialog small-dialog"
+        className={size === 'small' ? 'dialog small-dialog' : 'dialog'}
         role={role}
         aria-modal="true"
         aria-labelledby={titleId}
@@ -65,6 +79,16 @@ export function ModalDialog({ title, role = 'dialog', describedBy, onCancel, ini
       >
         <header className="dialog-head">
           <h2 id={titleId}>{title}</h2>
+          {closeButton && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Close ${title.toLowerCase()}`}
+              onClick={onCancel}
+            >
+              <span aria-hidden="true">×</span>
+            </button>
+          )}
         </header>
         {children}
       </div>
