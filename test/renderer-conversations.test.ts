@@ -172,6 +172,23 @@ describe('Markdown export', () => {
     expect(exportFileName(c)).toBe('quick-sort-in-python.md');
     expect(exportFileName({ ...c, title: '!!!' })).toBe('conversation.md');
   });
+
+  it('exports a bare-code answer fenced with its language, as the screen shows it', () => {
+    const c = {
+      ...newConversation(1),
+      messages: [
+        msg('u', 'user', 'def f(): pass'),
+        msg('a', 'assistant', 'def add(a, b):\n    return a + b\n'),
+        msg('b', 'assistant', 'const x = 1;'),
+        msg('p', 'assistant', 'Use `sum(xs)`.'),
+      ],
+    };
+    const md = conversationToMarkdown(c);
+    expect(md).toContain('## User\n\ndef f(): pass\n');
+    expect(md).toContain('## Assistant\n\n```python\ndef add(a, b):\n    return a + b\n```\n');
+    expect(md).toContain('```javascript\nconst x = 1;\n```');
+    expect(md).toContain('## Assistant\n\nUse `sum(xs)`.');
+  });
 });
 
 describe('code extraction for editor targets', () => {

@@ -1,5 +1,6 @@
 /** A conversation as a Markdown document, and the file name to save it under. */
 import type { Conversation } from '../../../common/models';
+import { answerAsMarkdown } from './answer-format';
 import { fence } from './conversations';
 
 const ROLE: Record<string, string> = { user: 'User', assistant: 'Assistant', system: 'System' };
@@ -14,7 +15,8 @@ export function conversationToMarkdown(c: Conversation): string {
   for (const m of c.messages) {
     lines.push(`## ${ROLE[m.role] ?? m.role}`, '');
     if (m.attachment) lines.push(fence(m.attachment.text, m.attachment.language), '');
-    if (m.content) lines.push(m.content, '');
+    // An answer is exported as the screen shows it: bare code fenced with its language (answer-format.ts).
+    if (m.content) lines.push(m.role === 'assistant' ? answerAsMarkdown(m.content) : m.content, '');
     if (m.status === 'stopped') lines.push('_(stopped)_', '');
     if (m.status === 'error') lines.push(`_(error: ${m.error ?? 'unknown'})_`, '');
   }
