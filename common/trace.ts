@@ -438,3 +438,65 @@ export function unpackTrace(p: PackedTrace): Trace {
 export function committedCount(t: Trace): number {
   return t.steps.reduce((n, s) => n + s.committed.length, 0);
 }
+
+/**
+ * The run's events again, from its trace: the start, one step per trace step (texts from `labels`), the result.
+ * Replaying them through the live canvas code draws the decoding as it happened (the editor's in-place replay).
+ * The settled-text deltas and the final text are left empty: a trace does not carry the detokenizer.
+ */
+export function traceEvents(t: Trace): DecodeEvent[] {
+  const B = t.blockLength;
+  const P = t.promptLength;
+  const label = (id: number) => t.labels[id] ?? '';
+  const events: DecodeEvent[] = [
+    {
+      type: 'start',
+      promptLength: P,
+      genLength: t.params.genLength,
+      canvasLength: t.canvasLength,
+      blockLength: B,
+      maskId: t.maskId,
+      eosId: t.params.eosId,
+      provider: t.result.stats.provider,
+      promptIds: t.promptIds,
+      params: t.params,
+      model: { name: t.model.name, dtype: t.model.dtype, vocabSize: t.model.vocabSize },
+    },
+  ];
+  let elapsed = t.result.stats.prefillMs;
+  t.steps.forEach((s, i) => {
+    elapsed += s.ms;
+    const start = s.block * B;
+    events.push({
+      type: 'step',
+      blockIndex: s.block - Math.floor(P / B),
+      step: s.step,
+      blockStart: start,
+      blockEnd: Math.min(start + B, t.canvasLength),
+      committed: s.committed.map(([position, tokenId, confidence], j) => ({
+        position,
+        tokenId,
+        confidence,
+        text: label(tokenId),
+        ...(s.candidates
+          ? {
+              alternatives: s.candidates[j].map(([id, probability]) => ({ tokenId: id, probability, text: label(id) })),
+            }
+          : {}),
+      })),
+      textDelta: '',
+      forwards: i + 1,
+      elapsedMs: elapsed,
+    });
+  });
+  const last = t.steps[t.steps.length - 1];
+  events.push({
+    type: 'done',
+    tokenIds: t.result.tokenIds,
+    text: '',
+    stopReason: t.result.stopReason,
+    stats: t.result.stats,
+    eosFill: last?.eosFill ?? null,
+  });
+  return events;
+}

@@ -14,6 +14,7 @@ import {
   parseTrace,
   parseTraceText,
   recordTrace,
+  traceEvents,
   unpackTrace,
   type Trace,
 } from '../common/trace.js';
@@ -93,6 +94,27 @@ describe('a recorded trace', () => {
       expect(parsed.ok && parsed.trace).toEqual(trace);
       expect(unpackTrace(JSON.parse(JSON.stringify(packTrace(trace))))).toEqual(trace);
     });
+
+  it('gives back the events it was recorded from (texts from its labels)', async () => {
+    const { trace, events } = await traced({ threshold: 0.5, genLength: 64, steps: 64 });
+    const again = traceEvents(trace);
+    expect(again).toHaveLength(events.length);
+    // Recording the regenerated events gives the same trace: nothing a trace holds is lost on the way.
+    expect(recordTrace(again)).toEqual(trace);
+    events.forEach((ev, i) => {
+      const re = again[i];
+      if (ev.type === 'step' && re.type === 'step') {
+        const { textDelta: _a, elapsedMs: _b, forwards: _c, ...rest } = ev;
+        expect(re).toMatchObject({
+          ...rest,
+          committed: ev.committed.map((c) => ({ ...c, confidence: expect.any(Number) })),
+        });
+      } else if (ev.type === 'done' && re.type === 'done') {
+        expect(re.tokenIds).toEqual(ev.tokenIds);
+        expect(re.eosFill).toEqual(ev.eosFill);
+      } else expect(re.type).toBe(ev.type);
+    });
+  });
 
   it('records the EOS fill on the last step', async () => {
     const { trace, done } = await traced({});
