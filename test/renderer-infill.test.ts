@@ -1,4 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordTrace } from '../common/trace';
+import type { DecodeEvent } from '../common/decode-events';
 import type { Events } from '../common/contract';
 import { conversationSchema } from '../common/contract';
 import type { AppSettings, DecodeSettings } from '../common/models';
@@ -17,6 +19,7 @@ import {
   keyAction,
   normalizeMiddleLength,
   runResult,
+  replayPace,
 } from '../renderer/src/lib/infill';
 import {
   canvasItems,
@@ -377,6 +380,76 @@ describe('infill store with a fake bridge', () => {
     },
   });
 
+  it('replays a pending suggestion’s decoding in place from its stored trace, then shows the suggestion again', async () => {
+    const { req, ev } = await startRun(8);
+    await new Promise((r) => setTimeout(r, 40));
+    // A run's events as the engine sends them: prompt of 4 ids, 8 masks, two tokens per step, then EOS.
+    const P = 4;
+    const events: DecodeEvent[] = [
+      {
+        type: 'start',
+        ...startExtras,
+        promptLength: P,
+        genLength: 8,
+        canvasLength: P + 8,
+        blockLength: 4,
+        maskId: 99,
+        eosId: 2,
+        provider: 'cpu',
+      },
+    ];
+    const ids = [10, 11, 12, 13, 14, 15, 2, 2];
+    for (let i = 0; i < 4; i++)
+      events.push({
+        type: 'step',
+        blockIndex: i >> 1,
+        step: i & 1,
+        blockStart: P + (i >> 1) * 4,
+        blockEnd: P + (i >> 1) * 4 + 4,
+        committed: [0, 1].map((j) => ({
+          position: P + 2 * i + j,
+          tokenId: ids[2 * i + j],
+          confidence: 0.5,
+          text: `t${ids[2 * i + j]}`,
+        })),
+        textDelta: '',
+        forwards: i + 1,
+        elapsedMs: i + 1,
+      });
+    events.push({ ...(done('t10t11t12t13t14t15') as Extract<DecodeEvent, { type: 'done' }>), tokenIds: ids });
+    for (const e of events) ev(e);
+    expect(useInfillStore.getState().session?.phase).toBe('pending');
+    const s = useInfillStore.getState().session!;
+    fb.answers['traces:get'] = (r) => {
+      expect(r).toEqual({ conversationId: s.conversationId, messageId: s.messageId });
+      return { trace: recordTrace(events) };
+    };
+    vi.useFakeTimers();
+    try {
+      await useInfillStore.getState().replayDecoding();
+      const first = useInfillStore.getState().replay!;
+      expect(first.tokens.every((t) => t === null)).toBe(true);
+      const seen: number[] = [];
+      for (let i = 0; i < 200 && useInfillStore.getState().replay; i++) {
+        seen.push(useInfillStore.getState().replay!.committed);
+        vi.advanceTimersByTime(40);
+      }
+      // The replay went through the steps in order, reached the whole middle, then gave way to the suggestion.
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      expect(seen.at(-1)).toBe(8);
+      expect(useInfillStore.getState().replay).toBeNull();
+      expect(useInfillStore.getState().session?.phase).toBe('pending');
+      // Accepting (or rejecting) during a replay ends it.
+      await useInfillStore.getState().replayDecoding();
+      expect(useInfillStore.getState().replay).not.toBeNull();
+      useInfillStore.getState().resolve('rejected');
+      expect(useInfillStore.getState().replay).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+    void req;
+  });
+
   it('sends the infill prompt with the middle length; masks are there at once; the run is recorded; done → pending → accepted', async () => {
     const { req, ev } = await startRun(16);
     expect(req.prompt).toEqual({
@@ -472,5 +545,23 @@ describe('infill store with a fake bridge', () => {
       status: 'error',
       infill: { outcome: 'error' },
     });
+  });
+});
+
+describe('replay pacing', () => {
+  it('lasts about the duration asked, one event per frame at least; reduced motion jumps a few times', () => {
+    expect(replayPace(300, { durationMs: 3000, frameMs: 33, reducedMotion: false })).toEqual({
+      perFrame: 4,
+      frames: 75,
+    });
+    expect(replayPace(10, { durationMs: 3000, frameMs: 33, reducedMotion: false })).toEqual({
+      perFrame: 1,
+      frames: 10,
+    });
+    expect(replayPace(300, { durationMs: 3000, frameMs: 33, reducedMotion: true })).toEqual({
+      perFrame: 50,
+      frames: 6,
+    });
+    expect(replayPace(0, { durationMs: 3000, frameMs: 33, reducedMotion: false }).perFrame).toBe(1);
   });
 });

@@ -115,6 +115,13 @@ test('infill: masks fill in at the cursor, Tab accepts as one edit, Ctrl+S write
     expect(new Set(withMasks.map((f) => f.cells)).size).toBeGreaterThanOrEqual(2);
     expect(new Set(seen.map((f) => f.status).filter((s) => s.startsWith('Infilling'))).size).toBeGreaterThanOrEqual(3);
     await expect(page.locator('[data-testid="editor"] .infill-mask')).toHaveCount(0);
+    // Replay in place: the stored trace draws the decoding again where the middle goes, then the suggestion is back.
+    await page.getByTestId('infill-replay').click();
+    await expect(page.locator('[data-testid="editor"] .infill-mask').first()).toBeVisible();
+    await expect(page.getByTestId('infill-replay')).toHaveText('Stop replay');
+    await expect(page.locator('[data-testid="editor"] .infill-mask')).toHaveCount(0, { timeout: 15_000 });
+    await expect(page.getByTestId('infill-replay')).toHaveText('Replay decoding');
+    await expect(page.getByTestId('infill-accept')).toBeVisible();
     // The document was not edited during the run nor while the suggestion waits.
     await expect(page.locator('[data-testid="editor-tab"][data-path="even.py"]')).toHaveAttribute(
       'data-dirty',

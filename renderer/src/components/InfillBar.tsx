@@ -53,6 +53,7 @@ function LengthField() {
 export function InfillBar() {
   const active = useSyncExternalStore(subscribe, getActiveEditor, getActiveEditor);
   const session = useInfillStore((s) => s.session);
+  const replaying = useInfillStore((s) => s.replay !== null);
   const progress = useInfillStore((s) =>
     s.canvas && s.session?.phase === 'running' ? `${s.canvas.committed}/${s.canvas.tokens.length}` : '',
   );
@@ -106,6 +107,19 @@ export function InfillBar() {
         >
           Reject
         </button>
+        {session.messageId && session.requestId && (
+          <button
+            type="button"
+            data-testid="infill-replay"
+            aria-pressed={replaying}
+            onClick={() =>
+              replaying ? useInfillStore.getState().stopReplay() : void useInfillStore.getState().replayDecoding()
+            }
+            title="Replay how the middle was decoded, in place"
+          >
+            {replaying ? 'Stop replay' : 'Replay decoding'}
+          </button>
+        )}
       </div>
     );
   }

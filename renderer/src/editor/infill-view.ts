@@ -389,7 +389,9 @@ function plan(b: Binding, s: InfillSession, r: monaco.Range, restOfLine: string,
   // A selection being replaced reads as a diff: the old text struck through, the new text on the lines under it.
   const indent = visualColumn(b.model.getLineContent(r.startLineNumber), r.startColumn, tabSize);
   const opts = { startColumn, columns, tabSize, restOfLine, breakBefore: !r.isEmpty(), indent };
-  const canvas = state().canvas;
+  const { canvas, replay } = state();
+  // A replay of the suggestion's decoding draws like the run did, in the same place.
+  if (replay) return livePlan(replay, opts);
   return s.phase === 'running' && canvas ? livePlan(canvas, opts) : suggestionPlan(s.middle ?? '', opts);
 }
 
@@ -406,6 +408,7 @@ function render(b: Binding): void {
     s.phase,
     s.middle === null ? '' : s.id,
     state().canvas?.batch ?? -1,
+    state().replay?.batch ?? -1,
     r.startColumn,
     r.endColumn,
     r.isEmpty(),
@@ -519,7 +522,8 @@ useInfillStore.subscribe((st, prev) => {
     if (st.session) bind(st.session);
     return;
   }
-  if (binding && (st.canvas !== prev.canvas || st.session !== prev.session)) render(binding);
+  if (binding && (st.canvas !== prev.canvas || st.session !== prev.session || st.replay !== prev.replay))
+    render(binding);
 });
 
 // Every editor the pane publishes gets the commands and keys.

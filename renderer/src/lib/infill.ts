@@ -198,3 +198,18 @@ export function finishedInfillPatch(
 export function outcomePatch(record: InfillRecord, outcome: InfillOutcome): Partial<Message> {
   return { infill: { ...record, outcome } };
 }
+
+/**
+ * How a replay of `events` events is paced: events per frame so it lasts about `durationMs` (at least one per
+ * frame), and the number of frames. With reduced motion it moves in `reducedFrames` jumps instead of an animation.
+ */
+export function replayPace(
+  events: number,
+  opts: { durationMs: number; frameMs: number; reducedMotion: boolean; reducedFrames?: number },
+): { perFrame: number; frames: number } {
+  const frames = opts.reducedMotion
+    ? Math.min(events, opts.reducedFrames ?? 6)
+    : Math.max(1, Math.min(events, Math.round(opts.durationMs / opts.frameMs)));
+  const perFrame = Math.max(1, Math.ceil(events / Math.max(1, frames)));
+  return { perFrame, frames: Math.ceil(events / perFrame) };
+}

@@ -7,6 +7,7 @@
  */
 import { create } from 'zustand';
 import type { DecodeParams } from '../../../common/decode-events';
+import { traceEvents } from '../../../common/trace';
 import type { ActiveRun, Events } from '../../../common/contract';
 import type { InfillRecord, Message } from '../../../common/models';
 import {
@@ -27,10 +28,11 @@ import {
   infillMessages,
   normalizeMiddleLength,
   outcomePatch,
+  replayPace,
   runResult,
   type TextRange,
 } from '../lib/infill';
-import { generationService } from '../services';
+import { generationService, traceService } from '../services';
 import { useConversationsStore } from './conversations';
 import { useEngineStore } from './engine';
 import { useRunStore } from './run';
@@ -71,6 +73,11 @@ export interface InfillSession {
 interface InfillStore {
   session: InfillSession | null;
   canvas: CanvasState | null;
+  /** The pending suggestion's decoding being replayed in place (its trace through the live canvas); null otherwise. */
+  replay: CanvasState | null;
+  /** Replays the pending suggestion's decoding where it will go (from the trace main stored with its message). */
+  replayDecoding(): Promise<void>;
+  stopReplay(): void;
   /** The middle length the user set (tokens); null: the settings' gen_length. */
   middleLength: number | null;
   /** Starts an infill run. False (with a notice) when it cannot start. */
@@ -219,10 +226,53 @@ export const useInfillStore = create<InfillStore>((set, get) => {
   };
   coalescer = new FrameCoalescer<RunEvent>(raf, applyBatch);
 
+  let replayTimer: ReturnType<typeof setTimeout> | null = null;
+  const stopReplay = () => {
+    if (replayTimer !== null) clearTimeout(replayTimer);
+    replayTimer = null;
+    if (get().replay) set({ replay: null });
+  };
+
   return {
     session: null,
     canvas: null,
+    replay: null,
     middleLength: loadLength(),
+    stopReplay,
+    replayDecoding: async () => {
+      const s = get().session;
+      if (!s || s.phase !== 'pending' || !s.conversationId || !s.messageId) return;
+      stopReplay();
+      let trace;
+      try {
+        trace = (await traceService.get(s.conversationId, s.messageId)).trace;
+      } catch (e) {
+        useUiStore.getState().notify('error', `Could not read the decoding: ${(e as Error).message}`);
+        return;
+      }
+      if (!trace) {
+        useUiStore.getState().notify('info', 'No decoding was recorded for this infill (Settings → Traces).');
+        return;
+      }
+      const events = traceEvents(trace);
+      const reducedMotion = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+      const { perFrame } = replayPace(events.length - 1, { durationMs: 3000, frameMs: 33, reducedMotion });
+      const frameMs = reducedMotion ? 500 : 33;
+      let next = 1;
+      const tick = () => {
+        replayTimer = null;
+        const cur = get();
+        // The suggestion was accepted, rejected or replaced: the replay has nowhere to draw.
+        if (cur.session?.id !== s.id || !cur.replay) return stopReplay();
+        const batch = events.slice(next, next + perFrame);
+        next += batch.length;
+        set({ replay: applyEvents(cur.replay, batch) });
+        // The last frame stays a moment, then the suggestion is shown again.
+        replayTimer = setTimeout(next < events.length ? tick : stopReplay, next < events.length ? frameMs : 800);
+      };
+      set({ replay: applyEvents(emptyCanvas(), events.slice(0, 1)) });
+      replayTimer = setTimeout(tick, frameMs);
+    },
     start: async (req) => {
       const ui = useUiStore.getState();
       const cur = get().session;
@@ -355,6 +405,7 @@ export const useInfillStore = create<InfillStore>((set, get) => {
       record();
       const s = get().session!;
       if (s.record) patchMessage(s, outcomePatch(s.record, outcome));
+      stopReplay();
       set({ session: null, canvas: null });
     },
     attach: (run) => {
