@@ -2,17 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '../common/decode-events';
 import {
   applyEvents,
-  canvasSegments,
+  canvasChanges,
+  canvasFromRun,
+  canvasMeta,
   canvasText,
   confidenceClass,
   emptyCanvas,
   type RunEvent,
 } from '../renderer/src/lib/canvas';
 import { FrameCoalescer } from '../renderer/src/lib/coalesce';
+import { startExtras } from './helpers/events';
 
 const P = 10;
 const start: RunEvent = {
   type: 'start',
+  ...startExtras,
   promptLength: P,
   genLength: 8,
   canvasLength: P + 8,
@@ -45,26 +49,19 @@ describe('canvas reducer', () => {
     expect(c.tokens).toHaveLength(8);
     expect(c.tokens.every((t) => t === null)).toBe(true);
     expect([c.blockStart, c.blockEnd]).toEqual([0, 4]);
-    const segs = canvasSegments(c);
-    // 4 single mask chips in the active block, then the rest of the masks collapsed into one.
-    expect(segs.map((s) => [s.kind, s.kind === 'text' ? s.text : s.count, s.active])).toEqual([
-      ['mask', 1, true],
-      ['mask', 1, true],
-      ['mask', 1, true],
-      ['mask', 1, true],
-      ['mask', 4, false],
-    ]);
+    expect(c.changed).toEqual([]);
+    expect(canvasMeta(c, false)).toBe('block 1/2 · step 1 · 0/8 tokens · 0 forwards');
   });
 
-  it('places committed tokens by absolute position, out of order, and marks only the latest batch fresh', () => {
+  it('places committed tokens by absolute position, out of order, with the step that committed them', () => {
     let c = applyEvents(emptyCanvas(), [start, step(0, 0, [[2, 11, 'c', 0.95]])]);
-    expect(c.tokens[2]).toMatchObject({ tokenId: 11, text: 'c', confidence: 0.95 });
+    expect(c.tokens[2]).toMatchObject({ tokenId: 11, text: 'c', confidence: 0.95, step: 0 });
     expect(c.committed).toBe(1);
+    expect(c.changed).toEqual([2]);
     c = applyEvents(c, [step(0, 1, [[0, 10, 'a', 0.2]], 'a')]);
-    expect(c.tokens[0]?.text).toBe('a');
-    const fresh = canvasSegments(c).filter((s) => s.kind === 'text' && s.fresh);
-    expect(fresh).toHaveLength(1);
-    expect(fresh[0]).toMatchObject({ text: 'a', confidence: 0.2 });
+    expect(c.tokens[0]).toMatchObject({ text: 'a', confidence: 0.2, step: 1 });
+    expect(c.changed).toEqual([0]);
+    expect(canvasMeta(c, true)).toBe('stopping · block 1/2 · step 2 · 2/8 tokens · 2 forwards');
     expect(confidenceClass(0.2)).toBe('conf-low');
     expect(confidenceClass(0.5)).toBe('conf-mid');
     expect(confidenceClass(0.7)).toBe('conf-high');
@@ -96,13 +93,38 @@ describe('canvas reducer', () => {
     expect(batched.blockIndex).toBe(1);
     expect([batched.blockStart, batched.blockEnd]).toEqual([4, 8]);
     expect(batched.steps).toBe(4);
-    // In the batched state every token of that batch is fresh.
-    expect(canvasSegments(batched).filter((s) => s.kind === 'text' && s.fresh)).toHaveLength(5);
+    // Steps are counted per step, not per batch: the tokens of one painted frame keep their own steps.
+    expect(batched.tokens.map((t) => t?.step ?? null)).toEqual(oneByOne.tokens.map((t) => t?.step ?? null));
+    expect(batched.tokens.map((t) => t?.step ?? null)).toEqual([0, 1, 1, 2, 3, null, null, null]);
+    expect(batched.changed).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('canvasChanges: the batch list for the next batch, a reference diff otherwise, all for a new canvas', () => {
+    const a = applyEvents(emptyCanvas(), [start]);
+    expect(canvasChanges(null, a)).toBe('all');
+    expect(canvasChanges(emptyCanvas(), a)).toBe('all');
+    const b = applyEvents(a, [step(0, 0, [[1, 11, 'x', 0.9]])]);
+    expect(canvasChanges(a, b)).toEqual([1]);
+    expect(canvasChanges(b, b)).toEqual([]);
+    const c = applyEvents(b, [step(0, 1, [[3, 12, 'y', 0.9]])]);
+    // Two batches apart (a state was skipped): compared cell by cell.
+    expect(canvasChanges(a, c)).toEqual([1, 3]);
+    // A page that attached: its canvas is new, nothing in it is fresh (unknown steps).
+    const attached = canvasFromRun({
+      start: start as Extract<RunEvent, { type: 'start' }>,
+      committed: [{ position: P + 2, tokenId: 11, text: 'c', confidence: 0.9 }],
+      text: '',
+      step: { blockIndex: 0, step: 3, blockStart: P, blockEnd: P + 4, forwards: 4, elapsedMs: 9, steps: 4 },
+    });
+    expect(attached.tokens[2]).toMatchObject({ text: 'c', step: -1 });
+    expect(attached.steps).toBe(4);
+    expect(canvasChanges(a, attached)).toEqual([2]);
   });
 
   it('the done event replaces the canvas text exactly and nothing after it counts', () => {
     const done: RunEvent = {
       type: 'done',
+      eosFill: null,
       tokenIds: [10, 2],
       text: 'final text',
       stopReason: 'eos',
@@ -141,7 +163,7 @@ describe('canvas reducer', () => {
     expect(c.settledText).toBe('pa');
   });
 
-  it('draws EOS tokens as chips and cuts the text at the first EOS', () => {
+  it('cuts the text at the first EOS', () => {
     const c = applyEvents(emptyCanvas(), [
       start,
       step(0, 0, [
@@ -151,8 +173,6 @@ describe('canvas reducer', () => {
       ]),
       step(1, 0, []),
     ]);
-    const segs = canvasSegments(c);
-    expect(segs.find((s) => s.kind === 'eos')).toMatchObject({ count: 2 });
     expect(canvasText(c)).toBe('ok');
   });
 

@@ -5,6 +5,7 @@ import { Notices } from './components/Notices';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { StatusBar } from './components/StatusBar';
+import { TraceDialogs } from './components/TraceDialogs';
 import { useConversationsStore } from './stores/conversations';
 import { useRunStore } from './stores/run';
 import { useUiStore } from './stores/ui';
@@ -71,6 +72,7 @@ export function App() {
       </div>
       <StatusBar />
       <SettingsDialog />
+      <TraceDialogs />
       <Notices />
     </div>
   );

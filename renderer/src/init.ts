@@ -6,6 +6,7 @@ import { useEngineStore } from './stores/engine';
 import { failActiveRun, routeGenerateEvent, useRunStore } from './stores/run';
 import { failInfillRun, routeInfillEvent, useInfillStore } from './stores/infill';
 import { useSettingsStore } from './stores/settings';
+import { failCompareRun, routeCompareEvent } from './stores/traces';
 
 /** Whether the page has not loaded its state yet: the first attach after a (re)load shows the run's conversation. */
 let firstRefresh = true;
@@ -49,12 +50,14 @@ export function initApp(): AppBridge {
   b.on('engine:status', (s) => useEngineStore.getState().setEngine(s));
   b.on('generate:event', routeGenerateEvent);
   b.on('generate:event', routeInfillEvent);
+  b.on('generate:event', routeCompareEvent);
   b.onConnection((c) => {
     useEngineStore.getState().setConnection(c);
     if (c.state === 'open') void refresh();
     if (c.state === 'closed') {
       failActiveRun(c.message);
       failInfillRun(c.message);
+      failCompareRun(c.message);
     }
   });
   if (b.connection().state === 'open') void refresh();

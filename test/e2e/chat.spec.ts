@@ -62,7 +62,7 @@ test('chat: masks appear, fill in over several steps, end as Markdown; reload ke
       new MutationObserver(() => {
         const metas = document.querySelectorAll('.canvas-meta');
         const m = /(\d+)\/\d+ tokens/.exec(metas[metas.length - 1]?.textContent ?? '');
-        if (m) seen.push({ committed: Number(m[1]), masks: document.querySelectorAll('.mask-chip').length });
+        if (m) seen.push({ committed: Number(m[1]), masks: document.querySelectorAll('.cg-mask').length });
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     await page
@@ -71,7 +71,7 @@ test('chat: masks appear, fill in over several steps, end as Markdown; reload ke
     await page.getByTestId('composer').press('Enter');
     const msg = assistant(page);
     await expect(msg).toHaveAttribute('data-status', /done/, { timeout: 60_000 });
-    await expect(msg.locator('.mask-chip')).toHaveCount(0);
+    await expect(msg.locator('.cg-mask')).toHaveCount(0);
     await expect(msg.locator('.markdown')).toBeVisible();
     // Mask placeholders were drawn, and the committed count grew over several rendered steps.
     const frames = await page.evaluate(
@@ -102,7 +102,7 @@ test('Stop ends the run quickly and keeps the partial text marked as stopped', a
     await page.getByTestId('composer').fill('Write a Python function `count(xs)` that does this: Count the items.');
     await page.getByTestId('send').click();
     const msg = assistant(page);
-    await expect(msg.locator('.mask-chip').first()).toBeVisible({ timeout: 30_000 });
+    await expect(msg.locator('.cg-mask').first()).toBeVisible({ timeout: 30_000 });
     await expect(msg.locator('.canvas-meta')).toContainText(/block ([4-9]|\d\d+)\//, { timeout: 30_000 });
     await page.screenshot({ path: 'docs/screenshot-decoding.png' });
     const t0 = Date.now();
@@ -110,7 +110,7 @@ test('Stop ends the run quickly and keeps the partial text marked as stopped', a
     await expect(msg).toHaveAttribute('data-status', 'stopped', { timeout: 10_000 });
     expect(Date.now() - t0).toBeLessThan(10_000);
     await expect(msg.locator('.stopped-marker')).toBeVisible();
-    await expect(msg.locator('.mask-chip')).toHaveCount(0);
+    await expect(msg.locator('.cg-mask')).toHaveCount(0);
     // The composer is usable again at once.
     await expect(page.getByTestId('send')).toBeVisible();
   } finally {
@@ -151,7 +151,7 @@ test('a crashed engine process: the run ends with a clear error, the next one su
     await page.getByTestId('composer').fill('Write a Python function `f(x)` that does this: Return x.');
     await page.getByTestId('send').click();
     const msg = assistant(page);
-    await expect(msg.locator('.mask-chip').first()).toBeVisible({ timeout: 30_000 });
+    await expect(msg.locator('.cg-mask').first()).toBeVisible({ timeout: 30_000 });
     // The engine process is serve's only child: kill -9 it mid-run.
     const child = execFileSync('pgrep', ['-P', String(served.process.pid)], { encoding: 'utf8' })
       .trim()

@@ -46,14 +46,14 @@ test('reload during a run: the run is still shown and progressing, Stop works, t
     await expect(page.getByTestId('status-bar')).toContainText(/cpu/i, { timeout: 60_000 });
     await page.getByTestId('composer').fill('Write a Python function `total(xs)` that does this: Sum the items.');
     await page.getByTestId('send').click();
-    await expect(assistant(page).locator('.mask-chip').first()).toBeVisible({ timeout: 30_000 });
+    await expect(assistant(page).locator('.cg-mask').first()).toBeVisible({ timeout: 30_000 });
     await expect.poll(() => committedOf(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(8);
 
     await page.reload();
     // The reloaded page re-attached: the run's canvas is back, with what was committed before the reload, and it goes on.
     const msg = assistant(page);
     await expect(msg).toHaveAttribute('data-status', 'streaming', { timeout: 30_000 });
-    await expect(msg.locator('.mask-chip').first()).toBeVisible({ timeout: 10_000 });
+    await expect(msg.locator('.cg-mask').first()).toBeVisible({ timeout: 10_000 });
     const first = await committedOf(page);
     expect(first).toBeGreaterThanOrEqual(8);
     await expect.poll(() => committedOf(page), { timeout: 20_000 }).toBeGreaterThan(first + 4);
@@ -71,7 +71,7 @@ test('reload during a run: the run is still shown and progressing, Stop works, t
     await page.getByTestId('stop').click();
     await expect(msg).toHaveAttribute('data-status', 'stopped', { timeout: 10_000 });
     expect(Date.now() - t0).toBeLessThan(10_000);
-    await expect(msg.locator('.mask-chip')).toHaveCount(0);
+    await expect(msg.locator('.cg-mask')).toHaveCount(0);
     const shown = (await msg.locator('.markdown').innerText()).trim();
     expect(shown.length).toBeGreaterThan(0);
 

@@ -66,50 +66,69 @@ export function ConnectionBanner() {
   return null;
 }
 
+/**
+ * Keeps the message list scrolled to the bottom while the user is there, without reading layout per
+ * frame: an IntersectionObserver on a sentinel after the messages says whether the user is at the bottom
+ * (within 40 px), and a ResizeObserver on the messages scrolls when they grew. Both run after layout,
+ * so reading scrollHeight there forces nothing.
+ */
+function useStickToBottom() {
+  const listRef = useRef<HTMLDivElement>(null);
+  const stackRef = useRef<HTMLDivElement>(null);
+  const sentinelRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const list = listRef.current!;
+    let stick = true;
+    const io = new IntersectionObserver(([e]) => (stick = e.isIntersecting), {
+      root: list,
+      rootMargin: '0px 0px 40px 0px',
+    });
+    io.observe(sentinelRef.current!);
+    const ro = new ResizeObserver(() => {
+      if (stick) list.scrollTop = list.scrollHeight;
+    });
+    ro.observe(stackRef.current!);
+    return () => {
+      io.disconnect();
+      ro.disconnect();
+    };
+  }, []);
+  return { listRef, stackRef, sentinelRef };
+}
+
 export function ChatPane() {
   const conversation = useConversationsStore((s) => s.conversations.find((c) => c.id === s.activeId));
   const running = useRunStore((s) => s.active !== null);
-  const canvasBatch = useRunStore((s) => s.canvas?.batch ?? 0);
-  const listRef = useRef<HTMLDivElement>(null);
-  const stick = useRef(true);
-
-  useEffect(() => {
-    const el = listRef.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [conversation?.messages.length, conversation?.messages[conversation.messages.length - 1]?.content, canvasBatch]);
+  const { listRef, stackRef, sentinelRef } = useStickToBottom();
 
   const messages = conversation?.messages ?? [];
   return (
     <section className="chat-pane">
       <ConnectionBanner />
-      <div
-        className="message-list"
-        ref={listRef}
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-        }}
-      >
-        {messages.length === 0 ? (
-          <div className="empty-chat">
-            <h2>DiffCoder Studio</h2>
-            <p>
-              Ask for code. The answer is written by denoising: a block of masked positions fills in a few tokens at a
-              time.
-            </p>
-            <p className="muted">Ctrl/Cmd+N new chat · Ctrl/Cmd+K search · Ctrl/Cmd+, settings · Escape stops</p>
-          </div>
-        ) : (
-          messages.map((m, i) => (
-            <MessageView
-              key={m.id}
-              m={m}
-              conversationId={conversation!.id}
-              isLast={i === messages.length - 1}
-              running={running}
-            />
-          ))
-        )}
+      <div className="message-list" ref={listRef}>
+        <div className="message-stack" ref={stackRef}>
+          {messages.length === 0 ? (
+            <div className="empty-chat">
+              <h2>DiffCoder Studio</h2>
+              <p>
+                Ask for code. The answer is written by denoising: a block of masked positions fills in a few tokens at a
+                time.
+              </p>
+              <p className="muted">Ctrl/Cmd+N new chat · Ctrl/Cmd+K search · Ctrl/Cmd+, settings · Escape stops</p>
+            </div>
+          ) : (
+            messages.map((m, i) => (
+              <MessageView
+                key={m.id}
+                m={m}
+                conversationId={conversation!.id}
+                isLast={i === messages.length - 1}
+                running={running}
+              />
+            ))
+          )}
+        </div>
+        <div className="scroll-sentinel" ref={sentinelRef} aria-hidden="true" />
       </div>
       <Composer />
     </section>

@@ -5,6 +5,7 @@ import { useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
 import { CanvasView } from './CanvasView';
 import { InfillNote } from './InfillInsert';
+import { AnswerOrDecoding, DecodingToggle } from './MessageDecoding';
 import { Markdown } from './Markdown';
 import { answerAsMarkdown } from '../lib/answer-format';
 
@@ -27,12 +28,6 @@ function Stats({ m }: { m: Message }) {
       {s.tokens} tokens · {s.tokensPerSecond.toFixed(1)} tok/s · {s.forwardsPerToken.toFixed(2)} fwd/tok · {s.provider}
     </span>
   );
-}
-
-function LiveCanvas() {
-  const canvas = useRunStore((s) => s.canvas);
-  const stopping = useRunStore((s) => s.active?.stopping ?? false);
-  return <CanvasView canvas={canvas} stopping={stopping} />;
 }
 
 export const MessageView = memo(function MessageView({
@@ -61,6 +56,7 @@ export const MessageView = memo(function MessageView({
         {m.target && <span className="chip small">→ editor</span>}
         <InfillNote m={m} />
         <span className="spacer" />
+        {!live && <DecodingToggle m={m} />}
         {!live && !editing && (
           <>
             <button type="button" className="link-button" onClick={() => copy(m.content)} title="Copy message">
@@ -136,14 +132,17 @@ export const MessageView = memo(function MessageView({
           <Markdown text={m.content} />
         )
       ) : live ? (
-        <LiveCanvas />
+        // Subscribes to the run itself: this message does not re-render per frame.
+        <CanvasView />
       ) : (
         <>
-          {m.content ? (
-            <Markdown text={answerAsMarkdown(m.content)} />
-          ) : status === 'done' ? (
-            <div className="muted">(empty answer)</div>
-          ) : null}
+          <AnswerOrDecoding m={m} conversationId={conversationId}>
+            {m.content ? (
+              <Markdown text={answerAsMarkdown(m.content)} />
+            ) : status === 'done' ? (
+              <div className="muted">(empty answer)</div>
+            ) : null}
+          </AnswerOrDecoding>
           {status === 'stopped' && <div className="stopped-marker">stopped</div>}
           {status === 'error' && <div className="run-error">Generation failed: {m.error ?? 'unknown error'}</div>}
           <Stats m={m} />

@@ -4,6 +4,7 @@ import type { Conversation } from '../../../common/models';
 import { useConversationsStore, visibleConversations } from '../stores/conversations';
 import { useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
+import { OpenTraceButton } from './TraceDialogs';
 
 function Item({ c, active, busy }: { c: Conversation; active: boolean; busy: boolean }) {
   const [renaming, setRenaming] = useState(false);
@@ -173,6 +174,7 @@ export function Sidebar() {
         >
           ⚙ Settings
         </button>
+        <OpenTraceButton />
       </div>
     </aside>
   );

@@ -1,7 +1,8 @@
 /**
  * The live canvas of a running assistant message, built from `generate:event` events.
  * Pure: `applyEvents(state, events)` returns a new state; the run store feeds it one batch of
- * coalesced events per animation frame.
+ * coalesced events per animation frame. Each state lists the positions its batch committed
+ * (`changed`), so the DOM layer (lib/canvas-grid.ts) touches only those cells.
  */
 import type { ActiveRun } from '../../../common/contract';
 import type { DecodeEvent, DecodeStats, StopReason } from '../../../common/decode-events';
@@ -12,8 +13,13 @@ export interface CanvasToken {
   tokenId: number;
   text: string;
   confidence: number;
-  /** The batch (frame) in which this token was committed; fresh when equal to state.batch. */
+  /** The batch (frame) in which this token was committed (the infill view's freshness). */
   batch: number;
+  /**
+   * The run's step (0-based over the whole run) that committed it; -1 when unknown (committed before this
+   * page attached). Freshness on the chat canvas is per step: several steps can land in one painted frame.
+   */
+  step: number;
 }
 
 export interface CanvasState {
@@ -40,6 +46,8 @@ export interface CanvasState {
   settledText: string;
   /** Incremented by every applyEvents call that carried events. */
   batch: number;
+  /** Positions (relative) committed by this state's batch, in commit order; may repeat a position. */
+  changed: number[];
   /** Final values, from the done event. */
   text: string | null;
   tokenIds: number[] | null;
@@ -68,6 +76,7 @@ export function emptyCanvas(): CanvasState {
     committed: 0,
     settledText: '',
     batch: 0,
+    changed: [],
     text: null,
     tokenIds: null,
     stats: null,
@@ -79,7 +88,7 @@ export function emptyCanvas(): CanvasState {
 /** Applies a batch of events in order. The input state is not modified. */
 export function applyEvents(state: CanvasState, events: readonly RunEvent[]): CanvasState {
   if (events.length === 0) return state;
-  const s: CanvasState = { ...state, batch: state.batch + 1 };
+  const s: CanvasState = { ...state, batch: state.batch + 1, changed: [] };
   let tokensCopied = false;
   const tokens = () => {
     if (!tokensCopied) {
@@ -105,6 +114,7 @@ export function applyEvents(state: CanvasState, events: readonly RunEvent[]): Ca
         s.blockEnd = Math.min(ev.blockLength, ev.genLength);
         break;
       case 'step': {
+        const globalStep = s.steps;
         s.phase = 'running';
         s.blockIndex = ev.blockIndex;
         s.step = ev.step;
@@ -119,7 +129,8 @@ export function applyEvents(state: CanvasState, events: readonly RunEvent[]): Ca
           const rel = c.position - s.promptLength;
           if (rel < 0 || rel >= t.length) continue;
           if (t[rel] === null) s.committed += 1;
-          t[rel] = { tokenId: c.tokenId, text: c.text, confidence: c.confidence, batch: s.batch };
+          t[rel] = { tokenId: c.tokenId, text: c.text, confidence: c.confidence, batch: s.batch, step: globalStep };
+          s.changed.push(rel);
         }
         break;
       }
@@ -153,8 +164,37 @@ export function canvasFromRun(run: Pick<ActiveRun, 'start' | 'committed' | 'text
   if (!run.step) return started;
   const { steps, ...at } = run.step;
   const s = applyEvents(started, [{ type: 'step', ...at, committed: run.committed, textDelta: run.text }]);
-  // Nothing is fresh: those tokens were committed before this page saw them.
-  return { ...s, steps, batch: s.batch + 1 };
+  // Nothing is fresh: those tokens were committed before this page saw them, at steps it does not know.
+  const tokens = s.tokens.map((t) => (t === null ? null : { ...t, step: -1 }));
+  return { ...s, tokens, steps, batch: s.batch + 1 };
+}
+
+/**
+ * The positions whose cells differ between two states of one canvas: the batch's own list when `next`
+ * is the batch right after `prev`, else a comparison of token references (cheap: no DOM involved).
+ * 'all' when the canvas itself changed (another run, or its start).
+ */
+export function canvasChanges(prev: CanvasState | null, next: CanvasState): number[] | 'all' {
+  if (!prev || prev.tokens.length !== next.tokens.length || prev.promptLength !== next.promptLength) return 'all';
+  if (prev.tokens === next.tokens) return [];
+  if (next.batch === prev.batch + 1) return next.changed;
+  const out: number[] = [];
+  for (let i = 0; i < next.tokens.length; i++) if (next.tokens[i] !== prev.tokens[i]) out.push(i);
+  return out;
+}
+
+/** The canvas's one-line progress: block i/n · step · tokens · forwards. */
+export function canvasMeta(c: CanvasState, stopping: boolean): string {
+  const numBlocks = c.blockLength > 0 ? Math.ceil(c.genLength / c.blockLength) : 0;
+  return (
+    `${stopping ? 'stopping · ' : ''}block ${c.blockIndex + 1}/${numBlocks} · step ${c.step + 1} · ` +
+    `${c.committed}/${c.genLength} tokens · ${c.forwards} forwards`
+  );
+}
+
+/** What a screen reader hears for the canvas (it is one image, not 1000 cells). */
+export function canvasLabel(c: CanvasState): string {
+  return `Decoding canvas: ${c.committed} of ${c.genLength} positions committed, ${c.genLength - c.committed} masked`;
 }
 
 /** Whether an event ends a run. */
@@ -167,64 +207,6 @@ export function confidenceClass(confidence: number): 'conf-low' | 'conf-mid' | '
   if (confidence < 0.3) return 'conf-low';
   if (confidence < 0.7) return 'conf-mid';
   return 'conf-high';
-}
-
-export type Segment =
-  | { kind: 'text'; text: string; fresh: boolean; confidence: number; active: boolean; key: number }
-  | { kind: 'mask'; count: number; active: boolean; key: number }
-  | { kind: 'eos'; count: number; active: boolean; key: number };
-
-/**
- * The canvas as drawable segments: runs of settled text (fresh tokens separate, for colouring),
- * masks and EOS tokens. Masks after the active block collapse into one segment so a long
- * gen_length does not draw thousands of chips; positions inside the active block are one chip each.
- */
-export function canvasSegments(s: CanvasState): Segment[] {
-  const out: Segment[] = [];
-  const n = s.tokens.length;
-  const inBlock = (i: number) => i >= s.blockStart && i < s.blockEnd;
-  let i = 0;
-  while (i < n) {
-    const tok = s.tokens[i];
-    const active = inBlock(i);
-    if (tok === null) {
-      if (active) {
-        out.push({ kind: 'mask', count: 1, active, key: i });
-        i += 1;
-        continue;
-      }
-      let j = i;
-      while (j < n && s.tokens[j] === null && !inBlock(j)) j++;
-      out.push({ kind: 'mask', count: j - i, active: false, key: i });
-      i = j;
-      continue;
-    }
-    if (s.eosId !== null && tok.tokenId === s.eosId) {
-      let j = i;
-      while (j < n && s.tokens[j] !== null && s.tokens[j]!.tokenId === s.eosId && inBlock(j) === active) j++;
-      out.push({ kind: 'eos', count: j - i, active, key: i });
-      i = j;
-      continue;
-    }
-    const fresh = tok.batch === s.batch;
-    if (fresh) {
-      out.push({ kind: 'text', text: tok.text, fresh: true, confidence: tok.confidence, active, key: i });
-      i += 1;
-      continue;
-    }
-    let text = '';
-    let j = i;
-    while (j < n) {
-      const t = s.tokens[j];
-      if (t === null || t.batch === s.batch || (s.eosId !== null && t.tokenId === s.eosId) || inBlock(j) !== active)
-        break;
-      text += t.text;
-      j++;
-    }
-    out.push({ kind: 'text', text, fresh: false, confidence: 1, active, key: i });
-    i = j;
-  }
-  return out;
 }
 
 /** Plain text of the canvas so far: committed tokens in order, masks as `placeholder`, cut at the first EOS. */

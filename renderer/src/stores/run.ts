@@ -1,7 +1,9 @@
 /**
  * The running assistant message: one run at a time. `generate:event` events for the active request
- * are buffered and applied once per animation frame (FrameCoalescer); the end of a run (done or
- * error) flushes everything and writes the exact final text into the conversation.
+ * are buffered and applied once per animation frame (FrameCoalescer) to `canvas`, which the live canvas
+ * follows with a store subscription. The streaming message in the conversations store changes only when
+ * the run starts, is attached, and ends: the end (done or error) flushes everything and writes the exact
+ * final text into the conversation.
  */
 import { create } from 'zustand';
 import { decodeSettingsProblems } from '../../../common/decoding-settings';
@@ -45,8 +47,30 @@ interface RunStore {
   attach(run: MainRun, opts?: { select?: boolean }): boolean;
 }
 
-const raf: Scheduler = (cb) =>
+/**
+ * The canvas is drawn at most every MIN_FRAME_MS, on an animation frame. A frame of a 1024-position canvas
+ * costs the browser several ms of CPU (style, layout, paint, commit, raster) whatever changed, CPU the
+ * engine needs on a small machine (npm run bench:ui); 20 frames a second still shows every block fill in.
+ */
+const MIN_FRAME_MS = 50;
+let lastFrame = -Infinity;
+const now = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
+const onAnimationFrame = (cb: () => void) =>
   typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16);
+const raf: Scheduler = (cb) => {
+  const draw = () => {
+    lastFrame = now();
+    cb();
+  };
+  const wait = lastFrame + MIN_FRAME_MS - now();
+  if (wait > 1) setTimeout(() => onAnimationFrame(draw), wait);
+  else onAnimationFrame(draw);
+};
+/** A new run's first events are drawn on the next frame. */
+const resetFrames = () => {
+  coalescer!.reset();
+  lastFrame = -Infinity;
+};
 
 let coalescer: FrameCoalescer<RunEvent> | null = null;
 
@@ -64,19 +88,10 @@ export const useRunStore = create<RunStore>((set, get) => {
     if (!active || !canvas) return;
     const next = applyEvents(canvas, events);
     set({ canvas: next });
-    const last = events[events.length - 1];
-    if (isFinal(last)) finish(active, next);
-    else if (next.settledText !== canvas.settledText) {
-      // Keep the message in the store current while streaming. Not saved: main writes the streaming answer
-      // itself (every 2 s, main/ipc/run-keeper.ts); the end of the run is saved from here.
-      useConversationsStore
-        .getState()
-        .mutate(
-          active.conversationId,
-          (c) => updateMessage(c, active.messageId, { content: next.settledText }),
-          'none',
-        );
-    }
+    // The conversation is not touched while tokens stream (that re-rendered the sidebar and every
+    // conversation subscriber each frame): the canvas shows the text, main saves the partial answer
+    // itself (main/ipc/run-keeper.ts), and the exact final text is written once, at the end.
+    if (isFinal(events[events.length - 1])) finish(active, next);
   };
 
   coalescer = new FrameCoalescer<RunEvent>(raf, applyBatch);
@@ -139,7 +154,7 @@ export const useRunStore = create<RunStore>((set, get) => {
       startedAt: Date.now(),
       stopping: false,
     };
-    coalescer!.reset();
+    resetFrames();
     set({ active: run, canvas: emptyCanvas() });
     try {
       if (messages.length === 0) throw new Error('nothing to send');
@@ -176,7 +191,7 @@ export const useRunStore = create<RunStore>((set, get) => {
         stopping: run.stopping,
       };
       const canvas = canvasFromRun(run);
-      coalescer!.reset();
+      resetFrames();
       set({ active: attached, canvas });
       const conv = useConversationsStore.getState();
       // Streaming again (a dropped connection may have marked it failed here), its text main's.
