@@ -26,6 +26,8 @@ export interface RunModel {
   name: string;
   dtype: string;
   vocabSize: number;
+  /** The model's end-of-sequence token, whether or not the run stops at it (the canvas draws it as a chip). */
+  eosId: number | null;
 }
 
 export interface CommittedToken {

@@ -152,7 +152,14 @@ const statsSchema = z.object({
 export const traceSchema = z.object({
   format: z.literal(TRACE_FORMAT, { error: `not a ${TRACE_FORMAT} file (format field)` }),
   version: z.literal(TRACE_VERSION, { error: `unsupported trace version (this app reads version ${TRACE_VERSION})` }),
-  model: z.object({ name: z.string().max(4096), dtype: z.string().max(64), vocabSize: nat, provider: z.string() }),
+  model: z.object({
+    name: z.string().max(4096),
+    dtype: z.string().max(64),
+    vocabSize: nat,
+    provider: z.string(),
+    // Files written before the model's EOS id was recorded read as null (the stop rule's id is in params).
+    eosId: nat.nullable().default(null),
+  }),
   params: z.object({
     steps: nat,
     genLength: nat,
@@ -460,7 +467,7 @@ export function traceEvents(t: Trace): DecodeEvent[] {
       provider: t.result.stats.provider,
       promptIds: t.promptIds,
       params: t.params,
-      model: { name: t.model.name, dtype: t.model.dtype, vocabSize: t.model.vocabSize },
+      model: { name: t.model.name, dtype: t.model.dtype, vocabSize: t.model.vocabSize, eosId: t.model.eosId },
     },
   ];
   let elapsed = t.result.stats.prefillMs;

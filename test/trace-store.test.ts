@@ -34,7 +34,7 @@ function fakeTrace(n: number, first = 7): Trace {
   return {
     format: 'diffcoder-trace',
     version: 1,
-    model: { name: 'test', dtype: 'fp32', vocabSize: 100, provider: 'cpu' },
+    model: { name: 'test', dtype: 'fp32', vocabSize: 100, provider: 'cpu', eosId: 2 },
     params: { ...testParams, steps: n, genLength: n, blockLength: B, eosId: null },
     promptIds: [1, 1, 1, 1],
     promptLength: P,

@@ -48,7 +48,12 @@ export async function* decode(
   let stopReason: StopReason = 'length';
   let end = canvasLength;
   let eosFill: [number, number] | null = null;
-  const model_: RunModel = { name: opts.modelName ?? 'model', dtype: model.manifest.dtype, vocabSize: a.vocabSize };
+  const model_: RunModel = {
+    name: opts.modelName ?? 'model',
+    dtype: model.manifest.dtype,
+    vocabSize: a.vocabSize,
+    eosId: model.manifest.tokens.eos,
+  };
 
   yield {
     type: 'start',

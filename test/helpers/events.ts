@@ -13,6 +13,6 @@ export const testParams: DecodeParams = {
   eosId: 2,
   fusedCommit: true,
 };
-export const testModel: RunModel = { name: 'test', dtype: 'fp32', vocabSize: 100 };
+export const testModel: RunModel = { name: 'test', dtype: 'fp32', vocabSize: 100, eosId: 2 };
 /** Spread into a start event literal. */
 export const startExtras = { promptIds: [] as number[], params: testParams, model: testModel };

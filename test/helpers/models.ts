@@ -55,6 +55,8 @@ export class ScriptedModel implements ForwardModel {
         headDim: 2,
         hiddenSize: 2,
       },
+      dtype: 'fp32',
+      tokens: { bos: null, eos: null, pad: null, mask: -1 },
     } as unknown as ForwardModel['manifest'];
   }
   get cacheLength() {

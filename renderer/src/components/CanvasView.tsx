@@ -16,7 +16,7 @@ const LIVE_MODES: readonly ColourMode[] = ['step', 'confidence'];
 export function syncGrid(grid: CanvasGrid, shown: CanvasState | null, next: CanvasState): void {
   let changes = canvasChanges(shown, next);
   if (changes === 'all') {
-    grid.reset(next.genLength, next.eosId);
+    grid.reset(next.genLength, next.eosToken);
     changes = [];
     for (let i = 0; i < next.tokens.length; i++) if (next.tokens[i]) changes.push(i);
   }

@@ -112,9 +112,10 @@ export function InfillBar() {
             type="button"
             data-testid="infill-replay"
             aria-pressed={replaying}
-            onClick={() =>
-              replaying ? useInfillStore.getState().stopReplay() : void useInfillStore.getState().replayDecoding()
-            }
+            // The keyboard goes back to the editor, where Tab accepts and Escape rejects during the replay too.
+            onClick={thenFocusEditor(() =>
+              replaying ? useInfillStore.getState().stopReplay() : void useInfillStore.getState().replayDecoding(),
+            )}
             title="Replay how the middle was decoded, in place"
           >
             {replaying ? 'Stop replay' : 'Replay decoding'}

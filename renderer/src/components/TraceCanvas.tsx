@@ -52,8 +52,9 @@ export function TraceCanvas({ ix, step, mode, label, diff, onInspect, testId = '
   };
 
   useLayoutEffect(() => {
-    const grid = new CanvasGrid(hostRef.current!, { eosId: ix.trace.params.eosId });
-    grid.reset(ix.genLength, ix.trace.params.eosId);
+    const eosId = ix.trace.model.eosId ?? ix.trace.params.eosId;
+    const grid = new CanvasGrid(hostRef.current!, { eosId });
+    grid.reset(ix.genLength, eosId);
     gridRef.current = grid;
     shown.current = -1;
     return () => grid.destroy();

@@ -29,6 +29,8 @@ export interface CanvasState {
   blockLength: number;
   maskId: number;
   eosId: number | null;
+  /** The model's EOS token, drawn as a chip even when the run does not stop at it (eosId null). */
+  eosToken: number | null;
   provider: string | null;
   /** Generated positions (relative to promptLength); null = still masked. */
   tokens: (CanvasToken | null)[];
@@ -64,6 +66,7 @@ export function emptyCanvas(): CanvasState {
     blockLength: 0,
     maskId: -1,
     eosId: null,
+    eosToken: null,
     provider: null,
     tokens: [],
     blockStart: -1,
@@ -107,6 +110,7 @@ export function applyEvents(state: CanvasState, events: readonly RunEvent[]): Ca
         s.blockLength = ev.blockLength;
         s.maskId = ev.maskId;
         s.eosId = ev.eosId;
+        s.eosToken = ev.model?.eosId ?? ev.eosId;
         s.provider = ev.provider;
         s.tokens = new Array<CanvasToken | null>(ev.genLength).fill(null);
         tokensCopied = true;

@@ -152,7 +152,7 @@ export function initialCanvas(genLength: number, blockLength: number): CanvasSta
       // Placeholders: this canvas only paints masks; the engine's start event replaces it.
       promptIds: [],
       params: { ...PLACEHOLDER_PARAMS, genLength, steps: genLength, blockLength },
-      model: { name: '', dtype: '', vocabSize: 0 },
+      model: { name: '', dtype: '', vocabSize: 0, eosId: null },
     },
   ]);
   return { ...c, phase: 'waiting', provider: null };
