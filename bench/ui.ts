@@ -144,8 +144,11 @@ class BareClient {
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as
         | { kind: 'result'; id: number; result: { ok: true; value: unknown } | { ok: false; error: string } }
-        | { kind: 'event'; channel: string; payload: unknown };
+        | { kind: 'event'; channel: string; payload: unknown }
+        | { kind: 'events'; events: { channel: string; payload: unknown }[] };
       if (frame.kind === 'event') for (const l of this.listeners) l(frame.channel, frame.payload);
+      else if (frame.kind === 'events')
+        for (const e of frame.events) for (const l of this.listeners) l(e.channel, e.payload);
       else {
         const p = this.pending.get(frame.id);
         this.pending.delete(frame.id);

@@ -13,7 +13,13 @@ export interface PreloadApi {
 export type ClientFrame = { kind: 'invoke'; id: number; channel: string; request: unknown };
 export type ServerFrame =
   | { kind: 'result'; id: number; result: InvokeResult<InvokeChannel> }
-  | { kind: 'event'; channel: EventChannel; payload: unknown };
+  | { kind: 'event'; channel: EventChannel; payload: unknown }
+  /**
+   * Events in the order they happened, several per frame: a run sends one event per decoding step (hundreds a
+   * second on a small model), and each WebSocket message costs the browser a task. Every result frame is sent
+   * after the events that came before it, so the order is the same as one frame per event.
+   */
+  | { kind: 'events'; events: { channel: EventChannel; payload: unknown }[] };
 
 export const PRELOAD_GLOBAL = 'diffcoder';
 export const WS_PATH = '/ws';

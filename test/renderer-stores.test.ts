@@ -289,9 +289,18 @@ describe('WebSocket bridge', () => {
     sockets[0].receive({ kind: 'result', id: 2, result: { ok: false, error: 'not a model folder' } });
     sockets[0].receive({ kind: 'result', id: 1, result: { ok: true, value: { version: '1' } } });
     sockets[0].receive({ kind: 'event', channel: 'engine:status', payload: { state: 'ready' } });
+    // Several events in one frame (the server batches a run's steps) reach the listeners one by one, in order.
+    sockets[0].receive({
+      kind: 'events',
+      events: [
+        { channel: 'engine:status', payload: { state: 'loading' } },
+        { channel: 'files:changed', payload: { path: 'a' } },
+        { channel: 'engine:status', payload: { state: 'ready' } },
+      ],
+    });
     await expect(p2).rejects.toThrow('not a model folder');
     await expect(p1).resolves.toEqual({ version: '1' });
-    expect(seen).toEqual([{ state: 'ready' }]);
+    expect(seen).toEqual([{ state: 'ready' }, { state: 'loading' }, { state: 'ready' }]);
   });
 
   it('on close rejects pending invokes, reports disconnected, and reconnects with backoff', async () => {

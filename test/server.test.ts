@@ -82,15 +82,30 @@ describe('browser-mode server', () => {
     expect(await closed).toBe(1003);
   });
 
-  it('events are broadcast to connected sockets', async () => {
+  it('events are broadcast to connected sockets, several per frame, never after a later answer', async () => {
     const ws = await connect({});
-    const got = new Promise<unknown>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
-    server.sink.broadcast('engine:status', { state: 'ready', model: null, provider: 'cpu' });
-    expect(await got).toEqual({
-      kind: 'event',
-      channel: 'engine:status',
-      payload: { state: 'ready', model: null, provider: 'cpu' },
-    });
+    const frames: { kind: string; events?: { channel: string; payload: { state: string } }[] }[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    const status = (state: string) => ({ state, model: null, provider: 'cpu' }) as never;
+    server.sink.broadcast('engine:status', status('loading'));
+    server.sink.broadcast('engine:status', status('ready'));
+    await new Promise((r) => setTimeout(r, 100));
+    // Two events in one frame, in order.
+    expect(frames).toEqual([
+      {
+        kind: 'events',
+        events: [
+          { channel: 'engine:status', payload: status('loading') },
+          { channel: 'engine:status', payload: status('ready') },
+        ],
+      },
+    ]);
+    // An event broadcast before an answer reaches the page before that answer.
+    server.sink.broadcast('engine:status', status('busy'));
+    ws.send(JSON.stringify({ kind: 'invoke', id: 8, channel: 'app:status', request: {} }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(frames.slice(1).map((f) => f.kind)).toEqual(['events', 'result']);
+    expect(frames[1].events![0].payload.state).toBe('busy');
     ws.close();
   });
 });

@@ -305,7 +305,23 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
       log(`dispatch threw: ${errorText(e)}`);
       result = { ok: false, error: 'internal error (logged by the server)' };
     }
+    flushEvents(); // the events before this answer reach the page before it
     send(ws, { kind: 'result', id, result }, log);
+  }
+
+  // Events are gathered for up to EVENT_BATCH_MS and sent as one `events` frame (common/wire.ts): a run's step
+  // events are hundreds a second, and every WebSocket message is a task in the browser.
+  let queued: string[] = [];
+  let queuedBytes = 0;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  function flushEvents(): void {
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
+    if (queued.length === 0) return;
+    const text = `{"kind":"events","events":[${queued.join(',')}]}`;
+    queued = [];
+    queuedBytes = 0;
+    for (const ws of sockets) sendText(ws, text, log);
   }
 
   const sink: EventSink = {
@@ -313,12 +329,15 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
     broadcast<E extends EventChannel>(channel: E, payload: Events[E]) {
       let text: string;
       try {
-        text = JSON.stringify({ kind: 'event', channel, payload } satisfies ServerFrame);
+        text = JSON.stringify({ channel, payload });
       } catch (e) {
         log(`event ${channel} not serialisable: ${errorText(e)}`);
         return;
       }
-      for (const ws of sockets) sendText(ws, text, log);
+      queued.push(text);
+      queuedBytes += text.length;
+      if (queued.length >= EVENT_BATCH_MAX || queuedBytes >= EVENT_BATCH_BYTES) flushEvents();
+      else flushTimer ??= setTimeout(flushEvents, EVENT_BATCH_MS);
     },
     // Open pages: a run with none for a grace period is stopped (main/ipc/run-keeper.ts).
     clients: openSockets,
@@ -340,6 +359,7 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
         sink,
         close: () =>
           new Promise<void>((done) => {
+            if (flushTimer !== null) clearTimeout(flushTimer);
             for (const ws of sockets) ws.terminate();
             wss.close();
             server.closeAllConnections();
@@ -349,6 +369,11 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
     });
   });
 }
+
+/** How long events wait to share a frame (a frame of the page's canvas is 50 ms), and the most one frame holds. */
+export const EVENT_BATCH_MS = 16;
+const EVENT_BATCH_MAX = 512;
+const EVENT_BATCH_BYTES = 1024 * 1024;
 
 function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');

@@ -125,14 +125,20 @@ export class WebSocketBridge {
       if (r && r.ok) p.resolve(r.value);
       else p.reject(new Error(r && !r.ok ? r.error : 'malformed reply from the engine server'));
     } else if (frame.kind === 'event') {
-      const set = this.listeners.get(frame.channel);
-      if (!set) return;
-      for (const l of [...set]) {
-        try {
-          (l as (p: unknown) => void)(frame.payload);
-        } catch (e) {
-          console.error(`listener for ${frame.channel} failed`, e);
-        }
+      this.emit(frame.channel, frame.payload);
+    } else if (frame.kind === 'events' && Array.isArray(frame.events)) {
+      for (const e of frame.events) this.emit(e.channel, e.payload);
+    }
+  }
+
+  private emit(channel: EventChannel, payload: unknown): void {
+    const set = this.listeners.get(channel);
+    if (!set) return;
+    for (const l of [...set]) {
+      try {
+        (l as (p: unknown) => void)(payload);
+      } catch (e) {
+        console.error(`listener for ${channel} failed`, e);
       }
     }
   }
