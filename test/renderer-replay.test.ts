@@ -37,7 +37,7 @@ import type { Message } from '../common/models.js';
 const BUILT_IN = join(__dirname, '..', 'resources', 'models', 'diffcoder-mini');
 let engine: Engine;
 
-async function traced(params: Partial<DecodeParams>, stopAfterSteps?: number): Promise<Trace> {
+async function traced(params: Partial<DecodeParams>, stopAfterSteps?: number, candidates = false): Promise<Trace> {
   const events: DecodeEvent[] = [];
   const ac = new AbortController();
   let steps = 0;
@@ -45,6 +45,7 @@ async function traced(params: Partial<DecodeParams>, stopAfterSteps?: number): P
     prompt: { kind: 'chat', messages: [{ role: 'user', content: 'Write a Python function that reverses a string.' }] },
     params,
     signal: ac.signal,
+    candidates,
   })) {
     events.push(ev);
     if (ev.type === 'step' && stopAfterSteps !== undefined && ++steps >= stopAfterSteps) ac.abort();
@@ -224,6 +225,19 @@ describe('replaying a recorded trace', () => {
     expect(
       tokenDetails(ref, fill[1] - 1 - traces.reference.promptLength, traces.reference.steps.length - 1).state,
     ).toBe('eos-fill');
+  });
+
+  it('lists the candidates the model proposed for a token, when the trace kept them', async () => {
+    const t = await traced({ genLength: 16, steps: 16 }, undefined, true);
+    const ix = buildReplay(t);
+    const [pos, tok, conf] = t.steps[2].committed[0];
+    const d = tokenDetails(ix, pos - t.promptLength, t.steps.length - 1);
+    expect(d.alternatives).toHaveLength(5);
+    // Greedy: the committed token is the first candidate, with its confidence.
+    expect(d.alternatives![0]).toEqual({ tokenId: tok, probability: conf, text: t.labels[tok] });
+    const probs = d.alternatives!.map((a) => a.probability);
+    expect(probs).toEqual([...probs].sort((a, b) => b - a));
+    expect(tokenDetails(buildReplay(traces.fast), 0, 0).alternatives).toBeUndefined();
   });
 
   it('charts tokens per step and steps per block', () => {

@@ -78,6 +78,20 @@ export function TokenDetails({
               {d.rank} of {d.blockCommits}
             </dd>
           </div>
+          {d.alternatives && (
+            <div>
+              <dt>Candidates</dt>
+              <dd data-testid="token-candidates">
+                <ol className="token-candidates">
+                  {d.alternatives.map((a) => (
+                    <li key={a.tokenId} className={a.tokenId === d.tokenId ? 'chosen' : undefined}>
+                      <code>{visible(a.text)}</code> {a.probability.toFixed(4)}
+                    </li>
+                  ))}
+                </ol>
+              </dd>
+            </div>
+          )}
         </>
       )}
     </dl>

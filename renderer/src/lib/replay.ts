@@ -196,6 +196,8 @@ export interface TokenDetails {
   /** Commit order within its block (1 = first); with the block's commits. */
   rank: number | null;
   blockCommits: number;
+  /** Traces with candidates: the k best tokens the model proposed where this one was committed, best first. */
+  alternatives?: { tokenId: number; text: string; probability: number }[];
 }
 
 /** The text of a token id, from the trace's labels ("#id" when it has none). */
@@ -221,6 +223,13 @@ export function tokenDetails(ix: ReplayIndex, rel: number, k: number): TokenDeta
       confidence: cell.confidence,
       rank: ix.rankOf[rel],
       blockCommits,
+      ...(ix.candidatesOf.has(rel)
+        ? {
+            alternatives: ix.candidatesOf
+              .get(rel)!
+              .map(([tokenId, probability]) => ({ tokenId, probability, text: tokenLabel(t, tokenId) })),
+          }
+        : {}),
     };
   if (cell.kind === 'fill')
     return {
