@@ -8,6 +8,8 @@ import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge, testSettings } from './helpers/fake-bridge';
 import { startExtras } from './helpers/events';
+import { useUiStore } from '../renderer/src/stores/ui';
+import { useTracesStore } from '../renderer/src/stores/traces';
 
 const settings = testSettings;
 
@@ -238,6 +240,17 @@ describe('run store with a fake bridge', () => {
     useSettingsStore.setState({ settings: { ...settings, decoding: { ...settings.decoding, steps: 3 } } });
     expect(await useRunStore.getState().send('q')).toBe(false);
     expect(fb.calls.some((c) => c.channel === 'generate:start')).toBe(false);
+  });
+
+  it('a send during a settings comparison run is refused with the reason, not swallowed', async () => {
+    useTracesStore.setState({ compare: { phase: 'running' } as never });
+    try {
+      expect(await useRunStore.getState().send('q')).toBe(false);
+      expect(useUiStore.getState().notices.at(-1)?.text).toMatch(/comparison is running/);
+      expect(fb.calls.some((c) => c.channel === 'generate:start')).toBe(false);
+    } finally {
+      useTracesStore.setState({ compare: null });
+    }
   });
 });
 

@@ -37,6 +37,7 @@ import { useConversationsStore } from './conversations';
 import { useEngineStore } from './engine';
 import { useRunStore } from './run';
 import { useSettingsStore } from './settings';
+import { useTracesStore } from './traces';
 import { useUiStore } from './ui';
 
 export interface InfillRequest {
@@ -282,6 +283,10 @@ export const useInfillStore = create<InfillStore>((set, get) => {
       }
       if (useRunStore.getState().active) {
         ui.notify('info', 'A chat answer is being generated: stop it first.');
+        return false;
+      }
+      if (useTracesStore.getState().compare?.phase === 'running') {
+        ui.notify('info', 'A settings comparison is running: stop it first (or wait for it).');
         return false;
       }
       const settings = useSettingsStore.getState().settings;

@@ -19,6 +19,7 @@ import { useEditorStore } from './editor';
 import { useEngineStore } from './engine';
 import { useInfillStore } from './infill';
 import { useSettingsStore } from './settings';
+import { useTracesStore } from './traces';
 import { useUiStore } from './ui';
 
 export interface ActiveRun {
@@ -119,6 +120,11 @@ export const useRunStore = create<RunStore>((set, get) => {
   const begin = async (conversationId: string, userMessage: Message | null): Promise<boolean> => {
     if (get().active) {
       useUiStore.getState().notify('info', 'A generation is already running: stop it first.');
+      return false;
+    }
+    // The engine runs one generation at a time: a send during a comparison run is refused here, with the reason.
+    if (useTracesStore.getState().compare?.phase === 'running') {
+      useUiStore.getState().notify('info', 'A settings comparison is running: stop it first (or wait for it).');
       return false;
     }
     if (useInfillStore.getState().session?.phase === 'running') {
