@@ -1,39 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { e2eModelDir, expect, startServe, test, type Served } from './serve-fixture';
+import { e2eModelDir, expect, startServe, test, userDataWith, type Served } from './serve-fixture';
 
 const assistant = (page: Page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
 
 async function ready(page: Page, url: string) {
   await page.goto(url);
   await expect(page.getByTestId('status-bar')).toContainText(/cpu/i, { timeout: 60_000 });
-}
-
-/** Settings written before start-up, as a returning user would have them. */
-function userDataWith(decoding: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
-  mkdirSync(dir, { recursive: true });
-  const settings = {
-    decoding: {
-      steps: 128,
-      genLength: 128,
-      blockLength: 4,
-      temperature: 0,
-      seed: 0,
-      remasking: 'low_confidence',
-      threshold: null,
-      shift: false,
-      stopAtEos: true,
-      ...decoding,
-    },
-    modelId: 'builtin',
-    provider: 'cpu',
-  };
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
-  return dir;
 }
 
 const maxPositions = () =>

@@ -3,13 +3,12 @@
  * out/main/convert-worker.js): inspect, convert with progress, the model becomes the selected one, and chat runs on it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, startServe } from './serve-fixture';
+import { expect, startServe, userDataWith } from './serve-fixture';
 import { test } from '@playwright/test';
-import { DEFAULT_DECODE_SETTINGS } from '../../common/decoding-settings';
 
 /** The sized tiny checkpoint (12 layers, 76 MB of fp32), written once per machine through tsx like the e2e model. */
 function checkpoint(): string {
@@ -24,12 +23,7 @@ function checkpoint(): string {
 }
 
 /** A returning user's settings: short runs that never stop at EOS, so a random model still answers. */
-function userData(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'e2e-import-userdata-'));
-  const decoding = { ...DEFAULT_DECODE_SETTINGS, steps: 32, genLength: 32, stopAtEos: false };
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify({ decoding, modelId: 'builtin', provider: 'cpu' }));
-  return dir;
-}
+const userData = () => userDataWith({ steps: 32, genLength: 32, stopAtEos: false });
 
 async function openImport(page: Page, url: string) {
   await page.goto(url);

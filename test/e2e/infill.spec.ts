@@ -2,30 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, startServe, test, type Served } from './serve-fixture';
-
-/** Settings written before start-up (as chat.spec.ts does): greedy, one step per token. */
-function userDataWith(decoding: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
-  const settings = {
-    decoding: {
-      steps: 64,
-      genLength: 64,
-      blockLength: 4,
-      temperature: 0,
-      seed: 0,
-      remasking: 'low_confidence',
-      threshold: null,
-      shift: false,
-      stopAtEos: true,
-      ...decoding,
-    },
-    modelId: 'builtin',
-    provider: 'cpu',
-  };
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
-  return dir;
-}
+import { expect, startServe, test, userDataWith, type Served } from './serve-fixture';
 
 async function openFile(page: Page, served: Served, path: string) {
   await page.goto(served.url);
@@ -96,7 +73,7 @@ test('infill: masks fill in at the cursor, Tab accepts as one edit, Ctrl+S write
   const file = join(ws, 'even.py');
   writeFileSync(file, SOURCE);
   // No stop at EOS: every position is decoded (the middle still ends at the first EOS), so the run spans several frames.
-  const userData = userDataWith({ stopAtEos: false });
+  const userData = userDataWith({ steps: 64, genLength: 64, stopAtEos: false });
   const served = await startServe(userData, { workspace: ws });
   try {
     await openFile(page, served, 'even.py');

@@ -3,12 +3,9 @@
  * ever decrease, the active block is outlined, the latest step is highlighted, tokens show their step
  * and confidence on hover, and the answer replaces the canvas at the end.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { FORWARD_DELAY_ENV } from '../../main/engine-host/protocol';
-import { expect, startServe, test } from './serve-fixture';
+import { expect, startServe, test, userDataWith } from './serve-fixture';
 
 const GEN = 512;
 const BLOCK = 4;
@@ -24,19 +21,7 @@ interface Frame {
 test('live canvas: every position drawn, masks only decrease, the active block outlined, then the answer', async ({
   page,
 }) => {
-  const userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
-  const decoding = {
-    steps: GEN,
-    genLength: GEN,
-    blockLength: BLOCK,
-    temperature: 0,
-    seed: 0,
-    remasking: 'low_confidence',
-    threshold: null,
-    shift: false,
-    stopAtEos: false,
-  };
-  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ decoding, modelId: 'builtin', provider: 'cpu' }));
+  const userData = userDataWith({ steps: GEN, genLength: GEN, blockLength: BLOCK, stopAtEos: false });
   // 20 ms more per forward: the 512-step run lasts over 10 s, long enough to look at it mid-run.
   const served = await startServe(userData, { env: { [FORWARD_DELAY_ENV]: '20' } });
   try {

@@ -3,13 +3,12 @@
  * there and progressing, Stop works, and the partial answer is in the conversation (saved by main
  * while it streamed, and as stopped at the end).
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Conversation } from '../../common/models';
 import { FORWARD_DELAY_ENV } from '../../main/engine-host/protocol';
-import { expect, startServe, test } from './serve-fixture';
+import { expect, startServe, test, userDataWith } from './serve-fixture';
 
 const assistant = (page: Page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
 const committedOf = async (page: Page) =>
@@ -25,19 +24,7 @@ function saved(userData: string): Conversation[] {
 test('reload during a run: the run is still shown and progressing, Stop works, the partial answer is saved', async ({
   page,
 }) => {
-  const userData = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
-  const decoding = {
-    steps: 512,
-    genLength: 512,
-    blockLength: 4,
-    temperature: 0,
-    seed: 0,
-    remasking: 'low_confidence',
-    threshold: null,
-    shift: false,
-    stopAtEos: false,
-  };
-  writeFileSync(join(userData, 'settings.json'), JSON.stringify({ decoding, modelId: 'builtin', provider: 'cpu' }));
+  const userData = userDataWith({ steps: 512, genLength: 512, stopAtEos: false });
   // Every forward takes 30 ms more in the engine process: the 512-token run lasts over 15 s.
   process.env[FORWARD_DELAY_ENV] = '30';
   const served = await startServe(userData).finally(() => delete process.env[FORWARD_DELAY_ENV]);

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
+import { DEFAULT_DECODE_SETTINGS, type DecodeSettings } from '../../common/decoding-settings';
 
 export interface Served {
   url: string;
@@ -28,6 +29,22 @@ export function e2eModelDir(): string {
     );
     if (r.status !== 0) throw new Error('could not build the tiny model');
   }
+  return dir;
+}
+
+/**
+ * A user-data folder with settings written before start-up, as a returning user would have them: the built-in
+ * model on CPU, 128-token runs unless `decoding` says otherwise.
+ */
+export function userDataWith(decoding: Partial<DecodeSettings> = {}, extra: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
+  const settings = {
+    decoding: { ...DEFAULT_DECODE_SETTINGS, steps: 128, genLength: 128, ...decoding },
+    modelId: 'builtin',
+    provider: 'cpu',
+    ...extra,
+  };
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
   return dir;
 }
 

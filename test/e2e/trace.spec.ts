@@ -4,38 +4,14 @@
  * trace imports and replays the same, a side-by-side comparison runs and shows both decodings, and a bad
  * trace file is refused with its reason. Writes docs/screenshot-canvas.png, -replay.png, -side-by-side.png.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import type { Trace } from '../../common/trace';
-import { expect, startServe, test, type Served } from './serve-fixture';
+import { expect, startServe, test, userDataWith, type Served } from './serve-fixture';
 
 const assistant = (page: Page) => page.locator('[data-testid="message"][data-role="assistant"]').last();
-
-function userDataWith(decoding: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'e2e-userdata-'));
-  mkdirSync(dir, { recursive: true });
-  const settings = {
-    decoding: {
-      steps: 128,
-      genLength: 128,
-      blockLength: 4,
-      temperature: 0,
-      seed: 0,
-      remasking: 'low_confidence',
-      threshold: null,
-      shift: false,
-      stopAtEos: true,
-      ...decoding,
-    },
-    modelId: 'builtin',
-    provider: 'cpu',
-    recordTraces: true,
-  };
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
-  return dir;
-}
 
 /**
  * What each cell shows, read from the DOM: 'mask', 'EOS' or 'tok:<text>', in position order. The grid draws the
