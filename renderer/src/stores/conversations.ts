@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { Conversation, LoadNotice } from '../../../common/models';
 import { debounce } from '../lib/coalesce';
+import { downloadText } from '../lib/download';
 import {
   DEFAULT_TITLE,
   newConversation,
@@ -135,14 +136,6 @@ export const useConversationsStore = create<ConversationsStore>((set, get) => ({
   exportMarkdown: (id) => {
     const c = get().conversations.find((x) => x.id === id);
     if (!c) return;
-    const blob = new Blob([conversationToMarkdown(c)], { type: 'text/markdown;charset=utf-8' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = exportFileName(c);
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    downloadText(exportFileName(c), conversationToMarkdown(c), 'text/markdown;charset=utf-8');
   },
 }));

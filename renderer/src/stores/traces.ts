@@ -16,6 +16,7 @@ import { useInfillStore } from './infill';
 import { useRunStore } from './run';
 import { useSettingsStore } from './settings';
 import { useUiStore } from './ui';
+import { downloadText } from '../lib/download';
 
 export type TraceEntry =
   { status: 'loading' } | { status: 'ready'; trace: Trace } | { status: 'none' } | { status: 'error'; error: string };
@@ -58,15 +59,7 @@ let progressQueued = false;
 
 /** Downloads a trace as `<title>-trace.json`. */
 export function exportTrace(trace: Trace, title: string): void {
-  const blob = new Blob([traceFileText(trace)], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = traceFileName(title);
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadText(traceFileName(title), traceFileText(trace), 'application/json');
 }
 
 export const useTracesStore = create<TracesStore>((set, get) => ({
