@@ -54,28 +54,37 @@ export const appSettingsSchema = z
   })
   .strict();
 
+const statsSchema = z
+  .object({
+    tokens: z.number(),
+    forwards: z.number(),
+    forwardsPerToken: z.number(),
+    tokensPerSecond: z.number(),
+    msPerForward: z.number(),
+    prefillMs: z.number(),
+    totalMs: z.number(),
+    provider: providerNameSchema,
+  })
+  .strict();
+
+/** The answer fields of a message, shared by the message and its other versions. */
+const answerFields = {
+  id,
+  content: text(1_000_000),
+  createdAt: z.number().int().nonnegative(),
+  status: z.enum(['streaming', 'done', 'stopped', 'error']).optional(),
+  error: text(10_000).optional(),
+  stats: statsSchema.optional(),
+  stopReason: z.enum(['eos', 'length', 'cancelled']).optional(),
+};
+
+/** A regenerated answer keeps at most this many versions (the oldest are dropped). */
+export const MAX_ANSWER_VERSIONS = 50;
+
 const messageSchema = z
   .object({
-    id,
+    ...answerFields,
     role: z.enum(['system', 'user', 'assistant']),
-    content: text(1_000_000),
-    createdAt: z.number().int().nonnegative(),
-    status: z.enum(['streaming', 'done', 'stopped', 'error']).optional(),
-    error: text(10_000).optional(),
-    stats: z
-      .object({
-        tokens: z.number(),
-        forwards: z.number(),
-        forwardsPerToken: z.number(),
-        tokensPerSecond: z.number(),
-        msPerForward: z.number(),
-        prefillMs: z.number(),
-        totalMs: z.number(),
-        provider: providerNameSchema,
-      })
-      .strict()
-      .optional(),
-    stopReason: z.enum(['eos', 'length', 'cancelled']).optional(),
     attachment: z
       .object({ documentId: id, language: text(64), text: text(200_000) })
       .strict()
@@ -93,8 +102,22 @@ const messageSchema = z
       })
       .strict()
       .optional(),
+    // Message versions (regenerate): the others, oldest first, and where the shown one sits among them.
+    versions: z
+      .array(z.object(answerFields).strict())
+      .max(MAX_ANSWER_VERSIONS - 1)
+      .optional(),
+    versionIndex: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_ANSWER_VERSIONS - 1)
+      .optional(),
   })
   .strict();
+
+/** A chat's own system prompt may be this long (characters). */
+export const SYSTEM_PROMPT_LIMIT = 100_000;
 
 /**
  * What one conversation may weigh as JSON: at most 3 UTF-8 bytes a character, 20 M characters stay under the
@@ -109,6 +132,9 @@ export const conversationSchema = z
     createdAt: z.number().int().nonnegative(),
     updatedAt: z.number().int().nonnegative(),
     messages: z.array(messageSchema).max(10_000),
+    // A chat's own system prompt and decoding settings (both optional: files from before them load as they were).
+    systemPrompt: text(SYSTEM_PROMPT_LIMIT).optional(),
+    decoding: decodeSettingsSchema.optional(),
   })
   .strict()
   .refine((c) => JSON.stringify(c).length <= CONVERSATION_JSON_LIMIT, {
@@ -234,9 +260,12 @@ export interface ActiveRun {
   /** Where the answer is written (null for a run started without them: nothing is saved by main). */
   conversationId: string | null;
   messageId: string | null;
-  /** A chat answer, or an infill with where its middle goes (the prompt's file and range). */
+  /**
+   * A chat answer (`continues`: the stopped answer it continues, which its text is appended to), or an infill with
+   * where its middle goes (the prompt's file and range).
+   */
   prompt:
-    | { kind: 'chat' }
+    | { kind: 'chat'; continues?: string }
     | {
         kind: 'infill';
         file: string | null;

@@ -58,7 +58,17 @@ export interface Message {
   target?: EditorTarget;
   /** An infill run recorded in the conversation (on its assistant message). */
   infill?: InfillRecord;
+  /**
+   * A regenerated chat answer keeps its other versions here, oldest first; the message's own fields are the version
+   * shown (and the one the next prompt uses). Each version keeps the message id it ran under (its trace's key).
+   */
+  versions?: AnswerVersion[];
+  /** Where the shown version sits among all of them (0-based); absent: after every entry of `versions` (the newest). */
+  versionIndex?: number;
 }
+
+/** One version of an assistant answer: the answer fields of a Message. */
+export type AnswerVersion = Pick<Message, 'id' | 'content' | 'createdAt' | 'status' | 'error' | 'stats' | 'stopReason'>;
 
 /** What the user did with an infill's middle ('stopped'/'error': the run ended without one to review). */
 export type InfillOutcome = 'accepted' | 'rejected' | 'stopped' | 'error';
@@ -80,6 +90,10 @@ export interface Conversation {
   createdAt: number;
   updatedAt: number;
   messages: Message[];
+  /** This chat's system prompt, sent as the first message; absent or blank: the model's default (its chat template's). */
+  systemPrompt?: string;
+  /** This chat's decoding settings; absent: the app's (Settings → Decoding). */
+  decoding?: DecodeSettings;
 }
 
 /** A problem met while loading saved state; the rest still loaded. */
@@ -102,6 +116,11 @@ export interface EngineStatus {
   availableProviders?: ProviderName[];
   /** Providers the load tried before the one running, with why each failed ("cuda: ..."). */
   fallbacks?: string[];
+  /**
+   * The system prompt the loaded model's chat template writes when a chat has none (read from the template in
+   * tokenizer_config.json, main/engine/tokenizer.ts); null when its template adds none.
+   */
+  defaultSystemPrompt?: string | null;
 }
 
 /** One weight dtype an imported checkpoint can be converted to, with what it will cost here. */

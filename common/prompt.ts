@@ -17,9 +17,23 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 /** A location in a document, 1-based like Monaco; columns in UTF-16 code units. */
 export const textPositionSchema = z.object({ line: z.number().int().min(1), column: z.number().int().min(1) }).strict();
 
+/**
+ * A chat: the messages through the model's chat template. With `continueFinal` the last message is an assistant's
+ * unfinished answer (a stopped run's text) and the run continues it: the engine renders the messages before it with
+ * the generation prompt, then that text as it is, unterminated, and generates what follows (its run's text is only
+ * the new part). Like `continue_final_message` in Hugging Face's apply_chat_template.
+ */
 export const chatPromptSchema = z
-  .object({ kind: z.literal('chat'), messages: z.array(chatMessageSchema).min(1).max(10_000) })
-  .strict();
+  .object({
+    kind: z.literal('chat'),
+    messages: z.array(chatMessageSchema).min(1).max(10_000),
+    continueFinal: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => !p.continueFinal || p.messages[p.messages.length - 1].role === 'assistant', {
+    message: 'continueFinal needs an assistant message last (the answer to continue)',
+    path: ['messages'],
+  });
 
 export const infillPromptSchema = z
   .object({

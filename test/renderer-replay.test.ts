@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DecodeEvent, DecodeParams } from '../common/decode-events.js';
 import { buildReplay, canvasAt, parseTraceText, recordTrace, type ReplayIndex, type Trace } from '../common/trace.js';
 import { Engine } from '../main/engine/engine.js';
+import { firstThatStops } from './helpers/eos-prompts.js';
 import {
   advanceClock,
   answerDiff,
@@ -37,12 +38,17 @@ import type { Message } from '../common/models.js';
 const BUILT_IN = join(__dirname, '..', 'resources', 'models', 'diffcoder-mini');
 let engine: Engine;
 
-async function traced(params: Partial<DecodeParams>, stopAfterSteps?: number, candidates = false): Promise<Trace> {
+async function traced(
+  params: Partial<DecodeParams>,
+  stopAfterSteps?: number,
+  candidates = false,
+  prompt = 'Write a Python function that reverses a string.',
+): Promise<Trace> {
   const events: DecodeEvent[] = [];
   const ac = new AbortController();
   let steps = 0;
   for await (const ev of engine.generate({
-    prompt: { kind: 'chat', messages: [{ role: 'user', content: 'Write a Python function that reverses a string.' }] },
+    prompt: { kind: 'chat', messages: [{ role: 'user', content: prompt }] },
     params,
     signal: ac.signal,
     candidates,
@@ -56,7 +62,11 @@ async function traced(params: Partial<DecodeParams>, stopAfterSteps?: number, ca
 const traces: Record<string, Trace> = {};
 beforeAll(async () => {
   engine = await Engine.load(BUILT_IN, { provider: 'cpu' });
-  traces.reference = await traced({}); // the model card's settings: stops at EOS (an EOS fill)
+  // The model card's settings, on a prompt whose answer stops at EOS (an EOS fill).
+  traces.reference = await firstThatStops(
+    (prompt) => traced({}, undefined, false, prompt),
+    (t) => t.result.stopReason === 'eos',
+  );
   traces.fast = await traced({ threshold: 0.9, genLength: 64, steps: 64 });
   traces.noEos = await traced({ eosId: null, blockLength: 8, genLength: 64, steps: 32 });
   traces.random = await traced({ remasking: 'random', temperature: 0.7, seed: 5, genLength: 32, steps: 32 });

@@ -23,6 +23,7 @@ import { RunKeeper } from '../main/ipc/run-keeper.js';
 import { builtinModelDir } from '../main/model/builtin.js';
 import { DEFAULT_TRACE_CAP_BYTES, TraceStore } from '../main/persistence/trace-store.js';
 import { startExtras, testParams } from './helpers/events.js';
+import { firstThatStops } from './helpers/eos-prompts.js';
 
 /** The prompt's length and the block length: blocks are aligned to canvas positions, so the first starts at P. */
 const P = 4;
@@ -367,7 +368,7 @@ describe('through the app core and a real engine process (built-in model)', () =
   const run = async (
     rid: string,
     cid: string,
-    opts: { settings?: object; infill?: boolean; stopAfter?: number } = {},
+    opts: { settings?: object; infill?: boolean; stopAfter?: number; prompt?: string } = {},
   ): Promise<{ done: DecodeResult; trace: Trace | null }> => {
     await ok('conversations:save', { conversation: conversation(cid) });
     await ok('generate:start', {
@@ -376,7 +377,9 @@ describe('through the app core and a real engine process (built-in model)', () =
         ? { kind: 'infill', prefix: 'def add(a, b):\n    ', suffix: '\n\nprint(add(1, 2))\n', file: 'a.py' }
         : {
             kind: 'chat',
-            messages: [{ role: 'user', content: 'Write a Python function that returns the sum of a list.' }],
+            messages: [
+              { role: 'user', content: opts.prompt ?? 'Write a Python function that returns the sum of a list.' },
+            ],
           },
       settings: { ...decoding, ...opts.settings },
       conversationId: cid,
@@ -410,11 +413,16 @@ describe('through the app core and a real engine process (built-in model)', () =
 
   it('a chat run’s trace is stored with its message and replays to the run’s tokens', async () => {
     // The model card's settings: this prompt's answer ends at EOS, so the trace carries the EOS fill.
-    const { done, trace } = await run('r1', 'c1', {
-      settings: { genLength: 128, steps: 128, blockLength: 4, stopAtEos: true },
-    });
+    let attempt = 0;
+    const { done, trace } = await firstThatStops(
+      (prompt) =>
+        run(`r1-${++attempt}`, 'c1', {
+          prompt,
+          settings: { genLength: 128, steps: 128, blockLength: 4, stopAtEos: true },
+        }),
+      (r) => r.done.stopReason === 'eos',
+    );
     replaysTo(trace, done);
-    expect(done.stopReason).toBe('eos');
     expect(trace!.steps.at(-1)!.eosFill).toEqual(done.eosFill);
     // The model wrote the conversation's answer too: trace and message agree.
     const saved = JSON.parse(readFileSync(join(userData, 'conversations', 'c1.json'), 'utf8')) as Conversation;

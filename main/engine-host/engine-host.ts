@@ -229,6 +229,7 @@ export class EngineHost {
                 model: this.current.model,
                 provider: msg.provider,
                 canInfill: msg.canInfill,
+                defaultSystemPrompt: msg.defaultSystemPrompt,
                 message: notes.length ? notes.join('; ') : undefined,
                 availableProviders: msg.available,
                 fallbacks: msg.fallbacks,

@@ -61,6 +61,7 @@ async function load(dir: string, provider: Extract<ToEngine, { type: 'load' }>['
       fallbacks: next.fallbacks.map((f) => `${f.provider}: ${f.error}`),
       rss: process.memoryUsage().rss,
       canInfill: next.canInfill,
+      defaultSystemPrompt: next.codec.defaultSystemPrompt,
       available: availableProviders(),
     });
   } catch (e) {

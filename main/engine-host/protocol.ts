@@ -32,6 +32,8 @@ export type FromEngine =
       fallbacks: string[];
       rss: number;
       canInfill: boolean;
+      /** The system prompt the model's chat template writes when a chat has none (null: none). */
+      defaultSystemPrompt: string | null;
       /** Providers this onnxruntime build can run here (the settings dialog marks the others). */
       available: ProviderName[];
     }

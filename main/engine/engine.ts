@@ -99,6 +99,7 @@ export class Engine {
     if ('text' in prompt) return this.codec.encodeRaw(prompt.text);
     if ('kind' in prompt && prompt.kind === 'infill')
       return this.infillIds(prompt.prefix, prompt.suffix, genLength).ids;
+    if ('kind' in prompt && prompt.continueFinal) return this.codec.encodeContinuation(prompt.messages);
     return this.codec.encodeChat(prompt.messages);
   }
 

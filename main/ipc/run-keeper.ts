@@ -92,7 +92,10 @@ export class RunKeeper {
       prompt:
         req.prompt.kind === 'infill'
           ? { kind: 'infill', file: req.prompt.file ?? null, range: req.prompt.range ?? null }
-          : { kind: 'chat' },
+          : req.prompt.continueFinal
+            ? // A continued answer: its message keeps the stopped text and the run's text is appended to it.
+              { kind: 'chat', continues: req.prompt.messages[req.prompt.messages.length - 1].content }
+            : { kind: 'chat' },
       startedAt: Date.now(),
       stopping: false,
       start: null,
@@ -257,7 +260,7 @@ export class RunKeeper {
         content: text ? fence(text) : '',
         ...(m.infill ? { infill: { ...m.infill, middle: text } } : {}),
       };
-    return { ...m, status: 'streaming', content: text };
+    return { ...m, status: 'streaming', content: continued(k) + text };
   }
 
   /** Main's copy of the run's conversation: the page's last save, else the file. */
@@ -309,13 +312,13 @@ export class RunKeeper {
           ...m,
           status: 'error',
           error: ev.message.slice(0, 10_000),
-          content: infill ? (partial ? fence(partial) : '') : partial,
+          content: infill ? (partial ? fence(partial) : '') : continued(k) + partial,
           ...(infill && m.infill ? { infill: { ...m.infill, middle: partial, outcome: 'error' as const } } : {}),
         };
       }
       const stopped = ev.stopReason === 'cancelled';
       const base: Message = { ...m, status: stopped ? 'stopped' : 'done', stopReason: ev.stopReason, stats: ev.stats };
-      if (!infill) return { ...base, content: ev.text };
+      if (!infill) return { ...base, content: continued(k) + ev.text };
       return {
         ...base,
         content: ev.text ? fence(ev.text) : '',
@@ -325,6 +328,11 @@ export class RunKeeper {
       };
     });
   }
+}
+
+/** The text a continued chat answer had before this run (empty for other runs). */
+function continued(k: Kept): string {
+  return k.info.prompt.kind === 'chat' ? (k.info.prompt.continues ?? '') : '';
 }
 
 /** A code block around `text` (the renderer's fence, without a language: main does not know the editor's). */

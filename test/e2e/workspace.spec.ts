@@ -226,7 +226,7 @@ test.describe('workspace in the editor', () => {
     // Closing an unsaved tab: Cancel keeps it, Don't save closes it and leaves the file alone.
     await page.keyboard.type('\n# more');
     await expect(dirty(page, 'src/new.py')).toBeVisible();
-    await tab(page, 'src/new.py').getByRole('button', { name: 'Close new.py' }).click();
+    await tab(page, 'src/new.py').getByRole('button', { name: 'Close new.py', includeHidden: true }).click();
     const ask = page.getByTestId('close-dialog');
     await expect(ask).toBeVisible();
     await expect(ask.getByRole('button', { name: 'Save', exact: true })).toBeFocused();

@@ -19,13 +19,12 @@ export function CanvasLegend({
   return (
     <div className="cg-legend" data-testid="canvas-legend">
       {onMode && (
-        <span className="cg-modes" role="radiogroup" aria-label="Colour tokens by">
+        <span className="cg-modes" role="group" aria-label="Colour tokens by">
           {modes.map((m) => (
             <button
               key={m}
               type="button"
-              role="radio"
-              aria-checked={m === mode}
+              aria-pressed={m === mode}
               className={m === mode ? 'cg-mode cg-mode-on' : 'cg-mode'}
               data-testid={`canvas-mode-${m}`}
               onClick={() => onMode(m)}
@@ -35,7 +34,7 @@ export function CanvasLegend({
           ))}
         </span>
       )}
-      <span className="cg-swatches" aria-label={`${MODE_LABEL[mode]} colours`}>
+      <span className="cg-swatches" role="group" aria-label={`${MODE_LABEL[mode]} colours`}>
         {legendItems(mode, totalSteps).map((item, i) => (
           <span key={i} className="cg-swatch-item">
             <span

@@ -1,78 +1,28 @@
-/** The chat: connection banner, messages of the active conversation, composer. */
+/**
+ * The chat: connection banner, what the chat runs with (ChatHeader), its messages (or the welcome when it has none),
+ * the composer, and the chat settings dialog.
+ */
 import { useEffect, useRef } from 'react';
-import { WebSocketBridge } from '../bridge/websocket';
-import { bridge } from '../services';
+import { stableKey } from '../lib/versions';
 import { useConversationsStore } from '../stores/conversations';
-import { useEngineStore } from '../stores/engine';
 import { useRunStore } from '../stores/run';
+import { ChatHeader } from './ChatHeader';
 import { Composer } from './Composer';
+import { ConnectionBanner } from './ConnectionBanner';
+import { ConversationSettings } from './ConversationSettings';
 import { MessageView } from './MessageView';
-
-export function ConnectionBanner() {
-  const connection = useEngineStore((s) => s.connection);
-  const engine = useEngineStore((s) => s.engine);
-  const statusError = useEngineStore((s) => s.statusError);
-  if (connection.state === 'unavailable') {
-    return (
-      <div className="banner banner-error" data-testid="connection-banner" role="alert">
-        <strong>Cannot reach the engine.</strong> {connection.message}. Start DiffCoder Studio, or run{' '}
-        <code>npm run serve</code> and open the address it prints.
-      </div>
-    );
-  }
-  if (connection.state === 'closed') {
-    return (
-      <div className="banner banner-error" data-testid="connection-banner" role="alert">
-        <strong>Cannot reach the engine:</strong> {connection.message}. Reconnecting in{' '}
-        {Math.round(connection.retryInMs / 1000)} s (attempt {connection.attempt}).
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => {
-            try {
-              const b = bridge();
-              if (b instanceof WebSocketBridge) b.retryNow();
-            } catch {
-              /* no bridge */
-            }
-          }}
-        >
-          Retry now
-        </button>
-      </div>
-    );
-  }
-  if (connection.state === 'connecting' && connection.attempt > 1) {
-    return (
-      <div className="banner banner-warn" data-testid="connection-banner">
-        Reconnecting to the engine server… (attempt {connection.attempt})
-      </div>
-    );
-  }
-  if (statusError) {
-    return (
-      <div className="banner banner-error" data-testid="connection-banner">
-        The app did not answer: {statusError}
-      </div>
-    );
-  }
-  if (engine && (engine.state === 'crashed' || engine.state === 'error')) {
-    return (
-      <div className="banner banner-error" data-testid="engine-banner">
-        Engine {engine.state}: {engine.message ?? 'no details'}. Pick another model or provider in Settings.
-      </div>
-    );
-  }
-  return null;
-}
+import { Welcome } from './Welcome';
+import './chat.css';
 
 /**
  * Keeps the message list scrolled to the bottom while the user is there, without reading layout per
  * frame: an IntersectionObserver on a sentinel after the messages says whether the user is at the bottom
  * (within 40 px), and a ResizeObserver on the messages scrolls when they grew. Both run after layout,
- * so reading scrollHeight there forces nothing.
+ * so reading scrollHeight there forces nothing. Off while `enabled` is false (the welcome reads from its top).
  */
-function useStickToBottom() {
+function useStickToBottom(enabled: boolean) {
+  const enabledRef = useRef(enabled);
+  enabledRef.current = enabled;
   const listRef = useRef<HTMLDivElement>(null);
   const stackRef = useRef<HTMLDivElement>(null);
   const sentinelRef = useRef<HTMLDivElement>(null);
@@ -85,7 +35,7 @@ function useStickToBottom() {
     });
     io.observe(sentinelRef.current!);
     const ro = new ResizeObserver(() => {
-      if (stick) list.scrollTop = list.scrollHeight;
+      if (stick && enabledRef.current) list.scrollTop = list.scrollHeight;
     });
     ro.observe(stackRef.current!);
     return () => {
@@ -99,27 +49,21 @@ function useStickToBottom() {
 export function ChatPane() {
   const conversation = useConversationsStore((s) => s.conversations.find((c) => c.id === s.activeId));
   const running = useRunStore((s) => s.active !== null);
-  const { listRef, stackRef, sentinelRef } = useStickToBottom();
-
   const messages = conversation?.messages ?? [];
+  const { listRef, stackRef, sentinelRef } = useStickToBottom(messages.length > 0);
+
   return (
-    <section className="chat-pane">
+    <section className="chat-pane" aria-label="Chat">
       <ConnectionBanner />
-      <div className="message-list" ref={listRef}>
+      <ChatHeader conversation={conversation} />
+      <div className="message-list" ref={listRef} tabIndex={0} role="region" aria-label="Messages">
         <div className="message-stack" ref={stackRef}>
           {messages.length === 0 ? (
-            <div className="empty-chat">
-              <h2>DiffCoder Studio</h2>
-              <p>
-                Ask for code. The answer is written by denoising: a block of masked positions fills in a few tokens at a
-                time.
-              </p>
-              <p className="muted">Ctrl/Cmd+N new chat · Ctrl/Cmd+K search · Ctrl/Cmd+, settings · Escape stops</p>
-            </div>
+            <Welcome />
           ) : (
             messages.map((m, i) => (
               <MessageView
-                key={m.id}
+                key={stableKey(m)}
                 m={m}
                 conversationId={conversation!.id}
                 isLast={i === messages.length - 1}
@@ -131,6 +75,7 @@ export function ChatPane() {
         <div className="scroll-sentinel" ref={sentinelRef} aria-hidden="true" />
       </div>
       <Composer />
+      <ConversationSettings />
     </section>
   );
 }

@@ -38,7 +38,7 @@ export function EditorPane() {
     <section className="editor-pane" aria-label="Editor">
       <div className="editor-body">
         {filesShown && (
-          <aside className="workspace-side" aria-label="Workspace">
+          <aside className="workspace-side" id="workspace-side" aria-label="Workspace">
             <OpenFolder />
             <WorkspaceFiles />
           </aside>
@@ -50,10 +50,11 @@ export function EditorPane() {
               className="icon-button files-toggle"
               aria-pressed={filesShown}
               aria-label="Show files"
+              aria-controls={filesShown ? 'workspace-side' : undefined}
               title={filesShown ? 'Hide the file tree' : 'Show the file tree'}
               onClick={() => setFilesShown((v) => !v)}
             >
-              ☰
+              <span aria-hidden="true">☰</span>
             </button>
             <EditorTabs />
           </div>

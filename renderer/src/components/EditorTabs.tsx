@@ -1,6 +1,7 @@
 /**
  * The tab strip: one tab per document (a dot for unsaved changes), a tablist with one tab stop: ←/→/Home/End move
- * between tabs, Delete closes the focused one (asking when unsaved). Then "New file".
+ * between tabs, Delete or Ctrl/Cmd+W closes the focused one (asking when unsaved; the browser keeps Ctrl+W for itself,
+ * the desktop app does not). Then "New file".
  */
 import { cycleTab, isDirty, tabLabel } from '../lib/editor-tabs';
 import { useEditorStore } from '../stores/editor';
@@ -28,7 +29,10 @@ export function EditorTabs() {
     if (moves[e.key]) {
       e.preventDefault();
       focusTab(moves[e.key]());
-    } else if (e.key === 'Delete') {
+    } else if (
+      (e.key === 'Delete' && !e.ctrlKey && !e.metaKey && !e.altKey) ||
+      ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'w')
+    ) {
       e.preventDefault();
       useEditorStore.getState().close(id);
     }
@@ -38,13 +42,19 @@ export function EditorTabs() {
 
   return (
     <div className="tabs">
-      <div className="tab-list" role="tablist" aria-label="Open files">
+      {/* A tablist with no tab is not one (nothing open: the strip is empty). */}
+      <div
+        className="tab-list"
+        role={documents.length > 0 ? 'tablist' : undefined}
+        aria-label={documents.length > 0 ? 'Open files' : undefined}
+      >
         {documents.map((d) => {
           const active = d.id === activeId;
           const dirty = isDirty(d);
           return (
             <div
               key={d.id}
+              role="presentation"
               className={`tab${active ? ' active' : ''}${d.conflict ? ' conflicted' : ''}`}
               data-testid="editor-tab"
               data-path={d.path ?? ''}
@@ -57,7 +67,7 @@ export function EditorTabs() {
                 aria-selected={active}
                 aria-controls="editor-panel"
                 aria-label={tabLabel(d)}
-                aria-keyshortcuts="Delete"
+                aria-keyshortcuts="Delete Control+W"
                 className="tab-main"
                 title={d.path ?? `${d.title} (untitled)`}
                 onClick={() => useEditorStore.getState().activate(d.id)}
@@ -79,11 +89,13 @@ export function EditorTabs() {
                 type="button"
                 className="tab-x"
                 tabIndex={-1}
+                // For the mouse: the keyboard (and a screen reader) closes the focused tab with Delete.
+                aria-hidden="true"
                 aria-label={`Close ${d.title}`}
                 title="Close (Delete)"
                 onClick={() => useEditorStore.getState().close(d.id)}
               >
-                ×
+                <span aria-hidden="true">×</span>
               </button>
             </div>
           );
@@ -96,7 +108,7 @@ export function EditorTabs() {
         aria-label="New untitled file"
         onClick={newFile}
       >
-        +
+        <span aria-hidden="true">+</span>
       </button>
     </div>
   );

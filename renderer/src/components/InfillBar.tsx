@@ -67,9 +67,7 @@ export function InfillBar() {
         <span className="infill-status" data-testid="infill-status" title="Tokens committed / middle length">
           Infilling {progress}
         </span>
-        <span className="infill-sr" role="status">
-          Infill running. Escape in the editor stops it.
-        </span>
+        <span className="infill-sr">Infill running. Escape in the editor stops it.</span>
         <button
           type="button"
           className="danger"
@@ -86,7 +84,7 @@ export function InfillBar() {
   if (session?.phase === 'pending') {
     return (
       <div className="infill-bar" role="group" aria-label="Infill suggestion">
-        <span className="infill-status" role="status" data-testid="infill-status">
+        <span className="infill-status" data-testid="infill-status">
           Suggestion{session.middle ? '' : ' (empty)'}
           <span className="infill-sr">ready: Tab or Enter in the editor accepts it, Escape rejects it.</span>
         </span>

@@ -54,7 +54,8 @@ export function InfillNote({ m }: { m: Message }) {
         : 'not applied';
   return (
     <span className="chip small" data-testid="infill-note" data-outcome={outcome ?? ''} title={`Infill in ${file}`}>
-      → {file} {range.start.line}:{range.start.column} · {state}
+      <span aria-hidden="true">→ </span>
+      {file} {range.start.line}:{range.start.column} · {state}
     </span>
   );
 }

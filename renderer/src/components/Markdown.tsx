@@ -59,7 +59,10 @@ function CodeBlock({ node, children }: { node?: HastNode; children?: ReactNode }
         </button>
         <InsertSuggestionButton text={text} />
       </div>
-      <pre>{children}</pre>
+      {/* Focusable: a long line scrolls sideways, with the arrow keys too. */}
+      <pre tabIndex={0} role="region" aria-label={`${language} code`}>
+        {children}
+      </pre>
     </div>
   );
 }

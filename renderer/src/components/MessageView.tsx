@@ -1,6 +1,10 @@
-/** One message: user text (editable), or an assistant canvas while streaming and Markdown once finished. */
+/**
+ * One message: user text (editable), or an assistant canvas while streaming and Markdown once finished, with its
+ * versions, Regenerate and Continue (AnswerActions).
+ */
 import { memo, useState } from 'react';
 import type { Message } from '../../../common/models';
+import type { RepeatAdvice } from '../lib/chat-settings';
 import { useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
 import { CanvasView } from './CanvasView';
@@ -8,6 +12,8 @@ import { InfillNote } from './InfillInsert';
 import { AnswerOrDecoding, DecodingToggle } from './MessageDecoding';
 import { Markdown } from './Markdown';
 import { answerAsMarkdown } from '../lib/answer-format';
+import { AnswerButtons, RegenerateNotice, VersionSwitcher } from './AnswerActions';
+import { MessageEdit } from './MessageEdit';
 
 function copy(text: string) {
   const notify = useUiStore.getState().notify;
@@ -42,9 +48,11 @@ export const MessageView = memo(function MessageView({
   running: boolean;
 }) {
   const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(m.content);
+  const [advice, setAdvice] = useState<RepeatAdvice | null>(null);
   const activeMessageId = useRunStore((s) => s.active?.messageId);
   const live = m.role === 'assistant' && m.status === 'streaming' && activeMessageId === m.id;
+  // A continued answer shows the text it continues above the canvas of the new part.
+  const continues = useRunStore((s) => (live && s.active?.messageId === m.id ? s.active.continues : undefined));
   const status = m.role === 'assistant' ? (m.status ?? 'done') : 'done';
 
   return (
@@ -53,9 +61,14 @@ export const MessageView = memo(function MessageView({
         <span className="message-role">
           {m.role === 'user' ? 'You' : m.role === 'assistant' ? 'DiffCoder' : 'System'}
         </span>
-        {m.target && <span className="chip small">→ editor</span>}
+        {m.target && (
+          <span className="chip small">
+            <span aria-hidden="true">→ </span>editor
+          </span>
+        )}
         <InfillNote m={m} />
         <span className="spacer" />
+        {!live && m.role === 'assistant' && <VersionSwitcher m={m} conversationId={conversationId} />}
         {!live && <DecodingToggle m={m} />}
         {!live && !editing && (
           <>
@@ -63,27 +76,12 @@ export const MessageView = memo(function MessageView({
               Copy
             </button>
             {m.role === 'user' && !running && (
-              <button
-                type="button"
-                className="link-button"
-                data-testid="edit-message"
-                onClick={() => {
-                  setDraft(m.content);
-                  setEditing(true);
-                }}
-              >
+              <button type="button" className="link-button" data-testid="edit-message" onClick={() => setEditing(true)}>
                 Edit
               </button>
             )}
-            {m.role === 'assistant' && isLast && !running && !m.infill && (
-              <button
-                type="button"
-                className="link-button"
-                data-testid="regenerate"
-                onClick={() => void useRunStore.getState().regenerate(conversationId)}
-              >
-                Regenerate
-              </button>
+            {m.role === 'assistant' && !running && (
+              <AnswerButtons m={m} conversationId={conversationId} isLast={isLast} onAdvice={setAdvice} />
             )}
           </>
         )}
@@ -93,47 +91,23 @@ export const MessageView = memo(function MessageView({
           <summary>
             Attached selection ({m.attachment.language}, {m.attachment.text.split('\n').length} lines)
           </summary>
-          <pre>{m.attachment.text}</pre>
+          <pre tabIndex={0} role="region" aria-label="Attached code">
+            {m.attachment.text}
+          </pre>
         </details>
       )}
       {m.role === 'user' ? (
         editing ? (
-          <div className="edit-box">
-            <textarea
-              value={draft}
-              autoFocus
-              onChange={(e) => setDraft(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') setEditing(false);
-                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-                  setEditing(false);
-                  void useRunStore.getState().editAndResend(conversationId, m.id, draft);
-                }
-              }}
-            />
-            <div className="row">
-              <button
-                type="button"
-                className="primary"
-                disabled={!draft.trim()}
-                onClick={() => {
-                  setEditing(false);
-                  void useRunStore.getState().editAndResend(conversationId, m.id, draft);
-                }}
-              >
-                Save &amp; resend
-              </button>
-              <button type="button" onClick={() => setEditing(false)}>
-                Cancel
-              </button>
-            </div>
-          </div>
+          <MessageEdit m={m} conversationId={conversationId} onClose={() => setEditing(false)} />
         ) : (
           <Markdown text={m.content} />
         )
       ) : live ? (
         // Subscribes to the run itself: this message does not re-render per frame.
-        <CanvasView />
+        <>
+          {continues && <Markdown text={answerAsMarkdown(continues)} />}
+          <CanvasView />
+        </>
       ) : (
         <>
           <AnswerOrDecoding m={m} conversationId={conversationId}>
@@ -146,6 +120,9 @@ export const MessageView = memo(function MessageView({
           {status === 'stopped' && <div className="stopped-marker">stopped</div>}
           {status === 'error' && <div className="run-error">Generation failed: {m.error ?? 'unknown error'}</div>}
           <Stats m={m} />
+          {advice && isLast && !running && (
+            <RegenerateNotice advice={advice} conversationId={conversationId} onClose={() => setAdvice(null)} />
+          )}
         </>
       )}
     </div>

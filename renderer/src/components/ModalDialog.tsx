@@ -19,6 +19,9 @@ interface Props {
   children: ReactNode;
 }
 
+/** Where each open dialog gives the focus back when it closes. */
+const returnTargets = new WeakMap<Element, HTMLElement | null>();
+
 const FOCUSABLE =
   'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], summary, [tabindex]:not([tabindex="-1"])';
 
@@ -37,10 +40,29 @@ export function ModalDialog({
   const titleId = `${testId ?? 'modal'}-title`;
 
   useEffect(() => {
+    const el = box.current!;
     const before = document.activeElement as HTMLElement | null;
-    (initialFocus?.current ?? box.current?.querySelector<HTMLElement>(FOCUSABLE))?.focus();
+    // Opened from another dialog (Compare → side by side): that one may close first, so its own return target is
+    // kept as this one's second choice.
+    const outer = before?.closest('[aria-modal="true"]');
+    const fallback = outer ? (returnTargets.get(outer) ?? null) : null;
+    returnTargets.set(el, before);
+    (initialFocus?.current ?? el.querySelector<HTMLElement>(FOCUSABLE))?.focus();
+    // A control that had the focus went away (Stop once the run ended): the focus stays in the dialog.
+    const rescue = new MutationObserver(() => {
+      const active = document.activeElement;
+      if (active === document.body || active === null)
+        (el.querySelector<HTMLElement>(FOCUSABLE) ?? el).focus({ preventScroll: true });
+    });
+    rescue.observe(el, { childList: true, subtree: true });
     return () => {
-      if (before && document.contains(before)) before.focus();
+      rescue.disconnect();
+      // Focus goes back where it was, unless that is gone or behind a dialog still open: then into that dialog.
+      const open = [...document.querySelectorAll<HTMLElement>('[aria-modal="true"]')].filter((d) => d !== el);
+      const top = open[open.length - 1];
+      const target = [before, fallback].find((t) => t?.isConnected && (!top || top.contains(t)));
+      if (target) target.focus();
+      else top?.querySelector<HTMLElement>(FOCUSABLE)?.focus();
     };
     // Focus moves once, when the dialog opens.
   }, []);
@@ -74,6 +96,7 @@ export function ModalDialog({
         aria-labelledby={titleId}
         aria-describedby={describedBy}
         data-testid={testId}
+        tabIndex={-1}
         ref={box}
         onKeyDown={onKeyDown}
       >
@@ -90,7 +113,8 @@ export function ModalDialog({
             </button>
           )}
         </header>
-        {children}
+        {/* A sectioning element: the dialog's <footer> is its own, not a second contentinfo landmark. */}
+        <section className="dialog-content">{children}</section>
       </div>
     </div>
   );

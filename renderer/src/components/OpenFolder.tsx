@@ -8,6 +8,14 @@ import { useWorkspaceStore } from '../stores/workspace';
 export function OpenFolder() {
   const workspace = useWorkspaceStore((s) => s.workspace);
   const form = useWorkspaceStore((s) => s.folderForm);
+  const button = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  // The form closed (Escape, Cancel, a folder opened) with the focus in it: the focus goes back to the button.
+  useEffect(() => {
+    if (wasOpen.current && !form && (document.activeElement === document.body || !document.activeElement))
+      button.current?.focus();
+    wasOpen.current = form;
+  }, [form]);
   return (
     <div className="workspace-head">
       <div className="row">
@@ -16,6 +24,7 @@ export function OpenFolder() {
         </span>
         <span className="spacer" />
         <button
+          ref={button}
           type="button"
           className="link-button"
           data-testid="open-folder"

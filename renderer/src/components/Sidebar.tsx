@@ -1,112 +1,20 @@
-/** Conversation list: new, search, rename inline, delete with confirm, export as Markdown. */
+/**
+ * The conversation list: new chat, search (↑/↓ move through the results, Enter opens one), the chats (a roving list:
+ * ConversationItem), settings and "Open trace…". Keys and texts: lib/a11y.ts.
+ */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { Conversation } from '../../../common/models';
+import { afterRemoval, matchesLabel, rovingId, searchKey, searchPick } from '../lib/a11y';
+import { announce } from '../stores/announcer';
 import { useConversationsStore, visibleConversations } from '../stores/conversations';
 import { useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
+import { ConversationItem, focusConversation } from './ConversationItem';
 import { OpenTraceButton } from './TraceDialogs';
 
-function Item({ c, active, busy }: { c: Conversation; active: boolean; busy: boolean }) {
-  const [renaming, setRenaming] = useState(false);
-  const [confirming, setConfirming] = useState(false);
-  const [title, setTitle] = useState(c.title);
-  const { select, rename, remove, exportMarkdown } = useConversationsStore.getState();
-  const commit = () => {
-    setRenaming(false);
-    if (title.trim() && title !== c.title) rename(c.id, title);
-  };
-  return (
-    <li
-      className={`conversation-item${active ? ' active' : ''}`}
-      data-testid="conversation-item"
-      data-id={c.id}
-      onClick={() => !renaming && select(c.id)}
-    >
-      {renaming ? (
-        <input
-          className="rename-input"
-          data-testid="rename-input"
-          value={title}
-          autoFocus
-          maxLength={500}
-          onClick={(e) => e.stopPropagation()}
-          onChange={(e) => setTitle(e.target.value)}
-          onBlur={commit}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') commit();
-            if (e.key === 'Escape') {
-              setTitle(c.title);
-              setRenaming(false);
-            }
-          }}
-        />
-      ) : (
-        <span
-          className="conversation-title"
-          title={c.title}
-          onDoubleClick={() => {
-            setTitle(c.title);
-            setRenaming(true);
-          }}
-        >
-          {busy && <span className="dot-running" title="generating" />}
-          {c.title}
-        </span>
-      )}
-      {confirming ? (
-        <span className="item-actions confirm" onClick={(e) => e.stopPropagation()}>
-          Delete?
-          <button
-            type="button"
-            className="link-button danger-text"
-            data-testid="confirm-delete"
-            onClick={() => void remove(c.id)}
-          >
-            Yes
-          </button>
-          <button type="button" className="link-button" onClick={() => setConfirming(false)}>
-            No
-          </button>
-        </span>
-      ) : (
-        !renaming && (
-          <span className="item-actions" onClick={(e) => e.stopPropagation()}>
-            <button
-              type="button"
-              className="icon-button"
-              title="Rename"
-              data-testid="rename"
-              onClick={() => {
-                setTitle(c.title);
-                setRenaming(true);
-              }}
-            >
-              ✎
-            </button>
-            <button
-              type="button"
-              className="icon-button"
-              title="Export as Markdown"
-              data-testid="export"
-              onClick={() => exportMarkdown(c.id)}
-            >
-              ⤓
-            </button>
-            <button
-              type="button"
-              className="icon-button"
-              title="Delete"
-              data-testid="delete"
-              disabled={busy}
-              onClick={() => setConfirming(true)}
-            >
-              ✕
-            </button>
-          </span>
-        )
-      )}
-    </li>
-  );
+/** The search box's highlight, for the query it was made in (a new query starts without one). */
+interface Highlight {
+  query: string;
+  index: number;
 }
 
 export function Sidebar() {
@@ -118,6 +26,11 @@ export function Sidebar() {
   const focusSearch = useUiStore((s) => s.focusSearch);
   const searchRef = useRef<HTMLInputElement>(null);
   const visible = useMemo(() => visibleConversations({ conversations, query }), [conversations, query]);
+  const ids = useMemo(() => visible.map((c) => c.id), [visible]);
+  const [focused, setFocused] = useState<string | null>(null);
+  const [highlight, setHighlight] = useState<Highlight>({ query: '', index: -1 });
+  const current = rovingId(ids, focused, activeId);
+  const highlighted = highlight.query === query ? highlight.index : -1;
 
   useEffect(() => {
     if (focusSearch > 0) {
@@ -126,37 +39,86 @@ export function Sidebar() {
     }
   }, [focusSearch]);
 
+  // How many chats match, told once typing pauses.
+  useEffect(() => {
+    const t = setTimeout(() => announce(matchesLabel(ids.length, query)), 700);
+    return () => clearTimeout(t);
+  }, [ids.length, query]);
+
+  const remove = async (id: string) => {
+    const next = afterRemoval(ids, id);
+    await useConversationsStore.getState().remove(id);
+    if (next) requestAnimationFrame(() => focusConversation(next));
+    else searchRef.current?.focus();
+  };
+
+  const onSearchKey = (e: React.KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Escape') {
+      if (!query) return;
+      e.preventDefault();
+      useConversationsStore.getState().setQuery('');
+      return;
+    }
+    if (e.key === 'Enter') {
+      const i = searchPick(visible.length, highlighted);
+      if (i < 0) return;
+      e.preventDefault();
+      useConversationsStore.getState().select(visible[i].id);
+      setHighlight({ query, index: -1 });
+      useUiStore.getState().requestComposerFocus();
+      return;
+    }
+    const next = searchKey(visible.length, highlighted, e.key);
+    if (next === null) return;
+    e.preventDefault();
+    setHighlight({ query, index: next });
+    if (next >= 0) announce(`${visible[next].title}, ${next + 1} of ${visible.length}. Enter opens it.`);
+  };
+
   return (
-    <aside className="sidebar">
+    <aside className="sidebar" aria-label="Chats">
       <div className="sidebar-top">
         <button
           type="button"
           className="primary wide"
           data-testid="new-chat"
           title="New chat (Ctrl/Cmd+N)"
+          aria-keyshortcuts="Control+N"
           onClick={() => {
             useConversationsStore.getState().create();
             useUiStore.getState().requestComposerFocus();
           }}
         >
-          + New chat
+          <span aria-hidden="true">+ </span>New chat
         </button>
         <input
           ref={searchRef}
           className="search"
           data-testid="search"
           type="search"
+          aria-label="Search chats"
+          aria-keyshortcuts="Control+K"
+          aria-controls="conversation-list"
           placeholder="Search chats (Ctrl/Cmd+K)"
           value={query}
           onChange={(e) => useConversationsStore.getState().setQuery(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') useConversationsStore.getState().setQuery('');
-          }}
+          onKeyDown={onSearchKey}
+          onBlur={() => setHighlight({ query, index: -1 })}
         />
       </div>
-      <ul className="conversation-list">
-        {visible.map((c) => (
-          <Item key={c.id} c={c} active={c.id === activeId} busy={c.id === runningConversation} />
+      <ul className="conversation-list" id="conversation-list" aria-label="Chat list">
+        {visible.map((c, i) => (
+          <ConversationItem
+            key={c.id}
+            c={c}
+            active={c.id === activeId}
+            busy={c.id === runningConversation}
+            current={c.id === current}
+            highlighted={i === highlighted}
+            ids={ids}
+            onFocusItem={setFocused}
+            onRemove={(id) => void remove(id)}
+          />
         ))}
         {visible.length === 0 && (
           <li className="muted empty-list">
@@ -170,9 +132,10 @@ export function Sidebar() {
           data-testid="open-settings"
           className="wide"
           title="Settings (Ctrl/Cmd+,)"
+          aria-keyshortcuts="Control+,"
           onClick={() => useUiStore.getState().openSettings(true)}
         >
-          ⚙ Settings
+          <span aria-hidden="true">⚙ </span>Settings
         </button>
         <OpenTraceButton />
       </div>

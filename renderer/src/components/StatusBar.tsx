@@ -14,7 +14,7 @@ export function StatusBar() {
   const state = conn ?? engine?.state ?? 'unknown';
   return (
     <footer className="status-bar" data-testid="status-bar">
-      <span className={`status-dot state-${conn ? 'disconnected' : (engine?.state ?? 'unknown')}`} />
+      <span className={`status-dot state-${conn ? 'disconnected' : (engine?.state ?? 'unknown')}`} aria-hidden="true" />
       <span data-testid="status-engine">engine: {state}</span>
       <span data-testid="status-model">model: {engine?.model?.name ?? '—'}</span>
       <span data-testid="status-provider">provider: {engine?.provider ?? '—'}</span>

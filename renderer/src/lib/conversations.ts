@@ -88,6 +88,38 @@ export function chatMessages(messages: readonly Message[]): { role: Message['rol
     .map((m) => ({ role: m.role, content: inlineContent(m) }));
 }
 
+/**
+ * A chat run's messages: the chat's own system prompt first when it has one (else none, and the model's chat template
+ * writes its default), then the conversation so far (chatMessages).
+ */
+export function promptMessages(
+  c: Pick<Conversation, 'systemPrompt'>,
+  messages: readonly Message[],
+): { role: Message['role']; content: string }[] {
+  const system = c.systemPrompt?.trim() ? [{ role: 'system' as const, content: c.systemPrompt }] : [];
+  return [...system, ...chatMessages(messages)];
+}
+
+/** A stopped chat answer, last in its conversation and with text, can be continued. */
+export function canContinue(m: Message, isLast: boolean): boolean {
+  return isLast && m.role === 'assistant' && m.status === 'stopped' && !m.infill && m.content.trim() !== '';
+}
+
+/**
+ * The messages that continue the stopped answer `messageId` (the last message): the prompt before it, then the
+ * answer's text as an unfinished assistant turn (sent with `continueFinal`: the model writes what follows it).
+ * Null when that message cannot be continued.
+ */
+export function continueMessages(
+  c: Conversation,
+  messageId: string,
+): { role: Message['role']; content: string }[] | null {
+  const i = c.messages.findIndex((m) => m.id === messageId);
+  const m = c.messages[i];
+  if (!m || !canContinue(m, i === c.messages.length - 1)) return null;
+  return [...promptMessages(c, c.messages.slice(0, i)), { role: 'assistant', content: m.content }];
+}
+
 /** Saved conversations may hold a message that was streaming when the app stopped: mark it stopped. */
 export function normalizeLoaded(c: Conversation): Conversation {
   if (!c.messages.some((m) => m.status === 'streaming')) return c;

@@ -26,6 +26,9 @@ interface ConversationsStore {
   loaded: boolean;
   loadError: string | null;
   notices: LoadNotice[];
+  /** The conversation whose chat settings dialog is open (ConversationSettings), or null. */
+  chatSettingsFor: string | null;
+  openChatSettings(id: string | null): void;
   load(): Promise<void>;
   create(): string;
   select(id: string): void;
@@ -40,9 +43,9 @@ interface ConversationsStore {
 const SAVE_DEBOUNCE_MS = 800;
 const savers = new Map<string, ReturnType<typeof debounce<[Conversation]>>>();
 
-/** Empty, untitled conversations are not stored until they hold something. */
+/** Empty, untitled conversations are not stored until they hold something (messages, a title or their own settings). */
 function worthSaving(c: Conversation): boolean {
-  return c.messages.length > 0 || c.title !== DEFAULT_TITLE;
+  return c.messages.length > 0 || c.title !== DEFAULT_TITLE || c.systemPrompt !== undefined || c.decoding !== undefined;
 }
 
 async function saveNow(c: Conversation): Promise<void> {
@@ -73,6 +76,8 @@ export const useConversationsStore = create<ConversationsStore>((set, get) => ({
   loaded: false,
   loadError: null,
   notices: [],
+  chatSettingsFor: null,
+  openChatSettings: (chatSettingsFor) => set({ chatSettingsFor }),
   load: async () => {
     try {
       const r = await conversationService.list();

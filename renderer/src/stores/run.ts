@@ -1,17 +1,22 @@
 /**
- * The running assistant message: one run at a time. `generate:event` events for the active request
+ * The running assistant message: one run at a time, belonging to its conversation (other chats say where it is and
+ * refuse to start another: lib/run-refusal.ts). `generate:event` events for the active request
  * are buffered and applied once per animation frame (FrameCoalescer) to `canvas`, which the live canvas
  * follows with a store subscription. The streaming message in the conversations store changes only when
  * the run starts, is attached, and ends: the end (done or error) flushes everything and writes the exact
  * final text into the conversation.
  */
 import { create } from 'zustand';
-import { decodeSettingsProblems } from '../../../common/decoding-settings';
-import type { Message } from '../../../common/models';
+import { decodeSettingsProblems, type DecodeSettings } from '../../../common/decoding-settings';
+import type { Conversation, Message } from '../../../common/models';
+import type { ChatPrompt } from '../../../common/prompt';
 import type { ActiveRun as MainRun, Events } from '../../../common/contract';
 import { applyEvents, canvasFromRun, emptyCanvas, isFinal, type CanvasState, type RunEvent } from '../lib/canvas';
 import { FrameCoalescer, type Scheduler } from '../lib/coalesce';
-import { appendMessages, chatMessages, truncateBefore, updateMessage } from '../lib/conversations';
+import { effectiveDecoding, regenerateSeed } from '../lib/chat-settings';
+import { appendMessages, continueMessages, promptMessages, truncateBefore, updateMessage } from '../lib/conversations';
+import { runRefusal } from '../lib/run-refusal';
+import { addVersion } from '../lib/versions';
 import { randomId, requestId as newRequestId } from '../lib/ids';
 import { generationService } from '../services';
 import { useConversationsStore } from './conversations';
@@ -28,6 +33,8 @@ export interface ActiveRun {
   messageId: string;
   startedAt: number;
   stopping: boolean;
+  /** A continued answer: the stopped text it continues (the run's text is appended to it). */
+  continues?: string;
 }
 
 interface RunStore {
@@ -35,8 +42,13 @@ interface RunStore {
   canvas: CanvasState | null;
   /** Send a new user message (with the pending attachment) and run. Returns false when it cannot start. */
   send(text: string): Promise<boolean>;
-  /** Replace the last assistant message with a new run. */
-  regenerate(conversationId: string): Promise<boolean>;
+  /**
+   * A new answer to the last prompt, with a new seed (and `override` for this run only, e.g. a temperature); the
+   * previous answer stays as a version of the message.
+   */
+  regenerate(conversationId: string, override?: Partial<DecodeSettings>): Promise<boolean>;
+  /** Continues the stopped last answer: the model writes on from its text, which the new text is appended to. */
+  continueAnswer(conversationId: string, messageId: string): Promise<boolean>;
   /** Edit a user message, drop everything after it, and run again. */
   editAndResend(conversationId: string, messageId: string, text: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -75,12 +87,28 @@ const resetFrames = () => {
 
 let coalescer: FrameCoalescer<RunEvent> | null = null;
 
-function decodingSettings() {
+/** Why a run of this chat cannot start now (another run, a comparison, an infill), or null. */
+export function chatRunRefusal(conversationId: string | null): string | null {
+  const conv = useConversationsStore.getState();
+  return runRefusal(
+    {
+      active: useRunStore.getState().active,
+      compareRunning: useTracesStore.getState().compare?.phase === 'running',
+      infillRunning: useInfillStore.getState().session?.phase === 'running',
+    },
+    conversationId,
+    (id) => conv.conversations.find((c) => c.id === id)?.title,
+  );
+}
+
+/** The settings this chat's run uses (its own, else the app's; then `override`), checked. Throws with the reason. */
+function decodingSettings(c: Conversation | undefined, override?: Partial<DecodeSettings>): DecodeSettings {
   const s = useSettingsStore.getState().settings;
   if (!s) throw new Error('settings are not loaded yet (is the engine reachable?)');
-  const problem = decodeSettingsProblems(s.decoding)[0];
-  if (problem) throw new Error(`invalid decoding settings: ${problem.message}`);
-  return s.decoding;
+  const d = effectiveDecoding(s.decoding, c, override);
+  const problem = decodeSettingsProblems(d)[0];
+  if (problem) throw new Error(`invalid decoding settings${c?.decoding ? " (this chat's)" : ''}: ${problem.message}`);
+  return d;
 }
 
 export const useRunStore = create<RunStore>((set, get) => {
@@ -101,12 +129,16 @@ export const useRunStore = create<RunStore>((set, get) => {
     const conv = useConversationsStore.getState();
     let patch: Partial<Message>;
     if (canvas.phase === 'error') {
-      patch = { status: 'error', error: canvas.error ?? 'the run failed', content: canvas.settledText };
+      patch = {
+        status: 'error',
+        error: canvas.error ?? 'the run failed',
+        content: (run.continues ?? '') + canvas.settledText,
+      };
     } else {
       const stopped = canvas.stopReason === 'cancelled';
       patch = {
         status: stopped ? 'stopped' : 'done',
-        content: canvas.text ?? '',
+        content: (run.continues ?? '') + (canvas.text ?? ''),
         stopReason: canvas.stopReason ?? undefined,
         stats: canvas.stats ?? undefined,
       };
@@ -116,57 +148,31 @@ export const useRunStore = create<RunStore>((set, get) => {
     set({ active: null });
   };
 
-  // Chat answers reach the editor only as reviewed suggestions ("Insert at cursor as suggestion" on a code block).
-  const begin = async (conversationId: string, userMessage: Message | null): Promise<boolean> => {
-    if (get().active) {
-      useUiStore.getState().notify('info', 'A generation is already running: stop it first.');
-      return false;
+  /** Refuses (with the reason, said) or returns the settings to run with. */
+  const preflight = (conversationId: string, override?: Partial<DecodeSettings>): DecodeSettings | null => {
+    const refusal = chatRunRefusal(conversationId);
+    if (refusal) {
+      useUiStore.getState().notify('info', refusal);
+      return null;
     }
-    // The engine runs one generation at a time: a send during a comparison run is refused here, with the reason.
-    if (useTracesStore.getState().compare?.phase === 'running') {
-      useUiStore.getState().notify('info', 'A settings comparison is running: stop it first (or wait for it).');
-      return false;
-    }
-    if (useInfillStore.getState().session?.phase === 'running') {
-      useUiStore.getState().notify('info', 'An infill is running in the editor: stop it first (Esc).');
-      return false;
-    }
-    let decoding;
     try {
-      decoding = decodingSettings();
+      const c = useConversationsStore.getState().conversations.find((x) => x.id === conversationId);
+      return decodingSettings(c, override);
     } catch (e) {
       useUiStore.getState().notify('error', (e as Error).message);
-      return false;
+      return null;
     }
-    const convStore = useConversationsStore.getState();
-    const assistant: Message = {
-      id: randomId('m'),
-      role: 'assistant',
-      content: '',
-      createdAt: Date.now(),
-      status: 'streaming',
-    };
-    const updated = convStore.mutate(
-      conversationId,
-      (c) => appendMessages(c, userMessage ? [userMessage, assistant] : [assistant]),
-      'now',
-    );
-    if (!updated) return false;
-    const messages = chatMessages(updated.messages.slice(0, -1));
-    const run: ActiveRun = {
-      requestId: newRequestId(),
-      conversationId,
-      messageId: assistant.id,
-      startedAt: Date.now(),
-      stopping: false,
-    };
+  };
+
+  /** Sends the prompt for `run` (already the active run); a refused start ends it as an error. */
+  const launch = async (run: ActiveRun, prompt: ChatPrompt, decoding: DecodeSettings): Promise<boolean> => {
     resetFrames();
     set({ active: run, canvas: emptyCanvas() });
     try {
-      if (messages.length === 0) throw new Error('nothing to send');
-      await generationService.start(run.requestId, { kind: 'chat', messages }, decoding, {
-        conversationId,
-        messageId: assistant.id,
+      if (prompt.messages.length === 0) throw new Error('nothing to send');
+      await generationService.start(run.requestId, prompt, decoding, {
+        conversationId: run.conversationId,
+        messageId: run.messageId,
       });
     } catch (e) {
       if (get().active?.requestId === run.requestId) {
@@ -178,6 +184,51 @@ export const useRunStore = create<RunStore>((set, get) => {
       return false;
     }
     return true;
+  };
+
+  const newRun = (conversationId: string, messageId: string, continues?: string): ActiveRun => ({
+    requestId: newRequestId(),
+    conversationId,
+    messageId,
+    startedAt: Date.now(),
+    stopping: false,
+    ...(continues !== undefined ? { continues } : {}),
+  });
+
+  /**
+   * A new assistant answer after the conversation so far (`user` appended first when given). `previous`: the answer
+   * it replaces (regenerate), kept as a version of the new one. Chat answers reach the editor only as reviewed
+   * suggestions ("Insert at cursor as suggestion" on a code block).
+   */
+  const begin = async (
+    conversationId: string,
+    opts: { user?: Message; previous?: Message; override?: Partial<DecodeSettings> } = {},
+  ): Promise<boolean> => {
+    const decoding = preflight(conversationId, opts.override);
+    if (!decoding) return false;
+    const fresh: Message = {
+      id: randomId('m'),
+      role: 'assistant',
+      content: '',
+      createdAt: Date.now(),
+      status: 'streaming',
+    };
+    const assistant = opts.previous ? addVersion(opts.previous, fresh) : fresh;
+    const previousId = opts.previous?.id;
+    const updated = useConversationsStore
+      .getState()
+      .mutate(
+        conversationId,
+        (c) =>
+          appendMessages(
+            previousId ? truncateBefore(c, previousId) : c,
+            opts.user ? [opts.user, assistant] : [assistant],
+          ),
+        'now',
+      );
+    if (!updated) return false;
+    const messages = promptMessages(updated, updated.messages.slice(0, -1));
+    return launch(newRun(conversationId, assistant.id), { kind: 'chat', messages }, decoding);
   };
 
   return {
@@ -195,6 +246,7 @@ export const useRunStore = create<RunStore>((set, get) => {
         messageId: run.messageId,
         startedAt: run.startedAt,
         stopping: run.stopping,
+        ...(run.prompt.continues !== undefined ? { continues: run.prompt.continues } : {}),
       };
       const canvas = canvasFromRun(run);
       resetFrames();
@@ -204,7 +256,7 @@ export const useRunStore = create<RunStore>((set, get) => {
       const streaming = (m: Message): Message => {
         const { error: _dropped, ...rest } = m;
         void _dropped;
-        return { ...rest, status: 'streaming', content: canvas.settledText };
+        return { ...rest, status: 'streaming', content: (attached.continues ?? '') + canvas.settledText };
       };
       conv.mutate(
         run.conversationId,
@@ -218,12 +270,18 @@ export const useRunStore = create<RunStore>((set, get) => {
       const editor = useEditorStore.getState();
       const attachment = editor.attachment ?? undefined;
       if (!text.trim() && !attachment) return false;
-      if (get().active) return false;
       const convStore = useConversationsStore.getState();
-      const conversationId =
+      const shown =
         convStore.activeId && convStore.conversations.some((c) => c.id === convStore.activeId)
           ? convStore.activeId
-          : convStore.create();
+          : null;
+      // Refused with the reason (the composer also says it beside the kept text), never swallowed.
+      const refusal = chatRunRefusal(shown);
+      if (refusal) {
+        useUiStore.getState().notify('info', refusal);
+        return false;
+      }
+      const conversationId = shown ?? convStore.create();
       const user: Message = {
         id: randomId('m'),
         role: 'user',
@@ -231,25 +289,41 @@ export const useRunStore = create<RunStore>((set, get) => {
         createdAt: Date.now(),
         ...(attachment ? { attachment } : {}),
       };
-      const ok = begin(conversationId, user);
+      const ok = begin(conversationId, { user });
       editor.clearAttachment();
       return ok;
     },
-    regenerate: async (conversationId) => {
-      if (get().active) return false;
+    regenerate: async (conversationId, override = {}) => {
       const c = useConversationsStore.getState().conversations.find((x) => x.id === conversationId);
       const last = c?.messages[c.messages.length - 1];
       if (!c || !last || last.role !== 'assistant') return false;
-      useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, last.id), 'none');
-      return begin(conversationId, null);
+      // A new seed each time: with sampling or random remasking the settings' seed would give the same answer again.
+      return begin(conversationId, { previous: last, override: { seed: regenerateSeed(), ...override } });
+    },
+    continueAnswer: async (conversationId, messageId) => {
+      const decoding = preflight(conversationId);
+      if (!decoding) return false;
+      const c = useConversationsStore.getState().conversations.find((x) => x.id === conversationId);
+      const messages = c && continueMessages(c, messageId);
+      const m = c?.messages.find((x) => x.id === messageId);
+      if (!messages || !m) return false;
+      useConversationsStore
+        .getState()
+        .mutate(
+          conversationId,
+          (x) => updateMessage(x, messageId, { status: 'streaming', stopReason: undefined }),
+          'now',
+        );
+      const run = newRun(conversationId, messageId, m.content);
+      return launch(run, { kind: 'chat', messages, continueFinal: true }, decoding);
     },
     editAndResend: async (conversationId, messageId, text) => {
-      if (get().active) return false;
       const c = useConversationsStore.getState().conversations.find((x) => x.id === conversationId);
       const msg = c?.messages.find((m) => m.id === messageId);
       if (!c || !msg || msg.role !== 'user' || !text.trim()) return false;
+      if (!preflight(conversationId)) return false;
       useConversationsStore.getState().mutate(conversationId, (x) => truncateBefore(x, messageId), 'none');
-      return begin(conversationId, { ...msg, id: randomId('m'), content: text, createdAt: Date.now() });
+      return begin(conversationId, { user: { ...msg, id: randomId('m'), content: text, createdAt: Date.now() } });
     },
     stop: async () => {
       const run = get().active;
@@ -273,6 +347,16 @@ export const useRunStore = create<RunStore>((set, get) => {
     },
   };
 });
+
+/**
+ * Whether Escape stops the chat run: only while its chat is shown and no chat settings dialog is open (Escape in
+ * another chat stops nothing; in a dialog it closes the dialog).
+ */
+export function escapeStopsRun(): boolean {
+  const run = useRunStore.getState().active;
+  const conv = useConversationsStore.getState();
+  return run !== null && run.conversationId === conv.activeId && conv.chatSettingsFor === null;
+}
 
 /** Routes `generate:event` events of the active request into the run store. */
 export function routeGenerateEvent(payload: Events['generate:event']): void {
