@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Events } from '../common/contract';
 import type { Conversation, Message } from '../common/models';
 import type { PromptSpec } from '../common/prompt';
 import type { RunEvent } from '../main/engine-host/engine-host';
@@ -22,6 +21,7 @@ import { allVersions, versionPosition } from '../renderer/src/lib/versions';
 import { startExtras } from './helpers/events';
 import { fakeBridge, testSettings } from './helpers/fake-bridge';
 import { byteTokenizerJson, CHAT_TEMPLATE, SPECIAL_TOKENS } from './helpers/tiny-checkpoint';
+import { doneEvent } from './helpers/events';
 
 const config = (template: string) => ({
   bos_token: SPECIAL_TOKENS[0],
@@ -112,24 +112,6 @@ describe('main saves a continued answer as the stopped text plus the new text (r
   });
 });
 
-const doneEvent = (text: string, stopReason: 'eos' | 'cancelled' = 'eos'): Events['generate:event']['event'] => ({
-  type: 'done',
-  eosFill: null,
-  tokenIds: [3],
-  text,
-  stopReason,
-  stats: {
-    tokens: 1,
-    forwards: 1,
-    forwardsPerToken: 1,
-    tokensPerSecond: 1,
-    msPerForward: 1,
-    prefillMs: 1,
-    totalMs: 1,
-    provider: 'cpu',
-  },
-});
-
 type Start = {
   requestId: string;
   prompt: { kind: 'chat'; messages: { role: string; content: string }[]; continueFinal?: boolean };
@@ -156,7 +138,7 @@ describe('the run store: system prompt, per-chat settings, regenerate, continue,
         provider: 'cpu',
       },
     });
-    routeGenerateEvent({ requestId: rid, event: doneEvent(text, stopReason) });
+    routeGenerateEvent({ requestId: rid, event: doneEvent(text, { stopReason }) });
   };
   const conv = (id: string) => useConversationsStore.getState().conversations.find((c) => c.id === id)!;
   const seed = (id: string, title: string, messages: Message[], extra: Partial<Conversation> = {}) =>

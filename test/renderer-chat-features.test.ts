@@ -31,6 +31,7 @@ import {
   versionPosition,
 } from '../renderer/src/lib/versions';
 import { CHAT_EXAMPLES, INFILL_EXAMPLE, modelNote } from '../renderer/src/lib/welcome';
+import { testStats } from './helpers/events';
 
 const global: DecodeSettings = { ...DEFAULT_DECODE_SETTINGS, steps: 128, genLength: 128 };
 const user = (id: string, content: string): Message => ({ id, role: 'user', content, createdAt: 1 });
@@ -167,16 +168,7 @@ describe('regenerate at greedy settings', () => {
 });
 
 describe('answer versions', () => {
-  const stats = {
-    tokens: 1,
-    forwards: 1,
-    forwardsPerToken: 1,
-    tokensPerSecond: 1,
-    msPerForward: 1,
-    prefillMs: 1,
-    totalMs: 1,
-    provider: 'cpu' as const,
-  };
+  const stats = testStats;
   const v1 = answer('a1', 'first', { stats });
   const v2 = answer('a2', 'second', { status: 'stopped', stopReason: 'cancelled' });
   const v3 = answer('a3', 'third');

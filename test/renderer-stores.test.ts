@@ -10,6 +10,7 @@ import { fakeBridge, testSettings } from './helpers/fake-bridge';
 import { startExtras } from './helpers/events';
 import { useUiStore } from '../renderer/src/stores/ui';
 import { useTracesStore } from '../renderer/src/stores/traces';
+import { testStats } from './helpers/events';
 
 const settings = testSettings;
 
@@ -148,16 +149,7 @@ describe('run store with a fake bridge', () => {
         tokenIds: [3, 9, 9],
         text: 'par',
         stopReason: 'cancelled',
-        stats: {
-          tokens: 1,
-          forwards: 1,
-          forwardsPerToken: 1,
-          tokensPerSecond: 1,
-          msPerForward: 1,
-          prefillMs: 1,
-          totalMs: 1,
-          provider: 'cpu',
-        },
+        stats: testStats,
       },
     });
     const m = useConversationsStore.getState().conversations[0].messages[1];

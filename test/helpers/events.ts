@@ -1,5 +1,5 @@
 /** The fields every start/done event carries that tests of the canvas and stores do not look at. */
-import type { DecodeParams, RunModel } from '../../common/decode-events';
+import type { DecodeParams, DecodeResult, DecodeStats, RunModel } from '../../common/decode-events';
 
 export const testParams: DecodeParams = {
   steps: 8,
@@ -16,3 +16,20 @@ export const testParams: DecodeParams = {
 export const testModel: RunModel = { name: 'test', dtype: 'fp32', vocabSize: 100, eosId: 2 };
 /** Spread into a start event literal. */
 export const startExtras = { promptIds: [] as number[], params: testParams, model: testModel };
+
+/** Stats of a one-token run, for done events whose numbers a test does not look at. */
+export const testStats: DecodeStats = {
+  tokens: 1,
+  forwards: 1,
+  forwardsPerToken: 1,
+  tokensPerSecond: 1,
+  msPerForward: 1,
+  prefillMs: 1,
+  totalMs: 1,
+  provider: 'cpu',
+};
+
+/** A done event with `text`; ids and stats are placeholders unless given. */
+export function doneEvent(text: string, over: Partial<DecodeResult> = {}): DecodeResult {
+  return { type: 'done', eosFill: null, tokenIds: [3], text, stopReason: 'eos', stats: testStats, ...over };
+}
