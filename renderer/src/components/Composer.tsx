@@ -1,9 +1,11 @@
 /**
  * The message box: Enter or Ctrl/Cmd+Enter sends, Shift+Enter is a newline, Escape stops the run of the chat shown.
- * A run belongs to its chat: elsewhere the composer says where it is (with a way there) instead of offering its Stop,
- * and a send there is refused with the reason beside the text, which is kept (one draft per chat).
+ * A run belongs to its chat: elsewhere the composer says where it is (RunElsewhere, with a way there) instead of
+ * offering its Stop, and a send there is refused with the reason beside the text, which is kept (one draft per chat).
+ * The decisions are lib/composer.ts.
  */
 import { useEffect, useRef, useState } from 'react';
+import { canSend, composerKey, composerPlaceholder, refusedText, shownConversation } from '../lib/composer';
 import { runPlace } from '../lib/run-refusal';
 import { draftKey, useComposerStore } from '../stores/composer';
 import { useConversationsStore } from '../stores/conversations';
@@ -11,31 +13,9 @@ import { useEditorStore } from '../stores/editor';
 import { reachable, useEngineStore } from '../stores/engine';
 import { chatRunRefusal, useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
-
-/** The chat shown, when it exists (a first send creates one). */
-const shownConversation = (s: { activeId: string | null; conversations: { id: string }[] }) =>
-  s.activeId && s.conversations.some((c) => c.id === s.activeId) ? s.activeId : null;
-
-/** Said in the other chats while a run goes on: where it is, and a way there. */
-export function RunElsewhere({ conversationId }: { conversationId: string }) {
-  const title = useConversationsStore((s) => s.conversations.find((c) => c.id === conversationId)?.title);
-  return (
-    <div className="run-elsewhere" data-testid="run-elsewhere" role="status">
-      A run is in progress in “{title ?? 'another chat'}”.
-      <button
-        type="button"
-        className="link-button"
-        data-testid="go-to-run"
-        onClick={() => {
-          useConversationsStore.getState().select(conversationId);
-          useUiStore.getState().requestComposerFocus();
-        }}
-      >
-        Go to that chat
-      </button>
-    </div>
-  );
-}
+import { AttachmentChip } from './AttachmentChip';
+import { RunElsewhere } from './RunElsewhere';
+import { SendOrStop } from './SendOrStop';
 
 export function Composer() {
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -45,12 +25,11 @@ export function Composer() {
   const setText = (t: string) => useComposerStore.getState().setDraft(key, t);
   const runConversation = useRunStore((s) => s.active?.conversationId ?? null);
   const place = runPlace(runConversation ? { conversationId: runConversation } : null, shownId);
-  const stopping = useRunStore((s) => s.active?.stopping ?? false);
-  const attachment = useEditorStore((s) => s.attachment);
-  const clearAttachment = useEditorStore((s) => s.clearAttachment);
+  const attached = useEditorStore((s) => s.attachment !== null);
   const online = useEngineStore((s) => reachable(s.connection));
   const focusComposer = useUiStore((s) => s.focusComposer);
   const [refused, setRefused] = useState<string | null>(null);
+  const sendable = canSend(online, text, attached);
 
   useEffect(() => {
     ref.current?.focus();
@@ -59,16 +38,17 @@ export function Composer() {
   useEffect(() => setRefused(null), [key, place]);
 
   const send = async () => {
-    if (!online || (!text.trim() && !attachment)) return;
+    if (!sendable) return;
     const refusal = chatRunRefusal(shownId);
     if (refusal) {
-      setRefused(`Not sent. ${refusal} Your message is kept.`);
+      setRefused(refusedText(refusal));
       return;
     }
     setRefused(null);
     const sent = text;
     setText('');
     const ok = await useRunStore.getState().send(sent);
+    // A send that failed before any run started gives the text back, unless something new was typed meanwhile.
     if (!ok && !useRunStore.getState().active) {
       const k = draftKey(shownConversation(useConversationsStore.getState()));
       if (!useComposerStore.getState().drafts[k]) useComposerStore.getState().setDraft(k, sent);
@@ -77,17 +57,7 @@ export function Composer() {
 
   return (
     <div className="composer">
-      {attachment && (
-        <div className="composer-chips">
-          <span className="chip attachment-chip" data-testid="attachment-chip" title={attachment.text}>
-            <span aria-hidden="true">📎 </span>selection · {attachment.language} · {attachment.text.split('\n').length}{' '}
-            lines
-            <button type="button" className="chip-x" aria-label="Remove attachment" onClick={clearAttachment}>
-              ×
-            </button>
-          </span>
-        </div>
-      )}
+      <AttachmentChip />
       {place === 'elsewhere' && runConversation && <RunElsewhere conversationId={runConversation} />}
       {refused && (
         <div className="run-error composer-refused" data-testid="send-refused" role="alert">
@@ -100,45 +70,22 @@ export function Composer() {
           data-testid="composer"
           aria-label="Message"
           value={text}
-          placeholder={online ? 'Ask for code…  (Enter to send, Shift+Enter for a newline)' : 'Waiting for the engine…'}
+          placeholder={composerPlaceholder(online)}
           rows={3}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              // Only the run of the chat shown: Escape in another chat stops nothing.
-              if (place === 'here') {
-                e.preventDefault();
-                void useRunStore.getState().stop();
-              }
-              return;
-            }
-            if (e.key === 'Enter' && !e.nativeEvent.isComposing && (!e.shiftKey || e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              void send();
-            }
+            const { key, shiftKey, ctrlKey, metaKey } = e;
+            const action = composerKey(
+              { key, shiftKey, ctrlKey, metaKey, isComposing: e.nativeEvent.isComposing },
+              place,
+            );
+            if (!action) return;
+            e.preventDefault();
+            if (action === 'stop') void useRunStore.getState().stop();
+            else void send();
           }}
         />
-        {place === 'here' ? (
-          <button
-            type="button"
-            className="danger"
-            data-testid="stop"
-            disabled={stopping}
-            onClick={() => void useRunStore.getState().stop()}
-          >
-            {stopping ? 'Stopping…' : 'Stop'}
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="primary"
-            data-testid="send"
-            disabled={!online || (!text.trim() && !attachment)}
-            onClick={() => void send()}
-          >
-            Send
-          </button>
-        )}
+        <SendOrStop runsHere={place === 'here'} sendable={sendable} onSend={() => void send()} />
       </div>
     </div>
   );

@@ -1,13 +1,17 @@
 /**
  * One chat in the sidebar: a button that opens it (the list's roving tab stop: ↑/↓/Home/End move between chats, F2
- * renames, Delete asks to delete; lib/a11y.ts listKey), then its actions (rename, export, delete), shown on hover,
- * on focus and for the open chat, reachable with Tab from the focused chat.
+ * renames, Delete asks to delete; lib/conversation-item.ts itemKey), then its actions (ConversationActions), shown on
+ * hover, on focus and for the open chat, reachable with Tab from the focused chat. While renaming, the button gives
+ * way to ConversationRenameField; while asking, the actions give way to ConversationDeleteQuestion.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { Conversation } from '../../../common/models';
-import { listKey } from '../lib/a11y';
+import { BUSY_DELETE, itemClass, itemKey, type ItemMode } from '../lib/conversation-item';
 import { announce } from '../stores/announcer';
 import { useConversationsStore } from '../stores/conversations';
+import { ConversationActions } from './ConversationActions';
+import { ConversationDeleteQuestion } from './ConversationDeleteQuestion';
+import { ConversationRenameField } from './ConversationRenameField';
 
 export const conversationDomId = (id: string) => `conversation-${id}`;
 export const focusConversation = (id: string) => document.getElementById(conversationDomId(id))?.focus();
@@ -28,10 +32,8 @@ interface Props {
   onRemove(id: string): void;
 }
 
-type Mode = 'idle' | 'renaming' | 'confirming';
-
 export function ConversationItem({ c, active, busy, current, highlighted, ids, onFocusItem, onRemove }: Props) {
-  const [mode, setMode] = useState<Mode>('idle');
+  const [mode, setMode] = useState<ItemMode>('idle');
   // Set when the rename or the delete question ends from the keyboard: the focus goes back to the chat.
   const refocus = useRef(false);
 
@@ -46,11 +48,10 @@ export function ConversationItem({ c, active, busy, current, highlighted, ids, o
     if (fromKeyboard) refocus.current = true;
     setMode('idle');
   };
-  const askRemove = () => (busy ? announce('A chat cannot be deleted while it is generating.') : setMode('confirming'));
+  const askRemove = () => (busy ? announce(BUSY_DELETE) : setMode('confirming'));
 
   const onKeyDown = (e: React.KeyboardEvent) => {
-    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
-    const cmd = listKey(ids, c.id, e.key);
+    const cmd = itemKey(ids, c.id, e);
     if (!cmd) return;
     e.preventDefault();
     if ('focus' in cmd) focusConversation(cmd.focus);
@@ -58,11 +59,10 @@ export function ConversationItem({ c, active, busy, current, highlighted, ids, o
     else askRemove();
   };
 
-  const classes = ['conversation-item', active && 'active', highlighted && 'highlighted', current && 'current'];
   return (
-    <li className={classes.filter(Boolean).join(' ')} data-testid="conversation-item" data-id={c.id}>
+    <li className={itemClass({ active, highlighted, current })} data-testid="conversation-item" data-id={c.id}>
       {mode === 'renaming' ? (
-        <RenameField c={c} onDone={end} />
+        <ConversationRenameField c={c} onDone={end} />
       ) : (
         <button
           type="button"
@@ -82,120 +82,18 @@ export function ConversationItem({ c, active, busy, current, highlighted, ids, o
           {busy && <span className="sr-only">, generating</span>}
         </button>
       )}
-      {mode === 'confirming' && <DeleteQuestion c={c} onYes={() => onRemove(c.id)} onNo={() => end(true)} />}
+      {mode === 'confirming' && (
+        <ConversationDeleteQuestion title={c.title} onYes={() => onRemove(c.id)} onNo={() => end(true)} />
+      )}
       {mode === 'idle' && (
-        <span className="item-actions">
-          <IconButton
-            label={`Rename “${c.title}”`}
-            keys="F2"
-            testId="rename"
-            glyph="✎"
-            tab={current}
-            onClick={() => setMode('renaming')}
-          />
-          <IconButton
-            label={`Export “${c.title}” as Markdown`}
-            testId="export"
-            glyph="⤓"
-            tab={current}
-            onClick={() => useConversationsStore.getState().exportMarkdown(c.id)}
-          />
-          <IconButton
-            label={busy ? `Delete “${c.title}” (not while it is generating)` : `Delete “${c.title}”`}
-            keys="Delete"
-            testId="delete"
-            glyph="✕"
-            tab={current}
-            disabled={busy}
-            onClick={askRemove}
-          />
-        </span>
+        <ConversationActions
+          c={c}
+          busy={busy}
+          tab={current}
+          onRename={() => setMode('renaming')}
+          onRemove={askRemove}
+        />
       )}
     </li>
-  );
-}
-
-/** The title field: Enter keeps the title, Escape drops the edit, leaving the field keeps it too. */
-function RenameField({ c, onDone }: { c: Conversation; onDone(fromKeyboard: boolean): void }) {
-  const [title, setTitle] = useState(c.title);
-  // Enter ends the edit and its blur follows: once is enough.
-  const done = useRef(false);
-  const finish = (keep: boolean, fromKeyboard: boolean) => {
-    if (done.current) return;
-    done.current = true;
-    if (keep && title.trim() && title !== c.title) useConversationsStore.getState().rename(c.id, title);
-    onDone(fromKeyboard);
-  };
-  return (
-    <input
-      className="rename-input"
-      data-testid="rename-input"
-      aria-label="Chat title"
-      value={title}
-      autoFocus
-      maxLength={500}
-      onChange={(e) => setTitle(e.target.value)}
-      onBlur={() => finish(true, false)}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter') finish(true, true);
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          e.stopPropagation();
-          finish(false, true);
-        }
-      }}
-    />
-  );
-}
-
-/** "Delete? Yes / No", Yes focused; Escape is No. */
-function DeleteQuestion({ c, onYes, onNo }: { c: Conversation; onYes(): void; onNo(): void }) {
-  return (
-    <span
-      className="item-actions confirm"
-      role="group"
-      aria-label={`Delete “${c.title}”?`}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          e.stopPropagation();
-          onNo();
-        }
-      }}
-    >
-      <span aria-hidden="true">Delete?</span>
-      <button type="button" className="link-button danger-text" data-testid="confirm-delete" autoFocus onClick={onYes}>
-        Yes
-      </button>
-      <button type="button" className="link-button" onClick={onNo}>
-        No
-      </button>
-    </span>
-  );
-}
-
-function IconButton(p: {
-  label: string;
-  keys?: string;
-  testId: string;
-  glyph: string;
-  tab: boolean;
-  disabled?: boolean;
-  onClick(): void;
-}) {
-  return (
-    <button
-      type="button"
-      className="icon-button"
-      aria-label={p.label}
-      aria-keyshortcuts={p.keys}
-      title={p.keys ? `${p.label} (${p.keys})` : p.label}
-      data-testid={p.testId}
-      tabIndex={p.tab ? 0 : -1}
-      disabled={p.disabled}
-      onClick={p.onClick}
-    >
-      <span aria-hidden="true">{p.glyph}</span>
-    </button>
   );
 }

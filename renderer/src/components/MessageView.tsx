@@ -12,7 +12,9 @@ import { InfillNote } from './InfillInsert';
 import { AnswerOrDecoding, DecodingToggle } from './MessageDecoding';
 import { Markdown } from './Markdown';
 import { answerAsMarkdown } from '../lib/answer-format';
-import { AnswerButtons, RegenerateNotice, VersionSwitcher } from './AnswerActions';
+import { AnswerButtons } from './AnswerActions';
+import { RegenerateNotice } from './RegenerateNotice';
+import { VersionSwitcher } from './VersionSwitcher';
 import { MessageEdit } from './MessageEdit';
 
 function copy(text: string) {

@@ -1,21 +1,18 @@
 /**
- * The conversation list: new chat, search (↑/↓ move through the results, Enter opens one), the chats (a roving list:
- * ConversationItem), settings and "Open trace…". Keys and texts: lib/a11y.ts.
+ * The conversation list: new chat, search (ChatSearch: ↑/↓ move through the results, Enter opens one), the chats (a
+ * roving list: ConversationItem), settings and "Open trace…". Keys and texts: lib/a11y.ts and lib/sidebar.ts.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { afterRemoval, matchesLabel, rovingId, searchKey, searchPick } from '../lib/a11y';
+import { afterRemoval, matchesLabel, rovingId } from '../lib/a11y';
+import { emptyListText, highlightFor, type Highlight } from '../lib/sidebar';
 import { announce } from '../stores/announcer';
 import { useConversationsStore, visibleConversations } from '../stores/conversations';
 import { useRunStore } from '../stores/run';
 import { useUiStore } from '../stores/ui';
+import { ChatSearch } from './ChatSearch';
 import { ConversationItem, focusConversation } from './ConversationItem';
+import { NewChatButton, SettingsButton } from './SidebarButtons';
 import { OpenTraceButton } from './TraceDialogs';
-
-/** The search box's highlight, for the query it was made in (a new query starts without one). */
-interface Highlight {
-  query: string;
-  index: number;
-}
 
 export function Sidebar() {
   const conversations = useConversationsStore((s) => s.conversations);
@@ -30,7 +27,7 @@ export function Sidebar() {
   const [focused, setFocused] = useState<string | null>(null);
   const [highlight, setHighlight] = useState<Highlight>({ query: '', index: -1 });
   const current = rovingId(ids, focused, activeId);
-  const highlighted = highlight.query === query ? highlight.index : -1;
+  const highlighted = highlightFor(highlight, query);
 
   useEffect(() => {
     if (focusSearch > 0) {
@@ -52,58 +49,16 @@ export function Sidebar() {
     else searchRef.current?.focus();
   };
 
-  const onSearchKey = (e: React.KeyboardEvent<HTMLInputElement>) => {
-    if (e.key === 'Escape') {
-      if (!query) return;
-      e.preventDefault();
-      useConversationsStore.getState().setQuery('');
-      return;
-    }
-    if (e.key === 'Enter') {
-      const i = searchPick(visible.length, highlighted);
-      if (i < 0) return;
-      e.preventDefault();
-      useConversationsStore.getState().select(visible[i].id);
-      setHighlight({ query, index: -1 });
-      useUiStore.getState().requestComposerFocus();
-      return;
-    }
-    const next = searchKey(visible.length, highlighted, e.key);
-    if (next === null) return;
-    e.preventDefault();
-    setHighlight({ query, index: next });
-    if (next >= 0) announce(`${visible[next].title}, ${next + 1} of ${visible.length}. Enter opens it.`);
-  };
-
   return (
     <aside className="sidebar" aria-label="Chats">
       <div className="sidebar-top">
-        <button
-          type="button"
-          className="primary wide"
-          data-testid="new-chat"
-          title="New chat (Ctrl/Cmd+N)"
-          aria-keyshortcuts="Control+N"
-          onClick={() => {
-            useConversationsStore.getState().create();
-            useUiStore.getState().requestComposerFocus();
-          }}
-        >
-          <span aria-hidden="true">+ </span>New chat
-        </button>
-        <input
-          ref={searchRef}
-          className="search"
-          data-testid="search"
-          type="search"
-          aria-label="Search chats"
-          aria-keyshortcuts="Control+K"
-          aria-controls="conversation-list"
-          placeholder="Search chats (Ctrl/Cmd+K)"
-          value={query}
-          onChange={(e) => useConversationsStore.getState().setQuery(e.target.value)}
-          onKeyDown={onSearchKey}
-          onBlur={() => setHighlight({ query, index: -1 })}
+        <NewChatButton />
+        <ChatSearch
+          inputRef={searchRef}
+          query={query}
+          results={visible}
+          highlighted={highlighted}
+          onHighlight={(index) => setHighlight({ query, index })}
         />
       </div>
       <ul className="conversation-list" id="conversation-list" aria-label="Chat list">
@@ -120,23 +75,10 @@ export function Sidebar() {
             onRemove={(id) => void remove(id)}
           />
         ))}
-        {visible.length === 0 && (
-          <li className="muted empty-list">
-            {query ? 'No chat matches.' : loadError ? 'Chats could not be loaded.' : 'No chats yet.'}
-          </li>
-        )}
+        {visible.length === 0 && <li className="muted empty-list">{emptyListText(query, !!loadError)}</li>}
       </ul>
       <div className="sidebar-bottom">
-        <button
-          type="button"
-          data-testid="open-settings"
-          className="wide"
-          title="Settings (Ctrl/Cmd+,)"
-          aria-keyshortcuts="Control+,"
-          onClick={() => useUiStore.getState().openSettings(true)}
-        >
-          <span aria-hidden="true">⚙ </span>Settings
-        </button>
+        <SettingsButton />
         <OpenTraceButton />
       </div>
     </aside>

@@ -134,3 +134,18 @@ function oneLine(s: string, max = 60): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
+
+/**
+ * Under the system prompt field: what an empty prompt means. The model's default (its chat template adds it), no
+ * system message at all (null: the template adds none), or not known yet (undefined: the model has not loaded).
+ */
+export function systemPromptHint(defaultPrompt: string | null | undefined): string {
+  if (defaultPrompt)
+    return `Empty: the model's default, “${defaultPrompt}” (its chat template adds it when a chat has none).`;
+  if (defaultPrompt === null) return "Empty: no system message (this model's chat template adds none).";
+  return "Empty: the model's default (shown once the model has loaded).";
+}
+
+/** Why the chat settings dialog shows no form: the chat is gone, or the app settings it starts from are. */
+export const chatSettingsMissing = (chatExists: boolean) =>
+  chatExists ? 'Settings are not available: the engine is not reachable.' : 'This chat no longer exists.';

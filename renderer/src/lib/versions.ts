@@ -94,3 +94,10 @@ export function versionAfterKey(index: number, count: number, key: string): numb
             : null;
   return to === null ? null : Math.max(0, Math.min(count - 1, to));
 }
+
+/** The version a switcher move lands on, or null when it goes nowhere: off either end, or the one shown. */
+export function versionTarget(index: number, count: number, to: number | null): number | null {
+  return to === null || to === index || to < 0 || to >= count ? null : to;
+}
+
+export const versionLabel = (index: number, count: number) => `version ${index + 1} of ${count}`;
