@@ -188,6 +188,9 @@ describe('Markdown export', () => {
     expect(md).toContain('## Assistant\n\n```python\ndef add(a, b):\n    return a + b\n```\n');
     expect(md).toContain('```javascript\nconst x = 1;\n```');
     expect(md).toContain('## Assistant\n\nUse `sum(xs)`.');
+    expect(md).not.toContain('System prompt');
+    const own = conversationToMarkdown({ ...c, systemPrompt: '  Answer in Rust.  ' });
+    expect(own).toContain('_\n\n## System prompt\n\nAnswer in Rust.\n\n## User');
   });
 });
 

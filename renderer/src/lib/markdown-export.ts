@@ -12,6 +12,8 @@ export function conversationToMarkdown(c: Conversation): string {
     `_Exported from DiffCoder Studio, ${new Date(c.updatedAt).toISOString()}_`,
     '',
   ];
+  // The chat's own system prompt shaped every answer: the export keeps it (a blank one means the model's default).
+  if (c.systemPrompt?.trim()) lines.push('## System prompt', '', c.systemPrompt.trim(), '');
   for (const m of c.messages) {
     lines.push(`## ${ROLE[m.role] ?? m.role}`, '');
     if (m.attachment) lines.push(fence(m.attachment.text, m.attachment.language), '');
