@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { layerName, type Manifest } from '../model/manifest.js';
-import type { ProviderName } from './providers.js';
+import type { ProviderName } from '../../common/providers.js';
 
 export interface ForwardRequest {
   /** Tokens at positions [cacheLength, cacheLength + ids.length). */

@@ -35,9 +35,8 @@ import {
 import { generationService, traceService } from '../services';
 import { useConversationsStore } from './conversations';
 import { useEngineStore } from './engine';
-import { useRunStore } from './run';
 import { useSettingsStore } from './settings';
-import { useTracesStore } from './traces';
+import { isRunning, registerRunProbe } from './engine-runs';
 import { useUiStore } from './ui';
 
 export interface InfillRequest {
@@ -281,11 +280,11 @@ export const useInfillStore = create<InfillStore>((set, get) => {
         ui.notify('info', 'An infill is already running: stop it first (Esc).');
         return false;
       }
-      if (useRunStore.getState().active) {
+      if (isRunning('chat')) {
         ui.notify('info', 'A chat answer is being generated: stop it first.');
         return false;
       }
-      if (useTracesStore.getState().compare?.phase === 'running') {
+      if (isRunning('compare')) {
         ui.notify('info', 'A settings comparison is running: stop it first (or wait for it).');
         return false;
       }
@@ -456,6 +455,8 @@ export const useInfillStore = create<InfillStore>((set, get) => {
     },
   };
 });
+
+registerRunProbe('infill', () => useInfillStore.getState().session?.phase === 'running');
 
 /** Routes `generate:event` events of the running infill into the store. */
 export function routeInfillEvent(payload: Events['generate:event']): void {

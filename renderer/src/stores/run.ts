@@ -22,9 +22,8 @@ import { generationService } from '../services';
 import { useConversationsStore } from './conversations';
 import { useEditorStore } from './editor';
 import { useEngineStore } from './engine';
-import { useInfillStore } from './infill';
 import { useSettingsStore } from './settings';
-import { useTracesStore } from './traces';
+import { isRunning, registerRunProbe } from './engine-runs';
 import { useUiStore } from './ui';
 
 export interface ActiveRun {
@@ -93,8 +92,8 @@ export function chatRunRefusal(conversationId: string | null): string | null {
   return runRefusal(
     {
       active: useRunStore.getState().active,
-      compareRunning: useTracesStore.getState().compare?.phase === 'running',
-      infillRunning: useInfillStore.getState().session?.phase === 'running',
+      compareRunning: isRunning('compare'),
+      infillRunning: isRunning('infill'),
     },
     conversationId,
     (id) => conv.conversations.find((c) => c.id === id)?.title,
@@ -347,6 +346,8 @@ export const useRunStore = create<RunStore>((set, get) => {
     },
   };
 });
+
+registerRunProbe('chat', () => useRunStore.getState().active !== null);
 
 /**
  * Whether Escape stops the chat run: only while its chat is shown and no chat settings dialog is open (Escape in

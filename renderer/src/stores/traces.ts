@@ -12,8 +12,7 @@ import { requestId as newRequestId } from '../lib/ids';
 import { traceFileName, traceFileText } from '../lib/replay';
 import { bridge, traceService } from '../services';
 import { useConversationsStore } from './conversations';
-import { useInfillStore } from './infill';
-import { useRunStore } from './run';
+import { isRunning, registerRunProbe } from './engine-runs';
 import { useSettingsStore } from './settings';
 import { useUiStore } from './ui';
 import { downloadText } from '../lib/download';
@@ -100,7 +99,7 @@ export const useTracesStore = create<TracesStore>((set, get) => ({
   closeOpened: () => set({ opened: null }),
   startCompare: async (conversationId, messageId, base, choice) => {
     const notify = useUiStore.getState().notify;
-    if (useRunStore.getState().active || useInfillStore.getState().session?.phase === 'running') {
+    if (isRunning('chat') || isRunning('infill')) {
       notify('info', 'A generation is running: the engine runs one at a time. Compare once it has finished.');
       return false;
     }
@@ -161,6 +160,8 @@ export const useTracesStore = create<TracesStore>((set, get) => ({
     set({ compare: null });
   },
 }));
+
+registerRunProbe('compare', () => useTracesStore.getState().compare?.phase === 'running');
 
 function endCompare(requestId: string, ev: { type: 'error'; message: string } | { type: 'done' }): void {
   const c = useTracesStore.getState().compare;
