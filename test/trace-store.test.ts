@@ -248,7 +248,7 @@ describe('the run keeper records each run’s trace', () => {
           saved.push({ conversationId, messageId, trace });
         },
       },
-      recordTraces: () => opts.record ?? true,
+      traceSettings: () => ({ record: opts.record ?? true, candidates: false }),
       broadcast: (_c, p) => void broadcast.push((p as Events['generate:event']).event.type),
       log: (m) => logs.push(m),
     });

@@ -75,8 +75,10 @@ export function createDispatcher(
     conversations: s.conversations,
     traces: s.traces,
     // Read at each run's start, so turning it off in Settings applies from the next run.
-    recordTraces: () => s.settings.load().settings.recordTraces,
-    traceCandidates: () => s.settings.load().settings.traceCandidates,
+    traceSettings: () => {
+      const { recordTraces, traceCandidates } = s.settings.load().settings;
+      return { record: recordTraces, candidates: traceCandidates };
+    },
     broadcast: (channel, payload) => sink.broadcast(channel, payload),
     clients: sink.clients ? () => sink.clients?.() : undefined,
     graceMs: graceFromEnv(),

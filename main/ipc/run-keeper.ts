@@ -31,10 +31,11 @@ export interface RunKeeperOptions {
   conversations?: Pick<ConversationStore, 'get' | 'save'>;
   /** Where a run's trace is stored when it ends (runs with a conversation and message only); absent: none. */
   traces?: Pick<TraceStore, 'save'>;
-  /** Whether to record this run's trace (the user's setting), asked once as it starts; absent: yes. */
-  recordTraces?: () => boolean;
-  /** Whether recorded traces keep each commit's top candidates (the user's setting, off by default), asked at start. */
-  traceCandidates?: () => boolean;
+  /**
+   * The user's trace settings, read once as a run starts: whether to record its trace (absent: yes) and whether the
+   * trace keeps each commit's top candidates (absent: no).
+   */
+  traceSettings?: () => { record: boolean; candidates: boolean };
   broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void;
   /** Clients connected now; undefined where the transport cannot tell (then no run is stopped for want of one). */
   clients?: () => number | undefined;
@@ -103,6 +104,9 @@ export class RunKeeper {
       text: '',
       step: null,
     };
+    // Only a run written into a message keeps a trace: the others do not read the settings at all.
+    const stored = !!(info.conversationId && info.messageId && this.o.traces);
+    const traces = stored ? this.traceSettings() : { record: false, candidates: false };
     const kept: Kept = {
       info,
       tokens: new Map(),
@@ -110,11 +114,10 @@ export class RunKeeper {
       deleted: false,
       savedText: null,
       noClientSince: null,
-      recorder:
-        info.conversationId && info.messageId && this.o.traces && this.wantTraces() ? new TraceRecorder() : null,
+      recorder: traces.record ? new TraceRecorder() : null,
       timers: [],
     };
-    const candidates = kept.recorder !== null && this.setting(() => this.o.traceCandidates?.() ?? false, false);
+    const candidates = kept.recorder !== null && traces.candidates;
     const done = this.o.host.generate(req.requestId, req.prompt, req.params, (ev) => this.onEvent(kept, ev), {
       candidates,
     });
@@ -198,21 +201,12 @@ export class RunKeeper {
     this.o.broadcast('generate:event', { requestId: info.requestId, event: ev });
   }
 
-  private setting(read: () => boolean, fallback: boolean): boolean {
+  private traceSettings(): { record: boolean; candidates: boolean } {
     try {
-      return read();
+      return this.o.traceSettings?.() ?? { record: true, candidates: false };
     } catch (e) {
-      this.log(`could not read the trace settings: ${(e as Error).message}`);
-      return fallback;
-    }
-  }
-
-  private wantTraces(): boolean {
-    try {
-      return this.o.recordTraces?.() ?? true;
-    } catch (e) {
-      this.log(`could not read the trace setting (recording this run's trace): ${(e as Error).message}`);
-      return true;
+      this.log(`could not read the trace settings (recording this run's trace): ${(e as Error).message}`);
+      return { record: true, candidates: false };
     }
   }
 
