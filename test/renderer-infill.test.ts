@@ -39,7 +39,7 @@ import { initialCanvas, routeInfillEvent, useInfillStore } from '../renderer/src
 import { useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge } from './helpers/fake-bridge';
-import { startExtras } from './helpers/events';
+import { startEvent, startExtras } from './helpers/events';
 
 const decoding: DecodeSettings = {
   steps: 64,
@@ -169,17 +169,7 @@ describe('accepting and undoing', () => {
 });
 
 // A canvas of 8 positions (prompt of 5), block 4, EOS id 2.
-const start: RunEvent = {
-  type: 'start',
-  ...startExtras,
-  promptLength: 5,
-  genLength: 8,
-  canvasLength: 13,
-  blockLength: 4,
-  maskId: 9,
-  eosId: 2,
-  provider: 'cpu',
-};
+const start: RunEvent = startEvent();
 const step = (blockStart: number, committed: [number, number, string, number][]): RunEvent => ({
   type: 'step',
   blockIndex: 0,

@@ -15,7 +15,7 @@ import { routeInfillEvent, useInfillStore } from '../renderer/src/stores/infill'
 import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge, testSettings } from './helpers/fake-bridge';
-import { startExtras } from './helpers/events';
+import { startEvent } from './helpers/events';
 
 const settings = testSettings;
 
@@ -24,17 +24,7 @@ const reattachBridge = (active: () => ActiveRun | null = () => null) =>
   fakeBridge({ 'generate:active': () => ({ run: active() }) });
 
 const flush = () => new Promise((r) => setTimeout(r, 40));
-const start: Events['generate:event']['event'] = {
-  type: 'start',
-  ...startExtras,
-  promptLength: 5,
-  genLength: 8,
-  canvasLength: 13,
-  blockLength: 4,
-  maskId: 9,
-  eosId: 2,
-  provider: 'cpu',
-};
+const start: Events['generate:event']['event'] = startEvent();
 const stats = {
   tokens: 4,
   forwards: 3,

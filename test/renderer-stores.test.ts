@@ -7,10 +7,9 @@ import { useEditorStore } from '../renderer/src/stores/editor';
 import { routeGenerateEvent, useRunStore } from '../renderer/src/stores/run';
 import { useSettingsStore } from '../renderer/src/stores/settings';
 import { fakeBridge, testSettings } from './helpers/fake-bridge';
-import { startExtras } from './helpers/events';
+import { startEvent, startExtras, testStats } from './helpers/events';
 import { useUiStore } from '../renderer/src/stores/ui';
 import { useTracesStore } from '../renderer/src/stores/traces';
-import { testStats } from './helpers/events';
 
 const settings = testSettings;
 
@@ -51,17 +50,7 @@ describe('run store with a fake bridge', () => {
     // Events for another request are ignored.
     routeGenerateEvent({ requestId: 'other', event: { type: 'error', message: 'nope' } });
     const ev = (event: Events['generate:event']['event']) => routeGenerateEvent({ requestId: start.requestId, event });
-    ev({
-      type: 'start',
-      ...startExtras,
-      promptLength: 5,
-      genLength: 8,
-      canvasLength: 13,
-      blockLength: 4,
-      maskId: 9,
-      eosId: 2,
-      provider: 'cpu',
-    });
+    ev(startEvent());
     ev({
       type: 'step',
       blockIndex: 0,

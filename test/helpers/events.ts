@@ -1,5 +1,5 @@
 /** The fields every start/done event carries that tests of the canvas and stores do not look at. */
-import type { DecodeParams, DecodeResult, DecodeStats, RunModel } from '../../common/decode-events';
+import type { DecodeParams, DecodeResult, DecodeStats, RunModel, StartEvent } from '../../common/decode-events';
 
 export const testParams: DecodeParams = {
   steps: 8,
@@ -32,4 +32,20 @@ export const testStats: DecodeStats = {
 /** A done event with `text`; ids and stats are placeholders unless given. */
 export function doneEvent(text: string, over: Partial<DecodeResult> = {}): DecodeResult {
   return { type: 'done', eosFill: null, tokenIds: [3], text, stopReason: 'eos', stats: testStats, ...over };
+}
+
+/** A start event: a canvas of 8 positions after a prompt of 5, block 4, mask 9, EOS 2, unless `over` says otherwise. */
+export function startEvent(over: Partial<StartEvent> = {}): StartEvent {
+  return {
+    type: 'start',
+    ...startExtras,
+    promptLength: 5,
+    genLength: 8,
+    canvasLength: 13,
+    blockLength: 4,
+    maskId: 9,
+    eosId: 2,
+    provider: 'cpu',
+    ...over,
+  };
 }
